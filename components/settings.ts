@@ -1,0 +1,244 @@
+// The one place where configuration is read. Everything downstream receives the typed, validated
+// Settings; a bad stack file stops the program before a single resource is registered.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ENVIRONMENTS, Environment, MIGRATION_CONNECTIONS, ParsedSettings, settingsSchema } from "./settings-schema";
+import { parseQuantity } from "./validators";
+
+export * from "./settings-schema";
+
+export const PROJECT = "fork-knife";
+
+/** Secure config values: never parsed by the schema, never printed, always Pulumi secrets. */
+export const SECRET_KEYS = {
+    databaseAdminPassword: { required: () => true },
+    stripeSecretKey: { required: () => true },
+    stripeWebhookSecret: { required: () => true },
+    twilioAccountSid: { required: () => true },
+    twilioAuthToken: { required: () => true },
+    pulumiAccessToken: { required: (s: ParsedSettings) => s.github !== undefined },
+    pulumiConfigPassphrase: { required: () => false },
+    backupS3AccessKeyId: { required: (s: ParsedSettings) => s.backup.target.startsWith("s3://") },
+    backupS3SecretAccessKey: { required: (s: ParsedSettings) => s.backup.target.startsWith("s3://") },
+} as const;
+export type SecretKey = keyof typeof SECRET_KEYS;
+
+export type Secrets = { [K in SecretKey]?: pulumi.Output<string> } & {
+    databaseAdminPassword: pulumi.Output<string>;
+    stripeSecretKey: pulumi.Output<string>;
+    stripeWebhookSecret: pulumi.Output<string>;
+    twilioAccountSid: pulumi.Output<string>;
+    twilioAuthToken: pulumi.Output<string>;
+};
+
+export interface Settings extends ParsedSettings {
+    project: string;
+    stack: string;
+    /** "Today" for rotation math: FORK_KNIFE_NOW when set (synth's --now), else the clock. */
+    now: Date;
+    secrets: Secrets;
+}
+
+export class SettingsError extends Error {
+    constructor(public readonly problems: string[]) {
+        super(`invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+            problems.map((p) => `  - ${p}`).join("\n"));
+        this.name = "SettingsError";
+    }
+}
+
+/** One secure value as the program sees it: its value and whether Pulumi stored it encrypted. */
+export interface RawSecret { value: string; isSecret: boolean }
+
+export interface RawConfig {
+    stack: string;
+    now: Date;
+    /** Config keys without the project prefix, object values already decoded from JSON. */
+    values: Record<string, unknown>;
+    secrets: Partial<Record<string, RawSecret>>;
+}
+
+/** Validates the raw config; throws SettingsError with one line per problem, all problems at once. */
+export function parseSettings(raw: RawConfig): Settings {
+    const problems: string[] = [];
+    const values = raw.values;
+    const env = values.environment;
+    if (!ENVIRONMENTS.includes(env as Environment)) {
+        problems.push(`${PROJECT}:environment = ${show(env)}: must be one of ${ENVIRONMENTS.join(", ")} (required)`);
+    }
+    const environment: Environment = ENVIRONMENTS.includes(env as Environment) ? (env as Environment) : "production";
+    const schema = settingsSchema(environment, raw.stack, raw.now);
+    const result = schema.safeParse(values);
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            if (issue.path[0] === "environment") continue; // reported above, once
+            problems.push(...describeIssue(schema, values, issue));
+        }
+    }
+    if (result.success) problems.push(...crossFieldProblems(result.data, raw.stack));
+
+    const secrets: Record<string, pulumi.Output<string>> = {};
+    for (const [key, spec] of Object.entries(SECRET_KEYS)) {
+        const given = raw.secrets[key];
+        if (!given) {
+            if (result.success && spec.required(result.data)) {
+                problems.push(`${PROJECT}:${key}: is required; set it with: pulumi config set --secret ${key} <value>`);
+            }
+            continue;
+        }
+        if (!given.isSecret) {
+            // Never echo the value: it is a credential that somebody just committed in plain text.
+            problems.push(`${PROJECT}:${key}: is stored in plain text; a credential must be a secret: ` +
+                `pulumi config rm ${key} && pulumi config set --secret ${key} <value>`);
+            continue;
+        }
+        secrets[key] = pulumi.secret(given.value);
+    }
+    if (problems.length > 0 || !result.success) throw new SettingsError(problems);
+    return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets };
+}
+
+/** Rules that span several keys: replica ranges, requests under limits, the connection budget, guarded restore. */
+function crossFieldProblems(s: ParsedSettings, stack: string): string[] {
+    const problems: string[] = [];
+    for (const name of ["backend", "worker"] as const) {
+        const w = s[name];
+        if (w.minReplicas > w.maxReplicas) {
+            problems.push(`${PROJECT}:${name}.minReplicas = ${w.minReplicas}: must be at most ${name}.maxReplicas (${w.maxReplicas})`);
+        }
+        const r = w.resources;
+        if (parseQuantity(r.memory)! > parseQuantity(r.memoryLimit)!) {
+            problems.push(`${PROJECT}:${name}.resources.memory = "${r.memory}": must be at most resources.memoryLimit ("${r.memoryLimit}")`);
+        }
+        if (r.cpuLimit !== undefined && parseQuantity(r.cpu)! > parseQuantity(r.cpuLimit)!) {
+            problems.push(`${PROJECT}:${name}.resources.cpu = "${r.cpu}": must be at most resources.cpuLimit ("${r.cpuLimit}")`);
+        }
+    }
+    const budget = connectionBudget(s);
+    if (budget.needed > budget.allowed) {
+        problems.push(`${PROJECT}:database.maxConnections = ${s.database.maxConnections}: the connection budget does not hold: ` +
+            `(backend.maxReplicas ${s.backend.maxReplicas} + worker.maxReplicas ${s.worker.maxReplicas}) × poolSizePerPod ` +
+            `${s.database.poolSizePerPod} + ${budget.reserved} migration/backup connections = ${budget.needed}, ` +
+            `allowed is 80 % of maxConnections = ${budget.allowed}; raise maxConnections to at least ` +
+            `${Math.ceil(budget.needed / 0.8)} or lower the pool size or replica maxima`);
+    }
+    if (s.backup.target.startsWith("s3://") === false && s.backup.s3Endpoint !== undefined) {
+        problems.push(`${PROJECT}:backup.s3Endpoint: is only allowed with an s3:// backup.target (target is ${s.backup.target})`);
+    }
+    if (s.backup.confirmRestore !== undefined && s.backup.restoreFrom === undefined) {
+        problems.push(`${PROJECT}:backup.confirmRestore: is only allowed together with backup.restoreFrom`);
+    }
+    if (s.environment === "production" && s.backup.restoreFrom !== undefined && s.backup.confirmRestore !== stack) {
+        problems.push(`${PROJECT}:backup.confirmRestore = ${show(s.backup.confirmRestore)}: must equal the stack name ` +
+            `"${stack}" to restore ${s.backup.restoreFrom} into production`);
+    }
+    if (s.backup.format === "custom" && s.backup.parallelJobs > 1) {
+        problems.push(`${PROJECT}:backup.parallelJobs = ${s.backup.parallelJobs}: must be 1 with format custom ` +
+            `(pg_dump -j needs format directory)`);
+    }
+    return problems;
+}
+
+export interface ConnectionBudget { needed: number; allowed: number; reserved: number }
+
+export function connectionBudget(s: Pick<ParsedSettings, "backend" | "worker" | "database" | "backup">): ConnectionBudget {
+    const backupConnections = s.backup.format === "directory" ? s.backup.parallelJobs + 1 : 1;
+    const reserved = MIGRATION_CONNECTIONS + backupConnections;
+    const pools = (s.backend.maxReplicas + s.worker.maxReplicas) * s.database.poolSizePerPod;
+    return { needed: pools + reserved, allowed: Math.floor(s.database.maxConnections * 0.8), reserved };
+}
+
+function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue): string[] {
+    const key = `${PROJECT}:${issue.path.join(".")}`;
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+        const allowed = allowedKeys(schema, issue.path);
+        return issue.keys.map((k) => {
+            const full = `${PROJECT}:${[...issue.path, k].join(".")}`;
+            const hint = closest(k, allowed);
+            return `${full}: unknown key${hint ? ` (did you mean ${hint}?)` : ""}; allowed keys: ${allowed.join(", ")}`;
+        });
+    }
+    const value = valueAt(values, issue.path);
+    if (value === undefined) return [`${key}: ${issue.message.startsWith("is required") ? issue.message : `is required; ${issue.message}`}`];
+    return [`${key} = ${show(value)}: ${issue.message}`];
+}
+
+function valueAt(values: unknown, path: (string | number)[]): unknown {
+    let v: unknown = values;
+    for (const p of path) {
+        if (v === null || typeof v !== "object") return undefined;
+        v = (v as Record<string, unknown>)[p as string];
+    }
+    return v;
+}
+
+function unwrap(t: z.ZodTypeAny): z.ZodTypeAny {
+    while (t instanceof z.ZodDefault || t instanceof z.ZodOptional || t instanceof z.ZodEffects) {
+        t = t instanceof z.ZodEffects ? t.innerType() : (t as z.ZodDefault<z.ZodTypeAny>)._def.innerType;
+    }
+    return t;
+}
+
+function allowedKeys(schema: z.ZodTypeAny, path: (string | number)[]): string[] {
+    let t = unwrap(schema);
+    for (const p of path) {
+        if (!(t instanceof z.ZodObject)) return [];
+        t = unwrap(t.shape[p as string]);
+    }
+    const keys = t instanceof z.ZodObject ? Object.keys(t.shape) : [];
+    return path.length === 0 ? [...keys, ...Object.keys(SECRET_KEYS)] : keys;
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+    const lower = word.toLowerCase();
+    return candidates.find((c) => c.toLowerCase() === lower || distance(c.toLowerCase(), lower) <= 2);
+}
+
+function distance(a: string, b: string): number {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+    }
+    return d[a.length][b.length];
+}
+
+function show(v: unknown): string {
+    const s = JSON.stringify(v);
+    if (s === undefined) return "(not set)";
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** Decodes a config string the way pulumi.Config.getObject does, keeping plain strings as they are. */
+function decode(value: string): unknown {
+    if (/^\s*[\[{]/.test(value) || value === "true" || value === "false") {
+        try { return JSON.parse(value); } catch { return value; }
+    }
+    return value;
+}
+
+/** The SDK knows which keys were `secure:` but keeps the check out of its typings. */
+function isConfigSecret(fullKey: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    if (typeof runtime.isConfigSecret !== "function") throw new Error("@pulumi/pulumi no longer exposes runtime.isConfigSecret");
+    return runtime.isConfigSecret(fullKey);
+}
+
+/** Reads this stack's configuration from the Pulumi runtime (real engine, mocks or synth alike). */
+export function readSettings(): Settings {
+    const prefix = `${PROJECT}:`;
+    const values: Record<string, unknown> = {};
+    const secrets: Record<string, RawSecret> = {};
+    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        if (key in SECRET_KEYS) secrets[key] = { value, isSecret: isConfigSecret(fullKey) };
+        else values[key] = decode(value);
+    }
+    const nowText = process.env.FORK_KNIFE_NOW;
+    const now = nowText ? new Date(nowText) : new Date();
+    if (Number.isNaN(now.getTime())) throw new SettingsError([`FORK_KNIFE_NOW = ${show(nowText)}: must be an ISO 8601 date`]);
+    return parseSettings({ stack: pulumi.getStack(), now, values, secrets });
+}

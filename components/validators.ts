@@ -1,0 +1,91 @@
+// Format checks shared by the settings schema and the policy pack. Each returns an error text that says
+// what is allowed, or undefined when the value is fine.
+import { CronExpressionParser } from "cron-parser";
+
+const CRON_DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+
+/** Kubernetes reads CronJob schedules as 5 fields (robfig/cron) and rejects a TZ= prefix. */
+export function cronProblem(expr: string): string | undefined {
+    const trimmed = expr.trim();
+    if (CRON_DESCRIPTORS.includes(trimmed)) return undefined;
+    if (/^(CRON_)?TZ=/.test(trimmed)) return "a 5-field cron expression without TZ= (use backup.timeZone)";
+    const fields = trimmed.split(/\s+/);
+    if (fields.length !== 5) {
+        return `a 5-field cron expression (minute hour day-of-month month day-of-week), got ${fields.length} fields`;
+    }
+    try {
+        CronExpressionParser.parse(trimmed, { tz: "Etc/UTC" });
+        return undefined;
+    } catch (e) {
+        return `a valid 5-field cron expression (${(e as Error).message})`;
+    }
+}
+
+/** IANA names only: Kubernetes resolves CronJob time zones from the tz database, not offsets. */
+export function timeZoneProblem(tz: string): string | undefined {
+    if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return "an IANA time zone name such as Etc/UTC or Europe/Berlin";
+    try {
+        new Intl.DateTimeFormat("en-US", { timeZone: tz });
+        return undefined;
+    } catch {
+        return "an IANA time zone name such as Etc/UTC or Europe/Berlin";
+    }
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function dnsLabelProblem(name: string): string | undefined {
+    if (name.length > 63 || !DNS1123_LABEL.test(name)) {
+        return "a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit";
+    }
+    return undefined;
+}
+
+const BINARY_SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL_SUFFIX: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** Parses a Kubernetes quantity ("250m", "1.5", "512Mi") into base units, or undefined when malformed. */
+export function parseQuantity(q: string): number | undefined {
+    const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/.exec(q);
+    if (!m) return undefined;
+    const suffix = m[2] ?? "";
+    const factor = BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix];
+    return Number(m[1]) * factor;
+}
+
+export function cpuQuantityProblem(q: string): string | undefined {
+    const value = parseQuantity(q);
+    if (value === undefined || /[KMGTPE]/.test(q) || q.endsWith("k")) return "a CPU quantity such as 250m, 0.5 or 2";
+    if (value <= 0) return "a CPU quantity above zero";
+    return undefined;
+}
+
+export function memoryQuantityProblem(q: string): string | undefined {
+    const value = parseQuantity(q);
+    // "256m" is valid Kubernetes syntax but means 0.256 bytes: always a typo for Mi.
+    if (value === undefined || q.endsWith("m")) return "a memory quantity such as 256Mi, 1Gi or 512M";
+    if (value < 2 ** 20) return "a memory quantity of at least 1Mi";
+    return undefined;
+}
+
+/** ISO 8601 calendar date (optionally with a UTC time); returns the parsed date or an error text. */
+export function parseIsoDate(value: string): Date | string {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?Z)?$/.exec(value);
+    const allowed = "an ISO 8601 date such as 2026-10-01 (or 2026-10-01T12:00:00Z)";
+    if (!m) return allowed;
+    const date = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)));
+    if (date.getUTCFullYear() !== +m[1] || date.getUTCMonth() !== +m[2] - 1 || date.getUTCDate() !== +m[3]) {
+        return `${allowed}; ${value} is not a calendar date`;
+    }
+    return date;
+}
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function addDays(date: Date, days: number): Date {
+    return new Date(date.getTime() + days * DAY_MS);
+}
+
+export function isoDay(date: Date): string {
+    return date.toISOString().slice(0, 10);
+}

@@ -52,8 +52,8 @@ export interface ProgramOptions {
     secretKeys: string[];
     /** "Today" for rotation math (FORK_KNIFE_NOW). */
     now?: string;
-    /** Program entry point; index.ts of this repository by default. */
-    program?: string;
+    /** Program: a file (index.ts of this repository by default) or a function that declares resources. */
+    program?: string | (() => unknown);
 }
 
 export function isSecretValue(v: unknown): v is { value: unknown } {
@@ -94,7 +94,9 @@ export function runProgram(options: ProgramOptions): Promise<ProgramRun> {
 
 async function runOnce(options: ProgramOptions): Promise<ProgramRun> {
     const project = options.project ?? "fork-knife";
-    const program = path.resolve(options.program ?? path.join(__dirname, "..", "..", "index.ts"));
+    const program = typeof options.program === "function"
+        ? options.program
+        : path.resolve(options.program ?? path.join(__dirname, "..", "..", "index.ts"));
     const recorded = new Map<string, RecordedResource>();
     const pending = new Map<string, { aso: string[] }>();
 
@@ -152,8 +154,11 @@ async function runOnce(options: ProgramOptions): Promise<ProgramRun> {
     const previousNow = process.env.FORK_KNIFE_NOW;
     if (options.now) process.env.FORK_KNIFE_NOW = options.now;
     try {
-        delete require.cache[require.resolve(program)];
-        await pulumi.runtime.runInPulumiStack(async () => require(program));
+        await pulumi.runtime.runInPulumiStack(async () => {
+            if (typeof program === "function") return program();
+            delete require.cache[require.resolve(program)];
+            return require(program);
+        });
         await runtimeSettings.waitForRPCs();
     } finally {
         if (options.now) {

@@ -27,6 +27,10 @@ export const ANNOTATION = {
     migrationJob: "fork-knife.io/migration-job",
     preMigrationBackup: "fork-knife.io/pre-migration-backup",
     rotationChecksum: "fork-knife.io/rotation-checksum",
+    /** On backup CronJobs: how long dumps are kept, for policies and auditors. */
+    retentionDays: "fork-knife.io/retention-days",
+    /** On backup CronJobs: where dumps go (pvc or s3://bucket/prefix). */
+    backupTarget: "fork-knife.io/backup-target",
     replaceUnready: "pulumi.com/replaceUnready",
 } as const;
 

@@ -4,6 +4,32 @@ import { CronExpressionParser } from "cron-parser";
 
 const CRON_DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
+// robfig/cron (what Kubernetes uses) knows numbers, names, `*`, `?`, ranges, lists and steps, but not cron-parser's
+// extensions L, W, # and H, and it reads day-of-week as 0-6 only (7 is not Sunday there).
+const FIELDS = [
+    { name: "minute", max: 59, names: [] as string[] },
+    { name: "hour", max: 23, names: [] },
+    { name: "day-of-month", max: 31, names: [] },
+    { name: "month", max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
+    { name: "day-of-week", max: 6, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
+];
+
+function robfigFieldProblem(field: string, spec: (typeof FIELDS)[number]): string | undefined {
+    for (const part of field.split(",")) {
+        const [range, step, extra] = part.split("/");
+        if (extra !== undefined || (step !== undefined && !/^[0-9]+$/.test(step))) return `${spec.name} "${field}" has a malformed step`;
+        if (range === "*" || range === "?") continue;
+        for (const value of range.split("-")) {
+            if (/^[0-9]+$/.test(value)) {
+                if (Number(value) > spec.max) return `${spec.name} "${field}" is above ${spec.max}`;
+            } else if (!spec.names.includes(value.toUpperCase())) {
+                return `${spec.name} "${field}" uses "${value}", which Kubernetes does not read`;
+            }
+        }
+    }
+    return undefined;
+}
+
 /** Kubernetes reads CronJob schedules as 5 fields (robfig/cron) and rejects a TZ= prefix. */
 export function cronProblem(expr: string): string | undefined {
     const trimmed = expr.trim();
@@ -15,15 +41,24 @@ export function cronProblem(expr: string): string | undefined {
     }
     try {
         CronExpressionParser.parse(trimmed, { tz: "Etc/UTC" });
-        return undefined;
     } catch (e) {
         return `a valid 5-field cron expression (${(e as Error).message})`;
     }
+    for (let i = 0; i < 5; i++) {
+        const p = robfigFieldProblem(fields[i], FIELDS[i]);
+        if (p) return `a 5-field cron expression as Kubernetes reads it: numbers, names, * ? , - / only (${p})`;
+    }
+    return undefined;
 }
 
 /** IANA names only: Kubernetes resolves CronJob time zones from the tz database, not offsets. */
 export function timeZoneProblem(tz: string): string | undefined {
     if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return "an IANA time zone name such as Etc/UTC or Europe/Berlin";
+    // Intl ignores case, Go's time.LoadLocation (the API server's check) does not: every tz database name
+    // segment starts with a capital letter.
+    if (!tz.split("/").every((segment) => /^[A-Z]/.test(segment))) {
+        return "an IANA time zone name, spelled with its capitals, such as Etc/UTC or Europe/Berlin";
+    }
     try {
         new Intl.DateTimeFormat("en-US", { timeZone: tz });
         return undefined;
@@ -74,7 +109,9 @@ export function parseIsoDate(value: string): Date | string {
     const allowed = "an ISO 8601 date such as 2026-10-01 (or 2026-10-01T12:00:00Z)";
     if (!m) return allowed;
     const date = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)));
-    if (date.getUTCFullYear() !== +m[1] || date.getUTCMonth() !== +m[2] - 1 || date.getUTCDate() !== +m[3]) {
+    // Date.UTC rolls 10:61 over into 11:01 and Feb 30 into March: compare every field with what was written.
+    const timeOk = +(m[4] ?? 0) < 24 && +(m[5] ?? 0) < 60 && +(m[6] ?? 0) < 60;
+    if (!timeOk || date.getUTCFullYear() !== +m[1] || date.getUTCMonth() !== +m[2] - 1 || date.getUTCDate() !== +m[3]) {
         return `${allowed}; ${value} is not a calendar date`;
     }
     return date;

@@ -1,15 +1,18 @@
 // fork-knife: one stack of the backend, wired as DESIGN.md's resource map. Settings are read and validated
 // first; nothing is registered when they are wrong.
 import * as k8s from "@pulumi/kubernetes";
+import { AppSecrets } from "./components/app-secrets";
 import { AppService } from "./components/app-service";
+import { Database } from "./components/database";
 import { imageReference } from "./components/image";
-import { standardLabels } from "./components/labels";
+import { ANNOTATION, standardLabels } from "./components/labels";
 import { MigrationJob } from "./components/migration-job";
-import { readSettings } from "./components/settings";
-import { ANNOTATION } from "./components/labels";
+import { rotationChecksum } from "./components/rotation";
+import { connectionBudget, readSettings } from "./components/settings";
 
 const settings = readSettings();
 const env = settings.environment;
+const image = imageReference(settings.image);
 
 // Namespace fork-knife-<stack>
 const namespace = new k8s.core.v1.Namespace("namespace", {
@@ -24,33 +27,49 @@ const namespace = new k8s.core.v1.Namespace("namespace", {
     },
 });
 const ns = namespace.metadata.name;
-const image = imageReference(settings.image);
+const inNamespace = { dependsOn: [namespace] };
 
-// Secret names the workloads read credentials from (AppSecrets and Database create them).
-const appSecretName = "fork-knife-app";
-const migratorSecretName = "fork-knife-migrator";
+// ├─ AppSecrets
+const appSecrets = new AppSecrets("app-secrets", {
+    namespace: ns,
+    environment: env,
+    jwt: settings.rotation.jwt,
+    stripe: { rotatedAt: settings.rotation.stripe.rotatedAt, secretKey: settings.secrets.stripeSecretKey, webhookSecret: settings.secrets.stripeWebhookSecret },
+    twilio: { rotatedAt: settings.rotation.twilio.rotatedAt, accountSid: settings.secrets.twilioAccountSid, authToken: settings.secrets.twilioAuthToken },
+}, inNamespace);
 
-// MigrationJob: once per release, before any Deployment rolls out
+// ├─ Database
+const budget = connectionBudget(settings);
+const database = new Database("database", {
+    namespace: ns,
+    environment: env,
+    connection: { ...settings.database, adminPassword: settings.secrets.databaseAdminPassword },
+    maxConnections: settings.database.maxConnections,
+    poolSizePerPod: settings.database.poolSizePerPod,
+    maxPods: settings.backend.maxReplicas + settings.worker.maxReplicas,
+    reservedConnections: budget.reserved,
+    rotation: settings.rotation.databasePassword,
+}, inNamespace);
+
+// ├─ MigrationJob: once per release, before any Deployment rolls out
 const migration = new MigrationJob("migration", {
     namespace: ns,
     environment: env,
     image: settings.image,
     imageRef: image,
-    secretEnv: [
-        { name: "DATABASE_URL", secretName: migratorSecretName, key: "DATABASE_URL" },
-        { name: "DIRECT_URL", secretName: migratorSecretName, key: "DIRECT_URL" },
-    ],
-}, { dependsOn: [namespace] });
+    secretEnv: database.migratorEnv,
+}, { dependsOn: [namespace, database] });
 
-// Both Deployments wait for the migration: dependsOn for the engine, the Job's name in the pod template
-// so that the ordering is also visible in the data (and a new release rolls the pods).
-const rollout = { dependsOn: [migration] };
-const podAnnotations = { [ANNOTATION.migrationJob]: migration.jobName };
+// Both Deployments wait for the migration: dependsOn for the engine, and the Job's name in the pod template so
+// the ordering is visible in the data too (and a new release rolls the pods). The rotation checksum rolls them
+// when a credential is rotated.
+const rotation = [...appSecrets.records, database.record];
+const rollout = { dependsOn: [migration, appSecrets, database] };
+const podAnnotations = { [ANNOTATION.migrationJob]: migration.jobName, [ANNOTATION.rotationChecksum]: rotationChecksum(rotation) };
 const appEnv = { LOG_LEVEL: settings.logLevel, NODE_ENV: "production" };
-const appSecretEnv = ["DATABASE_URL", "JWT_SECRET", "JWT_SECRET_PREVIOUS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
-    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"].map((key) => ({ name: key, secretName: appSecretName, key }));
+const secretEnv = [...database.appEnv, ...appSecrets.env];
 
-// AppService backend
+// ├─ AppService backend
 const backend = new AppService("backend", {
     namespace: ns,
     environment: env,
@@ -60,12 +79,12 @@ const backend = new AppService("backend", {
     scaling: settings.backend,
     resources: settings.backend.resources,
     env: { ...appEnv, PORT: String(settings.backend.port) },
-    secretEnv: appSecretEnv,
+    secretEnv,
     podAnnotations,
     databasePort: settings.database.port,
 }, rollout);
 
-// AppService worker
+// ├─ AppService worker
 const worker = new AppService("worker", {
     namespace: ns,
     environment: env,
@@ -75,12 +94,12 @@ const worker = new AppService("worker", {
     scaling: settings.worker,
     resources: settings.worker.resources,
     env: appEnv,
-    secretEnv: appSecretEnv,
+    secretEnv,
     podAnnotations,
     databasePort: settings.database.port,
 }, rollout);
 
-// Stack outputs: the audit view
+// Stack outputs: the audit view (README "Stack outputs")
 export const namespaceName = ns;
 export const backendService = backend.service?.metadata.name;
 export const audit = {
@@ -89,8 +108,9 @@ export const audit = {
     image,
     release: { tag: settings.image.tag, digest: settings.image.digest ?? null, migrationJob: migration.jobName },
     scaling: {
-        backend: { minReplicas: settings.backend.minReplicas, maxReplicas: settings.backend.maxReplicas },
-        worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas },
+        backend: { minReplicas: settings.backend.minReplicas, maxReplicas: settings.backend.maxReplicas, deployment: backend.deploymentName },
+        worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },
     },
+    secrets: rotation,
+    database: { activeAppRole: database.activeAppRole, maxConnections: settings.database.maxConnections, connectionBudget: budget },
 };
-void worker;

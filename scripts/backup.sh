@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Daily (and pre-migration) PostgreSQL backup. Usage: backup.sh [run|prune]
+#   run    (default) dump, verify, checksum, publish, update latest.json, then apply retention
+#   prune  apply retention only
+# Environment, besides lib-backup.sh's and libpq's PG* (PGDATABASE is the database dumped):
+#   RETENTION_DAYS  delete our backups older than this, never the newest verified one (default 7)
+#   BACKUP_FORMAT   custom (default, one compressed file) or directory (parallel dump and restore)
+#   BACKUP_JOBS     parallel jobs for the directory format (default 1)
+#   BACKUP_LABEL    optional [a-z0-9-] tag in the file name (e.g. pre-migrate-<release>)
+#   LOCK_STALE_SECONDS  an S3 lock object older than this is taken over (default 21600)
+set -euo pipefail
+# shellcheck source=lib-backup.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
+
+: "${RETENTION_DAYS:=7}"
+: "${BACKUP_FORMAT:=custom}"
+: "${BACKUP_JOBS:=1}"
+: "${BACKUP_LABEL:=}"
+: "${LOCK_STALE_SECONDS:=21600}"
+MODE=${1:-run}
+ERR="$WORK_DIR/.backup.err.$$"
+PARTIAL=""
+S3_LOCK_HELD=0
+
+cleanup() {
+    [ -n "$PARTIAL" ] && rm -rf -- "$PARTIAL"
+    [ "$S3_LOCK_HELD" = 1 ] && "$RCLONE" deletefile "$(remote)/.backup.lock" >/dev/null 2>&1
+    rm -f "$ERR"
+}
+
+[[ "$MODE" =~ ^(run|prune)$ ]] || fail "unknown mode $MODE (run or prune)"
+[[ "$RETENTION_DAYS" =~ ^[0-9]+$ ]] && [ "$RETENTION_DAYS" -ge 1 ] || fail "RETENTION_DAYS must be a whole number of days >= 1"
+[[ "$BACKUP_FORMAT" =~ ^(custom|directory)$ ]] || fail "BACKUP_FORMAT must be custom or directory"
+[[ "$BACKUP_LABEL" =~ ^[a-z0-9-]*$ ]] || fail "BACKUP_LABEL may hold only a-z, 0-9 and -"
+mkdir -p "$WORK_DIR"
+is_s3 || [ -d "$BACKUP_DIR" ] || fail "backup directory $BACKUP_DIR does not exist (is the volume mounted?)"
+
+# One writer at a time. flock dies with the process, so a killed run never leaves a stale lock behind.
+acquire_lock() {
+    if ! is_s3; then
+        exec 9>>"$BACKUP_DIR/.backup.lock" || fail "cannot create lock file in $BACKUP_DIR"
+        flock -n 9 || fail "another backup is running (lock $BACKUP_DIR/.backup.lock is held)"
+        return
+    fi
+    # Object storage has no lock primitive in rclone 1.60: write a token, read it back, and treat a
+    # foreign or fresh token as a running backup. concurrencyPolicy Forbid is the first line of defence.
+    local token held age
+    exec 9>>"$WORK_DIR/.backup.lock"; flock -n 9 || fail "another backup is running in this pod"
+    if store_exists .backup.lock; then
+        held=$(store_cat .backup.lock)
+        age=$(( $(date +%s) - ${held##* } ))
+        [ "$age" -gt "$LOCK_STALE_SECONDS" ] || fail "another backup is running (lock object $BACKUP_TARGET/.backup.lock, ${age}s old)"
+        log "taking over a stale lock object (${age}s old)"
+    fi
+    token="${HOSTNAME:-local}-$$-$RANDOM $(date +%s)"
+    echo "$token" | store_write .backup.lock
+    S3_LOCK_HELD=1
+    [ "$(store_cat .backup.lock)" = "$token" ] || { S3_LOCK_HELD=0; fail "another backup took the lock object at the same time"; }
+}
+
+# Leftovers of killed runs. Safe only under the lock, and only for names that are ours.
+sweep_partials() {
+    local dir name
+    for dir in "$WORK_DIR" $(is_s3 || echo "$BACKUP_DIR"); do
+        for name in $(ls -1A "$dir"); do
+            if [[ "$name" == *.partial ]] && echo "${name%.partial}" | grep -qE "$OWN_RE"; then
+                log "removing orphaned $dir/$name from an interrupted run"
+                rm -rf -- "${dir:?}/$name"
+            fi
+        done
+    done
+}
+
+server_version_num() {
+    "$(pgbin psql)" -X -A -t -v ON_ERROR_STOP=1 -c 'SHOW server_version_num' 2>"$ERR" || fail "$(describe_error "$ERR")"
+}
+
+# pg_dump must be the server's major version: older refuses newer servers, newer writes archives an older
+# pg_restore cannot read. The image tag pins the client; this catches a server upgraded underneath it.
+check_versions() {
+    local dump_version dump_major
+    SERVER_VERSION_NUM=$(server_version_num)
+    SERVER_MAJOR=$(( SERVER_VERSION_NUM / 10000 ))
+    dump_version=$("$(pgbin pg_dump)" --version 2>"$ERR") || fail "pg_dump not usable: $(describe_error "$ERR")"
+    dump_major=$(echo "$dump_version" | grep -oE '[0-9]+(\.[0-9]+)?' | head -n 1 | cut -d. -f1)
+    [ "$dump_major" = "$SERVER_MAJOR" ] ||
+        fail "version mismatch: server is PostgreSQL $SERVER_MAJOR ($SERVER_VERSION_NUM), pg_dump is $dump_major ($dump_version); use the postgres:$SERVER_MAJOR image"
+    SERVER_VERSION=$("$(pgbin psql)" -X -A -t -c 'SHOW server_version' 2>"$ERR") || fail "$(describe_error "$ERR")"
+}
+
+dump_and_publish() {
+    local started name ext stage final sidecar size finished listing
+    started=$(iso_now)
+    ext=$([ "$BACKUP_FORMAT" = directory ] && echo dir || echo dump)
+    name="${BACKUP_PREFIX}-$(utc_stamp)${BACKUP_LABEL:+-$BACKUP_LABEL}.$ext"
+    stage=$(is_s3 && echo "$WORK_DIR" || echo "$BACKUP_DIR")
+    store_exists "$name" && fail "$name already exists; refusing to overwrite a backup"
+    PARTIAL="$stage/$name.partial"
+    log "dumping ${PGDATABASE:-?} (PostgreSQL $SERVER_VERSION) to $name"
+    if [ "$BACKUP_FORMAT" = directory ]; then
+        "$(pgbin pg_dump)" -Fd -j "$BACKUP_JOBS" -f "$PARTIAL" 2>"$ERR" || fail "pg_dump failed: $(describe_error "$ERR")"
+    else
+        "$(pgbin pg_dump)" -Fc -f "$PARTIAL" 2>"$ERR" || fail "pg_dump failed: $(describe_error "$ERR")"
+    fi
+    # A readable table of contents proves the archive is complete and not truncated.
+    listing=$("$(pgbin pg_restore)" --list "$PARTIAL" 2>"$ERR") || fail "verification failed: pg_restore --list cannot read the dump: $(describe_error "$ERR")"
+    [ -n "$listing" ] || fail "verification failed: the dump has an empty table of contents"
+    sidecar=$(write_checksums "$PARTIAL" "$name" 2>"$ERR") || fail "checksum failed: $(describe_error "$ERR")"
+    size=$(backup_size "$PARTIAL")
+    final="$stage/$name"
+    if is_s3; then
+        mv -T "$PARTIAL" "$final"; PARTIAL="$final"
+        if [ -d "$final" ]; then rclone_run copy "$final" "$(remote)/$name"; else rclone_run copyto "$final" "$(remote)/$name"; fi
+        echo "$sidecar" | store_write "$name.sha256"
+        rm -rf -- "$final"; PARTIAL=""
+    else
+        printf '%s\n' "$sidecar" >"$stage/.$name.sha256.tmp" 2>"$ERR" || { rm -f "$stage/.$name.sha256.tmp"; fail "$(describe_error "$ERR")"; }
+        mv -T "$stage/.$name.sha256.tmp" "$stage/$name.sha256"
+        mv -T "$PARTIAL" "$final"; PARTIAL=""
+        sync -f "$final" 2>/dev/null || true
+    fi
+    finished=$(iso_now)
+    {
+        echo "{"
+        echo "  \"file\": \"$name\","
+        echo "  \"size\": $size,"
+        echo "  \"sha256\": \"$(echo "$sidecar" | cut -d' ' -f1)\","
+        echo "  \"format\": \"$BACKUP_FORMAT\","
+        echo "  \"startedAt\": \"$started\","
+        echo "  \"finishedAt\": \"$finished\","
+        echo "  \"database\": \"$(json_escape "${PGDATABASE:-}")\","
+        echo "  \"serverVersion\": \"$(json_escape "$SERVER_VERSION")\","
+        echo "  \"target\": \"$(json_escape "$BACKUP_TARGET")\""
+        echo "}"
+    } | store_write "$MANIFEST" 2>"$ERR" || fail "could not update $MANIFEST: $(describe_error "$ERR")"
+    echo "$SCRIPT_NAME: OK $name size=$size sha256=$(echo "$sidecar" | cut -d' ' -f1)"
+}
+
+# Deletes our backups older than RETENTION_DAYS. Never the newest verified backup (the manifest's, and the
+# newest with a checksum), never a name that is not ours, never a file without a checksum naming it.
+prune() {
+    local names keep newest cutoff name sidecar
+    names=$(store_list)
+    keep=$(store_exists "$MANIFEST" && store_cat "$MANIFEST" | json_field file || true)
+    newest=$(echo "$names" | grep -E "$OWN_RE" | while read -r n; do echo "$names" | grep -qxF "$n.sha256" && echo "$n"; done | sort | tail -n 1)
+    cutoff=$(( $(now_epoch) - RETENTION_DAYS * 86400 ))
+    for name in $(echo "$names" | grep -E "$OWN_RE" || true); do
+        if [ "$name" = "$keep" ] || [ "$name" = "$newest" ]; then continue; fi
+        [ "$(stamp_epoch "$name")" -lt "$cutoff" ] || continue
+        if ! echo "$names" | grep -qxF "$name.sha256"; then log "retention: keeping $name: no checksum, not provably ours"; continue; fi
+        sidecar=$(store_cat "$name.sha256")
+        case "$(echo "$sidecar" | awk 'NR==1{print $2}')" in
+            "$name"|"$name/SHA256SUMS") ;;
+            *) log "retention: keeping $name: its checksum file names another file"; continue ;;
+        esac
+        log "retention: deleting $name (older than $RETENTION_DAYS days)"
+        store_delete "$name"
+        store_delete "$name.sha256"
+    done
+}
+
+acquire_lock
+sweep_partials
+if [ "$MODE" = run ]; then
+    check_versions
+    dump_and_publish
+fi
+prune

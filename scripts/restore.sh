@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Restores one backup into a database, after proving its sha256. Usage: restore.sh
+# Environment, besides lib-backup.sh's and libpq's PG* (the restore role):
+#   BACKUP_NAME        file to restore (default latest: the file latest.json names)
+#   RESTORE_DATABASE   target database (required); created when missing
+#   LIVE_DATABASE      the database the application uses (default: the one the backup was taken from)
+#   RESTORE_CONFIRM    must equal RESTORE_DATABASE to restore over the live database (objects are replaced)
+#   RESTORE_JOBS       parallel pg_restore jobs (default 1)
+#   RESTORE_OWNERSHIP  skip (default: objects owned by the restoring role) or keep (original owners and grants)
+#   RESTORE_MAINTENANCE_DB  database to connect to for CREATE DATABASE (default postgres)
+set -euo pipefail
+# shellcheck source=lib-backup.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
+
+: "${BACKUP_NAME:=latest}"
+: "${RESTORE_DATABASE:=}"
+: "${RESTORE_JOBS:=1}"
+: "${RESTORE_OWNERSHIP:=skip}"
+: "${RESTORE_MAINTENANCE_DB:=postgres}"
+ERR="$WORK_DIR/.restore.err.$$"
+CREATED=0
+
+cleanup() {
+    # A half-restored database we created is worse than none: drop it on failure.
+    if [ "$1" -ne 0 ] && [ "$CREATED" = 1 ]; then
+        "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS $(quote_ident "$RESTORE_DATABASE") WITH (FORCE)" >/dev/null 2>&1
+    fi
+    rm -f "$ERR"
+    if is_s3; then rm -rf -- "${WORK_DIR:?}/fetch"; fi
+}
+
+quote_ident() { printf '"%s"' "${1//\"/\"\"}"; }
+quote_literal() { printf "'%s'" "${1//\'/\'\'}"; }
+sql() { "$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$RESTORE_MAINTENANCE_DB" -c "$1" 2>"$ERR" || fail "$(describe_error "$ERR")"; }
+
+[ -n "$RESTORE_DATABASE" ] || fail "RESTORE_DATABASE must name the target database"
+[[ "$RESTORE_JOBS" =~ ^[0-9]+$ ]] && [ "$RESTORE_JOBS" -ge 1 ] || fail "RESTORE_JOBS must be a whole number >= 1"
+[[ "$RESTORE_OWNERSHIP" =~ ^(skip|keep)$ ]] || fail "RESTORE_OWNERSHIP must be skip or keep"
+mkdir -p "$WORK_DIR"
+is_s3 || [ -d "$BACKUP_DIR" ] || fail "backup directory $BACKUP_DIR does not exist (is the volume mounted?)"
+
+started=$(date +%s.%N)
+name=$(resolve_backup_name "$BACKUP_NAME")
+store_exists "$name" || fail "backup $name not found in $(store_label)"
+store_exists "$name.sha256" || fail "backup $name has no checksum file: refusing to restore what cannot be verified"
+source_db=$(store_exists "$MANIFEST" && store_cat "$MANIFEST" | json_field database || true)
+live=${LIVE_DATABASE:-$source_db}
+
+is_live=0
+if [ "$RESTORE_DATABASE" = "$live" ] || [ "$RESTORE_DATABASE" = "$source_db" ]; then
+    [ "${RESTORE_CONFIRM:-}" = "$RESTORE_DATABASE" ] ||
+        fail "refusing to restore over the live database $RESTORE_DATABASE: set RESTORE_CONFIRM=$RESTORE_DATABASE to replace its objects"
+    is_live=1
+fi
+
+# Integrity before anything touches a database: a corrupted or truncated file stops here.
+path=$(store_fetch "$name")
+problem=$(verify_checksum "$path" "$name" "$(store_cat "$name.sha256")") || fail "corrupted backup, not restored: $problem"
+"$(pgbin pg_restore)" --list "$path" >/dev/null 2>"$ERR" || fail "unreadable backup $name: $(describe_error "$ERR")"
+
+exists=$(sql "SELECT count(*) FROM pg_database WHERE datname = $(quote_literal "$RESTORE_DATABASE")")
+if [ "$exists" = 0 ]; then
+    sql "CREATE DATABASE $(quote_ident "$RESTORE_DATABASE")"
+    CREATED=1
+elif [ "$is_live" = 0 ]; then
+    fail "database $RESTORE_DATABASE already exists; restore into a new name or drop it first"
+fi
+
+args=(--exit-on-error -d "$RESTORE_DATABASE")
+[ "$RESTORE_OWNERSHIP" = skip ] && args+=(--no-owner --no-privileges)
+[ "$is_live" = 1 ] && args+=(--clean --if-exists)
+if [ "$RESTORE_JOBS" -gt 1 ]; then args+=(-j "$RESTORE_JOBS"); elif [ "$is_live" = 1 ]; then args+=(--single-transaction); fi
+log "restoring $name into $RESTORE_DATABASE"
+"$(pgbin pg_restore)" "${args[@]}" "$path" 2>"$ERR" || fail "pg_restore into $RESTORE_DATABASE failed: $(describe_error "$ERR")"
+CREATED=0
+seconds=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+echo "$SCRIPT_NAME: OK restored $name into $RESTORE_DATABASE in ${seconds}s"

@@ -105,7 +105,9 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             preMigrationBackup: z.boolean().default(prod),
             target: z.string().regex(/^(pvc|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._\/-]*)?)$/,
                 "must be pvc or s3://bucket/prefix").default("pvc"),
-            s3Endpoint: z.string().url("must be an https:// URL of an S3-compatible endpoint").optional(),
+            // http:// stays allowed for in-cluster object stores (MinIO); zod's url() would also take ftp: or javascript:.
+            s3Endpoint: z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/,
+                "must be an http:// or https:// URL of an S3-compatible endpoint").optional(),
             s3Region: z.string().regex(/^[a-z0-9-]+$/, "must be a region name such as eu-central-1").default("us-east-1"),
             format: z.enum(["custom", "directory"], { errorMap: () => ({ message: "must be custom or directory" }) }).default("custom"),
             parallelJobs: int(1, 16).default(1),

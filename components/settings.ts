@@ -10,17 +10,25 @@ export * from "./settings-schema";
 export const PROJECT = "fork-knife";
 
 /** Secure config values: never parsed by the schema, never printed, always Pulumi secrets. */
+// `required` looks at the raw values, so a missing secret is reported together with every other problem.
 export const SECRET_KEYS = {
     databaseAdminPassword: { required: () => true },
     stripeSecretKey: { required: () => true },
     stripeWebhookSecret: { required: () => true },
     twilioAccountSid: { required: () => true },
     twilioAuthToken: { required: () => true },
-    pulumiAccessToken: { required: (s: ParsedSettings) => s.github !== undefined },
+    pulumiAccessToken: { required: (s: RawValues) => s.github !== undefined },
     pulumiConfigPassphrase: { required: () => false },
-    backupS3AccessKeyId: { required: (s: ParsedSettings) => s.backup.target.startsWith("s3://") },
-    backupS3SecretAccessKey: { required: (s: ParsedSettings) => s.backup.target.startsWith("s3://") },
+    backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
+    backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
 } as const;
+
+type RawValues = Record<string, unknown>;
+
+function s3Target(values: RawValues): boolean {
+    const target = (values.backup as { target?: unknown } | undefined)?.target;
+    return typeof target === "string" && target.startsWith("s3://");
+}
 export type SecretKey = keyof typeof SECRET_KEYS;
 
 export type Secrets = { [K in SecretKey]?: pulumi.Output<string> } & {
@@ -56,6 +64,8 @@ export interface RawConfig {
     /** Config keys without the project prefix, object values already decoded from JSON. */
     values: Record<string, unknown>;
     secrets: Partial<Record<string, RawSecret>>;
+    /** Keys of `values` that were `secure:` in the stack file: validated, but their values are never shown. */
+    secureValueKeys?: string[];
 }
 
 /** Validates the raw config; throws SettingsError with one line per problem, all problems at once. */
@@ -68,20 +78,25 @@ export function parseSettings(raw: RawConfig): Settings {
     }
     const environment: Environment = ENVIRONMENTS.includes(env as Environment) ? (env as Environment) : "production";
     const schema = settingsSchema(environment, raw.stack, raw.now);
-    const result = schema.safeParse(values);
+    const result = schema.safeParse(values, { errorMap: defaultMessages });
+    const hidden = new Set(raw.secureValueKeys ?? []);
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.path[0] === "environment") continue; // reported above, once
-            problems.push(...describeIssue(schema, values, issue));
+            problems.push(...describeIssue(schema, values, issue, hidden.has(String(issue.path[0]))));
         }
     }
-    if (result.success) problems.push(...crossFieldProblems(result.data, raw.stack));
+    // Cross-key rules run on every section that is valid on its own, so they are reported with the rest.
+    // Without a valid environment the replica and backup defaults are unknown, so those rules would guess.
+    if (problems.length === 0 || ENVIRONMENTS.includes(env as Environment)) {
+        problems.push(...crossFieldProblems(result.success ? result.data : validSections(schema, values), raw.stack));
+    }
 
     const secrets: Record<string, pulumi.Output<string>> = {};
     for (const [key, spec] of Object.entries(SECRET_KEYS)) {
         const given = raw.secrets[key];
         if (!given) {
-            if (result.success && spec.required(result.data)) {
+            if (spec.required(values)) {
                 problems.push(`${PROJECT}:${key}: is required; set it with: pulumi config set --secret ${key} <value>`);
             }
             continue;
@@ -98,11 +113,21 @@ export function parseSettings(raw: RawConfig): Settings {
     return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets };
 }
 
+function validSections(schema: ReturnType<typeof settingsSchema>, values: RawValues): Partial<ParsedSettings> {
+    const valid: Record<string, unknown> = {};
+    for (const [key, type] of Object.entries(schema.shape)) {
+        const r = (type as z.ZodTypeAny).safeParse(values[key]);
+        if (r.success) valid[key] = r.data;
+    }
+    return valid as Partial<ParsedSettings>;
+}
+
 /** Rules that span several keys: replica ranges, requests under limits, the connection budget, guarded restore. */
-function crossFieldProblems(s: ParsedSettings, stack: string): string[] {
+function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[] {
     const problems: string[] = [];
     for (const name of ["backend", "worker"] as const) {
         const w = s[name];
+        if (!w) continue;
         if (w.minReplicas > w.maxReplicas) {
             problems.push(`${PROJECT}:${name}.minReplicas = ${w.minReplicas}: must be at most ${name}.maxReplicas (${w.maxReplicas})`);
         }
@@ -114,11 +139,12 @@ function crossFieldProblems(s: ParsedSettings, stack: string): string[] {
             problems.push(`${PROJECT}:${name}.resources.cpu = "${r.cpu}": must be at most resources.cpuLimit ("${r.cpuLimit}")`);
         }
     }
-    const budget = connectionBudget(s);
-    if (budget.needed > budget.allowed) {
-        problems.push(`${PROJECT}:database.maxConnections = ${s.database.maxConnections}: the connection budget does not hold: ` +
-            `(backend.maxReplicas ${s.backend.maxReplicas} + worker.maxReplicas ${s.worker.maxReplicas}) × poolSizePerPod ` +
-            `${s.database.poolSizePerPod} + ${budget.reserved} migration/backup connections = ${budget.needed}, ` +
+    if (!s.backup) return problems;
+    const budget = s.backend && s.worker && s.database ? connectionBudget({ ...s, backup: s.backup } as ParsedSettings) : undefined;
+    if (budget && budget.needed > budget.allowed) {
+        problems.push(`${PROJECT}:database.maxConnections = ${s.database!.maxConnections}: the connection budget does not hold: ` +
+            `(backend.maxReplicas ${s.backend!.maxReplicas} + worker.maxReplicas ${s.worker!.maxReplicas}) × poolSizePerPod ` +
+            `${s.database!.poolSizePerPod} + ${budget.reserved} migration/backup connections = ${budget.needed}, ` +
             `allowed is 80 % of maxConnections = ${budget.allowed}; raise maxConnections to at least ` +
             `${Math.ceil(budget.needed / 0.8)} or lower the pool size or replica maxima`);
     }
@@ -148,19 +174,41 @@ export function connectionBudget(s: Pick<ParsedSettings, "backend" | "worker" | 
     return { needed: pools + reserved, allowed: Math.floor(s.database.maxConnections * 0.8), reserved };
 }
 
-function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue): string[] {
-    const key = `${PROJECT}:${issue.path.join(".")}`;
+/** zod's own texts ("Required", "Expected string, received number") say neither the key nor what is allowed. */
+const defaultMessages: z.ZodErrorMap = (issue, ctx) => {
+    // A contextual map runs after the schema's own: keep a message the schema chose (required_error, …).
+    const zodDefault = ctx.defaultError === "Required" || ctx.defaultError.startsWith("Expected ");
+    if (issue.code === z.ZodIssueCode.invalid_type && zodDefault) {
+        const article = /^[aeiou]/.test(issue.expected) ? "an" : "a";
+        return { message: issue.received === "undefined" ? "is required" : `must be ${article} ${issue.expected}` +
+            (issue.expected === "string" && ["number", "boolean"].includes(issue.received) ? " (quote it in YAML)" : "") };
+    }
+    return { message: ctx.defaultError };
+};
+
+/** `backup.restoreTestTables[1]`: the path syntax of `pulumi config set --path`. */
+function keyOf(path: (string | number)[]): string {
+    return `${PROJECT}:` + path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue, secure: boolean): string[] {
+    const key = keyOf(issue.path);
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
         const allowed = allowedKeys(schema, issue.path);
         return issue.keys.map((k) => {
-            const full = `${PROJECT}:${[...issue.path, k].join(".")}`;
+            const full = keyOf([...issue.path, k]);
             const hint = closest(k, allowed);
             return `${full}: unknown key${hint ? ` (did you mean ${hint}?)` : ""}; allowed keys: ${allowed.join(", ")}`;
         });
     }
     const value = valueAt(values, issue.path);
-    if (value === undefined) return [`${key}: ${issue.message.startsWith("is required") ? issue.message : `is required; ${issue.message}`}`];
-    return [`${key} = ${show(value)}: ${issue.message}`];
+    let message = issue.message;
+    if (issue.code === z.ZodIssueCode.invalid_type && issue.expected === "object") {
+        const keys = `with the keys ${allowedKeys(schema, issue.path).join(", ")}`;
+        message = value === undefined ? `is required: an object ${keys}` : `${message} ${keys}`;
+    }
+    if (value === undefined) return [`${key}: ${message.startsWith("is required") ? message : `is required; ${message}`}`];
+    return [`${key} = ${secure ? "[secure value, not shown]" : show(value)}: ${message}`];
 }
 
 function valueAt(values: unknown, path: (string | number)[]): unknown {
@@ -231,14 +279,18 @@ export function readSettings(): Settings {
     const prefix = `${PROJECT}:`;
     const values: Record<string, unknown> = {};
     const secrets: Record<string, RawSecret> = {};
+    const secureValueKeys: string[] = [];
     for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
         if (!fullKey.startsWith(prefix)) continue;
         const key = fullKey.slice(prefix.length);
         if (key in SECRET_KEYS) secrets[key] = { value, isSecret: isConfigSecret(fullKey) };
-        else values[key] = decode(value);
+        else {
+            values[key] = decode(value);
+            if (isConfigSecret(fullKey)) secureValueKeys.push(key);
+        }
     }
     const nowText = process.env.FORK_KNIFE_NOW;
     const now = nowText ? new Date(nowText) : new Date();
     if (Number.isNaN(now.getTime())) throw new SettingsError([`FORK_KNIFE_NOW = ${show(nowText)}: must be an ISO 8601 date`]);
-    return parseSettings({ stack: pulumi.getStack(), now, values, secrets });
+    return parseSettings({ stack: pulumi.getStack(), now, values, secrets, secureValueKeys });
 }

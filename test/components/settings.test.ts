@@ -1,6 +1,7 @@
 // The config contract: every bad value is one error line that names the full key, shows the value (never a
 // secure one) and says what is allowed; every problem is reported at once; good stacks parse with defaults.
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { connectionBudget, parseSettings, RawConfig, SECRET_KEYS, Settings, SettingsError } from "../../components/settings";
 import { parseQuantity } from "../../components/validators";
 import { loadStackConfig } from "../../tools/lib/stack-config";
@@ -9,7 +10,7 @@ const NOW = new Date("2026-11-25T00:00:00Z");
 type Values = Record<string, any>;
 
 /** The committed stack file as parseSettings receives it from readSettings. */
-function rawConfig(stack: "staging" | "production"): RawConfig {
+function rawConfig(stack: "staging" | "production"): RawConfig & { values: Values } {
     const c = loadStackConfig({ stack });
     const values: Values = {};
     const secrets: RawConfig["secrets"] = {};
@@ -31,7 +32,7 @@ function problemsOf(raw: RawConfig): string[] {
     return [];
 }
 
-function parse(stack: "staging" | "production", change: (v: Values, raw: RawConfig) => void = () => undefined): Settings {
+function parse(stack: "staging" | "production", change: (v: Values, raw: RawConfig & { values: Values }) => void = () => undefined): Settings {
     const raw = rawConfig(stack);
     change(raw.values, raw);
     return parseSettings(raw);
@@ -40,7 +41,7 @@ function parse(stack: "staging" | "production", change: (v: Values, raw: RawConf
 interface BadInput {
     /** Full key the error line must start with, without the `fork-knife:` prefix. */
     key: string;
-    change: (v: Values, raw: RawConfig) => void;
+    change: (v: Values, raw: RawConfig & { values: Values }) => void;
     /** Text of the value the line must show; null when the key is missing (nothing to show). */
     shows: string | null;
     /** What is allowed, as the line must say it. */
@@ -214,7 +215,7 @@ describe("settings: secure values", () => {
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",
             "databaseAdminPassword", "pulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
             "twilioAuthToken"]);
-        for (const out of Object.values(s.secrets)) assert.strictEqual(await out!.isSecret, true);
+        for (const out of Object.values(s.secrets)) assert.strictEqual(await pulumi.isSecret(out!), true);
     });
 });
 

@@ -1,0 +1,120 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { MOCK_SECRET_MARKER } from "../../tools/lib/program";
+import { REPO_ROOT } from "../../tools/lib/stack-config";
+import { synth, SynthResult } from "../../tools/synth";
+import { TODAY } from "../support/stacks";
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "fork-knife-synth-"));
+
+function readManifests(dir: string): any[] {
+    return fs.readdirSync(path.join(dir, "manifests")).map((f) => YAML.parse(fs.readFileSync(path.join(dir, "manifests", f), "utf8")));
+}
+
+function cli(args: string[]) {
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", "synth.ts"), ...args],
+        { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env } });
+}
+
+describe("npm run synth", () => {
+    const results = {} as Record<"staging" | "production", SynthResult>;
+    before(async () => {
+        for (const stack of ["staging", "production"] as const) results[stack] = await synth({ stack, now: TODAY, outDir: tmp() });
+    });
+
+    for (const stack of ["staging", "production"] as const) {
+        it(`${stack}: renders schema-valid manifests, passes every mandatory policy and exits 0`, () => {
+            const r = results[stack];
+            assert.deepEqual(r.schemaProblems, []);
+            assert.deepEqual(r.policies.filter((p) => p.status === "fail").map((p) => p.violations), []);
+            assert.equal(r.exitCode, 0);
+            assert.ok(r.policies.length > 0, "the policy pack ran");
+            const files = readManifests(r.outDir);
+            assert.equal(files.length, r.manifests.length);
+            assert.ok(fs.readFileSync(path.join(r.outDir, "report.md"), "utf8").includes("## Policies"));
+        });
+
+        it(`${stack}: every pod spec meets Pod Security Standards restricted`, () => {
+            const pods = readManifests(results[stack].outDir).flatMap((m) => {
+                if (m.kind === "Deployment" || m.kind === "Job") return [m.spec.template.spec];
+                if (m.kind === "CronJob") return [m.spec.jobTemplate.spec.template.spec];
+                return [];
+            });
+            assert.ok(pods.length >= 3);
+            for (const pod of pods) {
+                assert.equal(pod.securityContext.runAsNonRoot, true);
+                assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault");
+                for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    assert.equal(c.securityContext.allowPrivilegeEscalation, false, c.name);
+                    assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"], c.name);
+                    assert.equal(c.securityContext.readOnlyRootFilesystem, true, c.name);
+                }
+            }
+        });
+
+        it(`${stack}: writes no secret value and a v3 stack export with ciphertext placeholders`, () => {
+            const dir = results[stack].outDir;
+            const all = fs.readdirSync(path.join(dir, "manifests")).map((f) => fs.readFileSync(path.join(dir, "manifests", f), "utf8")).join("\n") +
+                fs.readFileSync(path.join(dir, "stack-export.json"), "utf8") + fs.readFileSync(path.join(dir, "report.md"), "utf8");
+            assert.ok(!all.includes(MOCK_SECRET_MARKER));
+            assert.ok(!all.includes("secure value of"), "secure placeholders never rendered");
+            const exported = JSON.parse(fs.readFileSync(path.join(dir, "stack-export.json"), "utf8"));
+            assert.equal(exported.version, 3);
+            const secrets = exported.deployment.resources.filter((r: any) => r.type === "kubernetes:core/v1:Secret");
+            assert.ok(secrets.length >= 4);
+            for (const s of secrets) assert.ok(s.inputs.stringData.ciphertext, `${s.urn} stringData is ciphertext`);
+            const child = exported.deployment.resources.find((r: any) => r.type === "kubernetes:apps/v1:Deployment");
+            assert.ok(exported.deployment.resources.some((r: any) => r.urn === child.parent), "parents are exported");
+        });
+    }
+
+    it("production renders the resource map of the foundation", () => {
+        const kinds = results.production.manifests.reduce((m, x) => m.set(x.kind, (m.get(x.kind) ?? 0) + 1), new Map<string, number>());
+        for (const [kind, n] of [["Deployment", 2], ["HorizontalPodAutoscaler", 2], ["PodDisruptionBudget", 2], ["Service", 1]] as const) {
+            assert.equal(kinds.get(kind), n, kind);
+        }
+        assert.ok((kinds.get("Job") ?? 0) >= 1);
+        assert.ok((kinds.get("NetworkPolicy") ?? 0) >= 2);
+        assert.ok((kinds.get("ServiceAccount") ?? 0) >= 2);
+    });
+
+    it("the command line exits 0 for a clean stack and prints the summary", () => {
+        const out = tmp();
+        const r = cli(["--stack", "staging", "--now", TODAY, "--out", out]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /synth staging \(staging\): \d+ Kubernetes objects/);
+        assert.match(r.stdout, /schema: all valid/);
+        assert.ok(fs.existsSync(path.join(out, "report.md")));
+    });
+
+    const bad: [string, (c: any) => void, RegExp][] = [
+        ["a latest tag", (c) => { c.config["fork-knife:image"].tag = "latest"; }, /fork-knife:image\.tag = "latest"/],
+        ["minReplicas above maxReplicas", (c) => { c.config["fork-knife:backend"] = { minReplicas: 5, maxReplicas: 2 }; }, /fork-knife:backend\.minReplicas/],
+        ["a 150 % CPU target", (c) => { c.config["fork-knife:backend"] = { targetCpuPercent: 150 }; }, /fork-knife:backend\.targetCpuPercent = 150/],
+        ["a misspelt key", (c) => { c.config["fork-knife:backup"] = { retentionDay: 7 }; }, /fork-knife:backup\.retentionDay: unknown key/],
+        ["a malformed quantity", (c) => { c.config["fork-knife:worker"] = { resources: { memory: "256m" } }; }, /fork-knife:worker\.resources\.memory/],
+        ["an invalid namespace", (c) => { c.config["fork-knife:namespace"] = "Fork_Knife"; }, /fork-knife:namespace = "Fork_Knife"/],
+        ["a bad cron", (c) => { c.config["fork-knife:backup"] = { schedule: "0 3 * *" }; }, /fork-knife:backup\.schedule/],
+        ["a bad time zone", (c) => { c.config["fork-knife:backup"] = { timeZone: "Mars/Olympus" }; }, /fork-knife:backup\.timeZone/],
+        ["a future rotatedAt", (c) => { c.config["fork-knife:rotation"].jwt.rotatedAt = "2027-01-01"; }, /fork-knife:rotation\.jwt\.rotatedAt = "2027-01-01"/],
+        ["a malformed rotatedAt", (c) => { c.config["fork-knife:rotation"].stripe.rotatedAt = "2026-02-30"; }, /fork-knife:rotation\.stripe\.rotatedAt/],
+    ];
+    for (const [what, change, message] of bad) {
+        it(`stops on ${what}: exit 2, the key named, no manifest written`, () => {
+            const doc = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.staging.yaml"), "utf8"));
+            change(doc);
+            const dir = tmp();
+            const file = path.join(dir, "Pulumi.bad.yaml");
+            fs.writeFileSync(file, YAML.stringify(doc));
+            const out = path.join(dir, "out");
+            const r = cli(["--config-file", file, "--now", TODAY, "--out", out]);
+            assert.equal(r.status, 2, r.stdout + r.stderr);
+            assert.match(r.stderr, message);
+            assert.ok(!fs.existsSync(out), "nothing written");
+        });
+    }
+});

@@ -58,7 +58,7 @@ describe("settings defaults: Pulumi.yaml", () => {
                 const defaults = schemaDefault(environment, key);
                 if (value !== null && typeof value === "object") {
                     // Pulumi.yaml may list a subset of the fields; each one it lists must match.
-                    const subset = Object.fromEntries(Object.keys(value).map((k) => [k, (defaults as Record<string, unknown>)[k]]));
+                    const subset: Record<string, unknown> = Object.fromEntries(Object.keys(value).map((k) => [k, (defaults as Record<string, unknown>)[k]]));
                     assert.deepStrictEqual(value, subset, `${environment}: fork-knife:${key}`);
                 } else {
                     assert.deepStrictEqual(value, defaults, `${environment}: fork-knife:${key}`);

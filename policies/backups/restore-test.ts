@@ -1,0 +1,32 @@
+import { cronProblem, DAY_MS } from "../../components/validators";
+import { formatHours, maxIntervalMs } from "../lib/cron";
+import { byComponent, databases, timeZoneOf } from "../lib/backups";
+import { packSettings, stackPolicy } from "../lib/policy";
+
+/** A quarter is at most 92 days (July to October, October to January). */
+export const MAX_RESTORE_TEST_INTERVAL_DAYS = 92;
+
+/** The guide: a backup nobody restored is a hope, not a backup; test restores at least quarterly. */
+export const restoreTest = stackPolicy({
+    name: "backup-restore-test",
+    description: "A stack with backups has a restore-test CronJob (component=restore-test) that runs at least quarterly (never more than 92 days apart).",
+    checklist: "backups",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const backups = byComponent(args.resources, "backup", "CronJob");
+        if (backups.length === 0 && databases(args.resources).length === 0) return;
+        const tests = byComponent(args.resources, "restore-test", "CronJob");
+        if (tests.length === 0) {
+            report("no restore-test CronJob (label app.kubernetes.io/component=restore-test) in a stack that has backups", backups[0]?.resource.urn);
+        }
+        const { now } = packSettings(args);
+        for (const t of tests) {
+            const schedule = t.props.spec?.schedule;
+            if (typeof schedule !== "string" || cronProblem(schedule)) continue;
+            const gap = maxIntervalMs(schedule, timeZoneOf(t), now, 800);
+            if (gap > MAX_RESTORE_TEST_INTERVAL_DAYS * DAY_MS) {
+                report(`CronJob/${t.name}: spec.schedule "${schedule}" leaves up to ${formatHours(gap)} between restore tests; at least quarterly (${MAX_RESTORE_TEST_INTERVAL_DAYS} days)`, t.resource.urn);
+            }
+        }
+    },
+});

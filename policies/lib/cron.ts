@@ -1,0 +1,45 @@
+// How often a CronJob really runs, computed from its schedule (not string-matched): the longest gap between
+// two consecutive runs over a horizon, in the CronJob's time zone.
+import { CronExpressionParser } from "cron-parser";
+import { DAY_MS } from "../../components/validators";
+
+const DESCRIPTORS: Record<string, string> = {
+    "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
+};
+
+function at(expr: string, tz: string, t: number, dir: "next" | "prev"): number | undefined {
+    const it = CronExpressionParser.parse(DESCRIPTORS[expr.trim()] ?? expr, { currentDate: new Date(t), tz });
+    try {
+        return (dir === "next" ? it.next() : it.prev()).getTime();
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * Longest interval between consecutive runs starting at `from` over `horizonDays`, in milliseconds.
+ * Gaps inside one UTC day are under 24 h, so only the last run of a day and the first run of the next day
+ * that has runs need comparing: at most one step per day, whatever the frequency.
+ */
+export function maxIntervalMs(expr: string, tz: string, from: Date, horizonDays = 800): number {
+    const end = from.getTime() + horizonDays * DAY_MS;
+    let first = at(expr, tz, from.getTime() - 1, "next");
+    if (first === undefined) return Infinity;
+    let max = first - from.getTime();
+    while (first !== undefined && first < end) {
+        const dayEnd = Math.floor(first / DAY_MS) * DAY_MS + DAY_MS;
+        const last = at(expr, tz, dayEnd, "prev") ?? first;
+        const next = at(expr, tz, dayEnd - 1, "next");
+        if (next === undefined) return Infinity;
+        max = Math.max(max, next - last);
+        first = next;
+    }
+    return max;
+}
+
+export function formatHours(ms: number): string {
+    if (!Number.isFinite(ms)) return "never";
+    const h = ms / 3_600_000;
+    return h >= 48 ? `${Math.round((h / 24) * 10) / 10} days` : `${Math.round(h * 10) / 10} h`;
+}

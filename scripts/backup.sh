@@ -89,12 +89,17 @@ check_versions() {
 }
 
 dump_and_publish() {
-    local started name ext stage final sidecar size finished listing
+    local started name ext stage final sidecar size finished listing attempt
     started=$(iso_now)
     ext=$([ "$BACKUP_FORMAT" = directory ] && echo dir || echo dump)
-    name="${BACKUP_PREFIX}-$(utc_stamp)${BACKUP_LABEL:+-$BACKUP_LABEL}.$ext"
     stage=$(is_s3 && echo "$WORK_DIR" || echo "$BACKUP_DIR")
-    store_exists "$name" && fail "$name already exists; refusing to overwrite a backup"
+    # Names have one-second resolution: two runs in the same second wait for the next one.
+    for attempt in 1 2 3; do
+        name="${BACKUP_PREFIX}-$(utc_stamp)${BACKUP_LABEL:+-$BACKUP_LABEL}.$ext"
+        store_exists "$name" || break
+        [ "$attempt" -lt 3 ] && [ -z "${BACKUP_NOW:-}" ] || fail "$name already exists; refusing to overwrite a backup"
+        sleep 1
+    done
     PARTIAL="$stage/$name.partial"
     log "dumping ${PGDATABASE:-?} (PostgreSQL $SERVER_VERSION) to $name"
     if [ "$BACKUP_FORMAT" = directory ]; then
@@ -141,7 +146,8 @@ dump_and_publish() {
 prune() {
     local names keep newest cutoff name sidecar
     names=$(store_list)
-    keep=$(store_exists "$MANIFEST" && store_cat "$MANIFEST" | json_field file || true)
+    keep=""
+    if store_exists "$MANIFEST"; then keep=$(store_cat "$MANIFEST" | json_field file); fi
     newest=$(echo "$names" | grep -E "$OWN_RE" | while read -r n; do echo "$names" | grep -qxF "$n.sha256" && echo "$n"; done | sort | tail -n 1)
     cutoff=$(( $(now_epoch) - RETENTION_DAYS * 86400 ))
     for name in $(echo "$names" | grep -E "$OWN_RE" || true); do

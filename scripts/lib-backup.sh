@@ -18,6 +18,10 @@
 : "${RCLONE_REMOTE:=backup}"
 : "${PGCONNECT_TIMEOUT:=10}"
 export PGCONNECT_TIMEOUT
+# Without this, a failure inside $(...) would not stop the command substitution.
+shopt -s inherit_errexit
+# rclone 1.60's S3 client cannot load AWS_CA_BUNDLE ("unsupported transport"); hand it to --ca-cert instead.
+if [ -n "${AWS_CA_BUNDLE:-}" ]; then export RCLONE_CA_CERT=${RCLONE_CA_CERT:-$AWS_CA_BUNDLE}; unset AWS_CA_BUNDLE; fi
 
 SCRIPT_NAME=$(basename "$0" .sh)
 MANIFEST=latest.json
@@ -97,7 +101,11 @@ store_list() {
 }
 
 store_exists() {
-    if is_s3; then store_list | grep -qxF "$1"; else [ -e "$BACKUP_DIR/$1" ]; fi
+    local names
+    if ! is_s3; then [ -e "$BACKUP_DIR/$1" ]; return; fi
+    # Not a pipeline: a listing error must end the run, not read as "absent".
+    names=$(store_list) || exit 1
+    grep -qxF -- "$1" <<<"$names"
 }
 
 store_cat() {

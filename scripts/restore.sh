@@ -43,7 +43,8 @@ started=$(date +%s.%N)
 name=$(resolve_backup_name "$BACKUP_NAME")
 store_exists "$name" || fail "backup $name not found in $(store_label)"
 store_exists "$name.sha256" || fail "backup $name has no checksum file: refusing to restore what cannot be verified"
-source_db=$(store_exists "$MANIFEST" && store_cat "$MANIFEST" | json_field database || true)
+source_db=""
+if store_exists "$MANIFEST"; then source_db=$(store_cat "$MANIFEST" | json_field database); fi
 live=${LIVE_DATABASE:-$source_db}
 
 is_live=0

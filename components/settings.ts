@@ -9,8 +9,10 @@ export * from "./settings-schema";
 
 export const PROJECT = "fork-knife";
 
-/** Secure config values: never parsed by the schema, never printed, always Pulumi secrets. */
-// `required` looks at the raw values, so a missing secret is reported together with every other problem.
+/**
+ * Secure config values: never parsed by the schema, never printed, always Pulumi secrets. `required` looks at
+ * the raw values, so that a missing secret is reported together with every other problem.
+ */
 export const SECRET_KEYS = {
     databaseAdminPassword: { required: () => true },
     stripeSecretKey: { required: () => true },
@@ -88,8 +90,13 @@ export function parseSettings(raw: RawConfig): Settings {
     }
     // Cross-key rules run on every section that is valid on its own, so they are reported with the rest.
     // Without a valid environment the replica and backup defaults are unknown, so those rules would guess.
-    if (problems.length === 0 || ENVIRONMENTS.includes(env as Environment)) {
-        problems.push(...crossFieldProblems(result.success ? result.data : validSections(schema, values), raw.stack));
+    if (ENVIRONMENTS.includes(env as Environment)) {
+        const valid = result.success ? result.data : validSections(schema, values);
+        for (const line of crossFieldProblems(valid, raw.stack)) {
+            const section = /^[^:]+:([A-Za-z]+)/.exec(line)?.[1] ?? "";
+            problems.push(hidden.has(section) ? `${line.split(/ = |: /)[0]}: fails a rule that spans several keys ` +
+                `(not shown: ${PROJECT}:${section} is a secure value)` : line);
+        }
     }
 
     const secrets: Record<string, pulumi.Output<string>> = {};

@@ -210,6 +210,16 @@ describe("settings: secure values", () => {
         assert.ok(!problems[0].includes(CREDENTIAL));
     });
 
+    it("never shows a secure section's values in a cross-key error either", () => {
+        const raw = rawConfig("production");
+        raw.values.backup.restoreFrom = "latest";
+        raw.values.backup.confirmRestore = CREDENTIAL;
+        raw.secureValueKeys = ["backup"];
+        const problems = problemsOf(raw);
+        assert.deepStrictEqual(problems, ["fork-knife:backup.confirmRestore: fails a rule that spans several keys " +
+            "(not shown: fork-knife:backup is a secure value)"]);
+    });
+
     it("hands secure values on as Pulumi secrets only", async () => {
         const s = parse("production");
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",

@@ -1,0 +1,128 @@
+// Small hand-made fixtures for the policy tests: compliant objects to start from, and a runner that
+// evaluates one policy through the offline evaluator (the same objects the PolicyPack registers).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { evaluatePolicies, OfflineResource, PolicyOutcome } from "../../policies/offline";
+import { standardLabels, selectorLabels, ANNOTATION } from "../../components/labels";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../components/pod-security";
+
+export const NS = "fork-knife-production";
+export const DIGEST = "sha256:" + "a".repeat(64);
+export const IMAGE = `ghcr.io/fork-knife/backend:2026.11.3@${DIGEST}`;
+export const TOKENS: Record<string, string> = {
+    Deployment: "kubernetes:apps/v1:Deployment", Pod: "kubernetes:core/v1:Pod", Job: "kubernetes:batch/v1:Job",
+    CronJob: "kubernetes:batch/v1:CronJob", Service: "kubernetes:core/v1:Service", Secret: "kubernetes:core/v1:Secret",
+    ConfigMap: "kubernetes:core/v1:ConfigMap", HorizontalPodAutoscaler: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    PodDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget", StatefulSet: "kubernetes:apps/v1:StatefulSet",
+    PrometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+};
+
+export function clone<T>(v: T): T {
+    return JSON.parse(JSON.stringify(v));
+}
+
+export function container(name = "backend"): any {
+    return {
+        name, image: IMAGE,
+        ports: [{ name: "http", containerPort: 3000 }],
+        resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+        securityContext: restrictedContainerSecurityContext(),
+        readinessProbe: { httpGet: { path: "/health", port: "http" } },
+        livenessProbe: { httpGet: { path: "/health", port: "http" } },
+    };
+}
+
+export function podSpec(): any {
+    return { automountServiceAccountToken: false, securityContext: restrictedPodSecurityContext(), containers: [container()], volumes: [{ name: "tmp", emptyDir: {} }] };
+}
+
+export function metadata(component: "backend" | "worker" | "migration" | "backup" | "restore-test" | "pre-migration-backup" | "secrets" = "backend", name?: string): any {
+    return { ...(name ? { name } : {}), namespace: NS, labels: standardLabels(component, "production") };
+}
+
+export function deployment(component: "backend" | "worker" = "backend"): any {
+    return {
+        metadata: metadata(component, component),
+        spec: {
+            selector: { matchLabels: selectorLabels(component) },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+            template: { metadata: { labels: standardLabels(component, "production"), annotations: { [ANNOTATION.migrationJob]: "migrate-1" } }, spec: podSpec() },
+        },
+    };
+}
+
+export function hpa(target = "backend", component: "backend" | "worker" = "backend"): any {
+    return {
+        metadata: metadata(component, `${target}-hpa`),
+        spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target }, minReplicas: 2, maxReplicas: 6,
+            metrics: [
+                { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } },
+                { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 80 } } },
+            ],
+        },
+    };
+}
+
+export function pdb(component: "backend" | "worker" = "backend"): any {
+    return { metadata: metadata(component, `${component}-pdb`), spec: { selector: { matchLabels: selectorLabels(component) }, maxUnavailable: 1 } };
+}
+
+export function service(): any {
+    return { metadata: metadata("backend", "fork-knife-backend"), spec: { selector: selectorLabels("backend"), ports: [{ port: 3000, targetPort: "http" }] } };
+}
+
+export function job(component: "migration" | "pre-migration-backup" | "backup" = "migration", name = "migrate-1"): any {
+    const spec = podSpec();
+    spec.restartPolicy = "Never";
+    spec.containers[0].ports = undefined;
+    spec.containers[0].readinessProbe = undefined;
+    spec.containers[0].livenessProbe = undefined;
+    return {
+        metadata: { ...metadata(component, name), annotations: { [ANNOTATION.replaceUnready]: "true" } },
+        spec: { backoffLimit: 1, activeDeadlineSeconds: 600, template: { metadata: { labels: standardLabels(component, "production") }, spec } },
+    };
+}
+
+export function cronJob(component: "backup" | "restore-test" = "backup", schedule = "0 3 * * *"): any {
+    const j = job("backup", component);
+    return {
+        metadata: { ...metadata(component, component), annotations: { [ANNOTATION.retentionDays]: "30", [ANNOTATION.backupTarget]: "pvc" } },
+        spec: {
+            schedule, timeZone: "Etc/UTC", concurrencyPolicy: "Forbid", startingDeadlineSeconds: 600,
+            successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
+            jobTemplate: { spec: { ...j.spec, activeDeadlineSeconds: 3600 } },
+        },
+    };
+}
+
+export function credentialSecret(kind = "jwt", rotatedAt = "2026-10-01", maxAgeDays = 90, due = "2026-12-30"): any {
+    return {
+        metadata: {
+            ...metadata("secrets", `fk-${kind}`),
+            annotations: { [ANNOTATION.rotatedAt]: rotatedAt, [ANNOTATION.maxAgeDays]: String(maxAgeDays), [ANNOTATION.nextRotationDue]: due, [ANNOTATION.secretKind]: kind },
+        },
+        type: "Opaque",
+        stringData: { JWT_SECRET: "[secret]" },
+    };
+}
+
+/** A resource for the evaluator; kind is a Kubernetes kind (looked up in TOKENS) or a full type token. */
+export function res(kind: string, name: string, props: any, extra: Partial<OfflineResource> = {}): OfflineResource {
+    const type = TOKENS[kind] ?? kind;
+    return { urn: `urn:pulumi:production::fork-knife::${type}::${name}`, type, name, props, ...extra };
+}
+
+export interface RunOptions { environment?: "staging" | "production"; now?: string }
+
+export async function outcome(policy: string, resources: OfflineResource[], o: RunOptions = {}): Promise<PolicyOutcome> {
+    const [result] = await evaluatePolicies(resources, {
+        environment: o.environment ?? "production", now: new Date(`${o.now ?? "2026-11-25"}T00:00:00Z`), only: [policy],
+    });
+    if (!result) throw new Error(`no policy named ${policy}`);
+    return result;
+}
+
+/** The violation messages one policy reports. */
+export async function violations(policy: string, resources: OfflineResource[], o: RunOptions = {}): Promise<string[]> {
+    return (await outcome(policy, resources, o)).violations.map((v) => v.message);
+}

@@ -1,0 +1,16 @@
+import * as assert from "assert";
+import { clone, deployment, res, violations } from "../support";
+
+describe("policy workload-rolling-update", () => {
+    it("passes a compliant Deployment", async () => {
+        assert.deepStrictEqual(await violations("workload-rolling-update", [res("Deployment", "backend", deployment())]), []);
+    });
+    it("flags the violating field and names resource and container", async () => {
+        const d = clone(deployment());
+        const spec = d.spec.template.spec;
+        d.spec.strategy.rollingUpdate.maxUnavailable = 1;
+        const v = await violations("workload-rolling-update", [res("Deployment", "backend", d)]);
+        assert.strictEqual(v.length, 1, v.join("\n"));
+        assert.match(v[0], /maxUnavailable must be 0 for the backend, got 1/);
+    });
+});

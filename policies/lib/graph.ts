@@ -57,7 +57,7 @@ function ancestors(r: PolicyResource): PolicyResource[] {
  * `target`, a component containing it, or, transitively, depends on it.
  */
 export function mustFollow(r: PolicyResource, target: PolicyResource): boolean {
-    const containers = new Set([target.urn, ...ancestors(target).filter((a) => a.parent).map((a) => a.urn)]);
+    const containers = new Set([target.urn, ...ancestors(target).filter((a) => a.type !== "pulumi:pulumi:Stack").map((a) => a.urn)]);
     const seen = new Set<string>();
     const queue = [r, ...ancestors(r)];
     while (queue.length > 0) {

@@ -1,0 +1,22 @@
+import * as assert from "assert";
+import { cronJob, res, violations } from "../support";
+
+const db = res("fork-knife:data:Database", "database", { maxConnections: 100, poolSizePerPod: 5, reservedConnections: 4 });
+
+describe("policy backup-daily", () => {
+    it("passes daily and more frequent schedules, computed from the cron", async () => {
+        for (const schedule of ["0 3 * * *", "*/30 * * * *", "0 23 * * *", "@daily"]) {
+            assert.deepStrictEqual(await violations("backup-daily", [db, res("CronJob", "backup", cronJob("backup", schedule))]), [], schedule);
+        }
+    });
+    it("flags a database without a backup CronJob", async () => {
+        assert.deepStrictEqual(await violations("backup-daily", [db]),
+            ["fork-knife:data:Database database: no backup CronJob (label app.kubernetes.io/component=backup) in the stack"]);
+    });
+    it("flags schedules that skip days, even when they look daily", async () => {
+        const weekdays = await violations("backup-daily", [db, res("CronJob", "backup", cronJob("backup", "0 3 * * 1-5"))]);
+        assert.deepStrictEqual(weekdays, ['CronJob/backup: spec.schedule "0 3 * * 1-5" leaves up to 3 days between backups; the RPO is 24 h']);
+        const alternate = await violations("backup-daily", [db, res("CronJob", "backup", cronJob("backup", "0 3 */2 * *"))]);
+        assert.match(alternate[0], /leaves up to 48 h/);
+    });
+});

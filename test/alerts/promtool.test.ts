@@ -1,0 +1,94 @@
+// The rule groups the Alerts component deploys, checked and unit-tested by the real promtool: every alert
+// fires just past its threshold at the first evaluation its `for` allows and stays silent just short of it,
+// for the guide's defaults and for a stack that moves every threshold.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ALERT, AlertSettings, alertRuleGroups, GUIDE_THRESHOLDS, RuleGroup, ThresholdKey } from "../../components/alert-rules";
+import { settingsSchema } from "../../components/settings-schema";
+import { promtool } from "./promtool";
+import { writeAlertTests, writeRules } from "./promtool-files";
+import { CONTAINER, JOB, NS, scenarios } from "./scenarios";
+
+const alertsSchema = settingsSchema("production", "production", new Date("2026-11-25T00:00:00Z")).shape.alerts;
+const DEFAULTS: AlertSettings = alertsSchema.parse(undefined);
+const MOVED: AlertSettings = alertsSchema.parse({
+    healthCheckFailures: 5, healthCheckWindowMinutes: 10, errorRatePercent: 2.5, errorRateForMinutes: 3,
+    databaseConnectionsPercent: 70, diskUsagePercent: 90, p95LatencySeconds: 0.5, backupMaxAgeHours: 13,
+    queueDepthWarning: 250, minJobsPerMinute: 4, team: "payments",
+});
+
+function render(s: AlertSettings): RuleGroup[] {
+    return alertRuleGroups(s, { namespace: NS, environment: "production", backendJob: JOB, backendContainer: CONTAINER });
+}
+
+function tempDir(): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), "fork-knife-alerts-"));
+}
+
+describe("alert rules under promtool", function () {
+    this.timeout(300_000);
+
+    for (const [label, settings] of [["the guide's defaults", DEFAULTS], ["moved thresholds", MOVED]] as const) {
+        describe(label, () => {
+            const groups = render(settings);
+            const cases = scenarios(settings);
+            let dir: string;
+            before(() => {
+                dir = tempDir();
+                writeRules(dir, groups);
+            });
+            after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+            it("promtool check rules accepts every rendered group", () => {
+                const r = promtool(["check", "rules", "rules.yaml"], dir);
+                assert.strictEqual(r.status, 0, r.output);
+                const count = groups.reduce((n, g) => n + g.rules.length, 0);
+                assert.match(r.output, new RegExp(`SUCCESS: ${count} rules found`), r.output);
+            });
+
+            for (const alert of Object.values(ALERT)) {
+                it(`${alert}: fires past its threshold after its for, silent short of it`, () => {
+                    const mine = cases.filter((c) => c.alert === alert);
+                    const checks = mine.flatMap((c) => c.checks);
+                    assert.ok(checks.some((c) => c.firing.length > 0), `${alert} has no firing check`);
+                    assert.ok(checks.some((c) => c.firing.length === 0), `${alert} has no silent check`);
+                    const file = writeAlertTests(dir, groups, alert, cases);
+                    const r = promtool(["test", "rules", path.basename(file)], dir);
+                    assert.strictEqual(r.status, 0, `${mine.map((c) => c.title).join("; ")}\n${r.output}`);
+                });
+            }
+        });
+    }
+
+    // Both directions: a looser rule misses a firing check, a stricter one breaks a silent check.
+    const nudged: Array<[string, Partial<AlertSettings>]> = [
+        ["loosened", { healthCheckFailures: 4, healthCheckWindowMinutes: 4, errorRatePercent: 5.1, errorRateForMinutes: 6, databaseConnectionsPercent: 81,
+            diskUsagePercent: 86, p95LatencySeconds: 1.05, backupMaxAgeHours: 27, queueDepthWarning: 1002, minJobsPerMinute: 0.8 }],
+        ["tightened", { healthCheckFailures: 2, healthCheckWindowMinutes: 6, errorRatePercent: 4.9, errorRateForMinutes: 4, databaseConnectionsPercent: 79,
+            diskUsagePercent: 84, p95LatencySeconds: 0.96, backupMaxAgeHours: 25, queueDepthWarning: 998, minJobsPerMinute: 1.2 }],
+    ];
+    for (const [how, change] of nudged) {
+        it(`the promtool tests catch each threshold ${how} by a hair`, () => {
+            const dir = tempDir();
+            try {
+                const cases = scenarios(DEFAULTS);
+                const missed: string[] = [];
+                // One setting at a time, so each key's own scenarios are shown to notice it.
+                for (const [key, value] of Object.entries(change) as [ThresholdKey, number][]) {
+                    const groups = render({ ...DEFAULTS, [key]: value });
+                    writeRules(dir, groups);
+                    for (const alert of GUIDE_THRESHOLDS[key].alerts) {
+                        const r = promtool(["test", "rules", path.basename(writeAlertTests(dir, groups, alert, cases))], dir);
+                        if (r.status === 0 || !r.output.includes(`alertname: ${alert}`)) missed.push(`${key} = ${value} (${alert})`);
+                    }
+                }
+                assert.deepStrictEqual(missed, []);
+                assert.deepStrictEqual(Object.keys(change).sort(), Object.keys(GUIDE_THRESHOLDS).sort());
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    }
+});

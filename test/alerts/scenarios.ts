@@ -1,0 +1,340 @@
+// Input series for promtool, derived from the alert settings: every alert gets series just past its threshold
+// (it must fire at the first evaluation its `for` allows, and not one minute earlier) and series just short of
+// it (it must stay silent). Values are generated, never copied from the rules, so a rule that drifts from its
+// setting fails here.
+import { ALERT, AlertName, AlertSettings, FIXED, KSM_COMPONENT_LABEL, METRICS } from "../../components/alert-rules";
+
+export const NS = "fork-knife-test";
+export const OTHER_NS = "someone-else";
+export const JOB = "fork-knife-backend";
+export const CONTAINER = "backend";
+
+export interface Series { series: string; values: string }
+export interface Check {
+    /** Seconds from the start of the series. */
+    at: number;
+    /** Label sets the expression yields for firing alerts (rule labels are added by the caller); [] = silent. */
+    firing: Record<string, string>[];
+    /** Why this check matters, for failure messages. */
+    why: string;
+}
+export interface Scenario { alert: AlertName; title: string; interval: "15s" | "1m"; series: Series[]; checks: Check[] }
+
+const PER_MIN = 4; // samples per minute at 15s
+
+function series(metric: string, labels: Record<string, string>, values: Array<number | undefined>): Series {
+    const l = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(", ");
+    return { series: `${metric}{${l}}`, values: values.map((v) => (v === undefined ? "_" : String(v))).join(" ") };
+}
+const times = (n: number, f: (i: number) => number | undefined) => Array.from({ length: n }, (_, i) => f(i));
+const counter = (n: number, perSample: number) => times(n, (i) => i * perSample);
+const flat = (n: number, v: number) => times(n, () => v);
+
+/**
+ * Checks around the `for` duration: the condition first holds at `activeFrom`; the alert must still be pending
+ * one evaluation before `activeFrom + for` and firing exactly then.
+ */
+function forChecks(activeFrom: number, forMinutes: number, firing: Record<string, string>[]): Check[] {
+    const fireAt = activeFrom + forMinutes * 60;
+    return [
+        ...(forMinutes > 0 ? [{ at: fireAt - 60, firing: [], why: `still pending one minute before its ${forMinutes}m for` }] : []),
+        { at: fireAt, firing, why: `firing once the condition held for ${forMinutes}m` },
+    ];
+}
+const silentAt = (at: number, why: string): Check => ({ at, firing: [], why });
+
+function healthCheck(s: AlertSettings): Scenario[] {
+    const n = s.healthCheckFailures;
+    const w = s.healthCheckWindowMinutes;
+    const jumpAt = (w + 1) * 60;
+    const samples = (2 * w + 4) * PER_MIN;
+    const pod = "fork-knife-backend-5d8f7-x2x9q";
+    const probe = (failures: number, labels: Record<string, string> = {}) => series(METRICS.probes, {
+        namespace: NS, pod, pod_uid: "3b7e", container: CONTAINER, probe_type: "Readiness", result: "failed", ...labels,
+    }, times(samples, (i) => (i * 15 >= jumpAt ? failures : 0)));
+    const noise = [
+        series(METRICS.probes, { namespace: NS, pod, pod_uid: "3b7e", container: CONTAINER, probe_type: "Readiness", result: "successful" },
+            counter(samples, 1)),
+        probe(n + 5, { container: "worker" }),
+        probe(n + 5, { probe_type: "Startup" }),
+        probe(n + 5, { namespace: OTHER_NS }),
+    ];
+    // Failures one window apart: never n of them inside one window.
+    const spreadSamples = (n + 1) * (w + 1) * PER_MIN + PER_MIN;
+    const spread = series(METRICS.probes, { namespace: NS, pod, pod_uid: "3b7e", container: CONTAINER, probe_type: "Liveness", result: "failed" },
+        times(spreadSamples, (i) => Math.min(n, Math.floor((i * 15) / ((w + 1) * 60)))));
+    return [
+        {
+            alert: ALERT.healthCheckFailing, title: `${n} failures in ${w}m fire`, interval: "15s",
+            series: [probe(n), ...noise],
+            checks: [
+                silentAt(jumpAt - 60, "before any failure"),
+                { at: jumpAt, firing: [{ namespace: NS, pod, probe_type: "Readiness" }], why: `${n} failures inside ${w}m` },
+                { at: jumpAt + (w - 1) * 60, firing: [{ namespace: NS, pod, probe_type: "Readiness" }], why: "still inside the window" },
+                silentAt(jumpAt + w * 60, "the failures left the window"),
+            ],
+        },
+        {
+            alert: ALERT.healthCheckFailing, title: `${n - 1} failures in ${w}m stay silent`, interval: "15s",
+            series: [probe(n - 1), ...noise],
+            checks: [silentAt(jumpAt, `${n - 1} failures`), silentAt(jumpAt + 60, `${n - 1} failures`)],
+        },
+        // With a threshold of one failure, spreading them out proves nothing.
+        ...(n < 2 ? [] : [{
+            alert: ALERT.healthCheckFailing, title: `${n} failures spread over more than ${w}m stay silent`, interval: "15s" as const,
+            series: [spread],
+            checks: times(n, (k) => (k + 1) * (w + 1) * 60 + 60).map((at) => silentAt(at!, "one failure per window")),
+        }]),
+    ];
+}
+
+function errorRate(s: AlertSettings): Scenario[] {
+    const t = s.errorRatePercent;
+    const f = s.errorRateForMinutes;
+    const total = 10_000; // requests per sample
+    const samples = (f + 8) * PER_MIN;
+    const requests = (errorsPerSample: (i: number) => number) => {
+        let errors = 0;
+        let ok = 0;
+        const e: number[] = [];
+        const o: number[] = [];
+        for (let i = 0; i < samples; i++) {
+            e.push(errors);
+            o.push(ok);
+            errors += errorsPerSample(i);
+            ok += total - errorsPerSample(i);
+        }
+        const base = { namespace: NS, job: JOB, method: "GET", route: "/api/orders" };
+        return [
+            series(METRICS.httpRequests, { ...base, status_code: "500" }, e),
+            series(METRICS.httpRequests, { ...base, status_code: "200" }, o),
+            // Somebody else's errors must not count against this namespace.
+            series(METRICS.httpRequests, { ...base, namespace: OTHER_NS, status_code: "503" }, counter(samples, total)),
+        ];
+    };
+    const stopAt = (f + 3) * 60;
+    return [
+        {
+            alert: ALERT.highErrorRate, title: `${t * 1.01} % errors fire after ${f}m`, interval: "15s",
+            series: requests(() => (total * t * 1.01) / 100),
+            checks: forChecks(60, f, [{ namespace: NS }]),
+        },
+        {
+            alert: ALERT.highErrorRate, title: `${t * 0.99} % errors stay silent`, interval: "15s",
+            series: requests(() => (total * t * 0.99) / 100),
+            checks: [silentAt(60 + f * 60, "below the threshold"), silentAt((f + 7) * 60, "below the threshold")],
+        },
+        {
+            // Multi-window: the 5m ratio is still above the threshold, the 1m one is not, so the alert resolves.
+            alert: ALERT.highErrorRate, title: "an error burst that stopped resolves on the short window", interval: "15s",
+            series: requests((i) => (i * 15 < stopAt ? (total * Math.min(100, 2 * t)) / 100 : 0)),
+            checks: [
+                { at: 60 + f * 60, firing: [{ namespace: NS }], why: "during the burst" },
+                silentAt(stopAt + 120, "two minutes after the errors stopped"),
+            ],
+        },
+    ];
+}
+
+function latency(s: AlertSettings): Scenario[] {
+    const t = s.p95LatencySeconds;
+    const lo = String(t * 0.9);
+    const hi = String(t * 1.1);
+    const samples = (FIXED.latencyForMinutes + 6) * PER_MIN;
+    // 100 requests a sample; `fast` of them under lo, the rest between lo and hi. Linear interpolation puts the
+    // P95 at lo + (hi - lo)(95 - fast)/(100 - fast): fast = 88 gives 1.017 t, fast = 92 gives 0.975 t.
+    const buckets = (fast: number) => {
+        const b = { namespace: NS, job: JOB, route: "/api/orders" };
+        return [
+            series(`${METRICS.httpDuration}_bucket`, { ...b, le: lo }, counter(samples, fast)),
+            series(`${METRICS.httpDuration}_bucket`, { ...b, le: hi }, counter(samples, 100)),
+            series(`${METRICS.httpDuration}_bucket`, { ...b, le: "+Inf" }, counter(samples, 100)),
+        ];
+    };
+    return [
+        {
+            alert: ALERT.highLatency, title: `P95 at ${(1.0167 * t).toFixed(3)} s fires`, interval: "15s",
+            series: buckets(88), checks: forChecks(60, FIXED.latencyForMinutes, [{ namespace: NS }]),
+        },
+        {
+            alert: ALERT.highLatency, title: `P95 at ${(0.975 * t).toFixed(3)} s stays silent`, interval: "15s",
+            series: buckets(92), checks: [silentAt((FIXED.latencyForMinutes + 5) * 60, "below the threshold")],
+        },
+    ];
+}
+
+function metricsMissing(): Scenario[] {
+    const f = FIXED.metricsMissingForMinutes;
+    const samples = (f + 3) * PER_MIN;
+    const up = (pod: string, v: number) => series("up", { namespace: NS, job: JOB, pod, instance: `${pod}:3000` }, flat(samples, v));
+    const expected = [{ namespace: NS, job: JOB }];
+    return [
+        {
+            alert: ALERT.metricsMissing, title: "every backend target down fires", interval: "15s",
+            series: [up("a", 0), up("b", 0)], checks: forChecks(0, f, expected),
+        },
+        {
+            alert: ALERT.metricsMissing, title: "no backend target at all fires", interval: "15s",
+            series: [series("up", { namespace: OTHER_NS, job: JOB, pod: "x", instance: "x:3000" }, flat(samples, 1))],
+            checks: forChecks(0, f, expected),
+        },
+        {
+            alert: ALERT.metricsMissing, title: "one target up stays silent", interval: "15s",
+            series: [up("a", 0), up("b", 1)], checks: [silentAt((f + 2) * 60, "one target is scraped")],
+        },
+    ];
+}
+
+function databaseConnections(s: AlertSettings): Scenario[] {
+    const p = s.databaseConnectionsPercent;
+    const max = 500;
+    const f = FIXED.resourceForMinutes;
+    const samples = (f + 3) * PER_MIN;
+    const conns = (n: number) => [
+        series(METRICS.pgBackends, { namespace: NS, datname: "forkknife" }, flat(samples, n - 3)),
+        series(METRICS.pgBackends, { namespace: NS, datname: "postgres" }, flat(samples, 3)),
+        series(METRICS.pgMaxConnections, { namespace: NS, server: "db:5432" }, flat(samples, max)),
+        series(METRICS.pgBackends, { namespace: OTHER_NS, datname: "forkknife" }, flat(samples, max)),
+    ];
+    const at = (max * p) / 100;
+    return [
+        {
+            alert: ALERT.databaseConnections, title: `${at + 1}/${max} connections fire`, interval: "15s",
+            series: conns(at + 1), checks: forChecks(0, f, [{ namespace: NS }]),
+        },
+        {
+            alert: ALERT.databaseConnections, title: `${at - 1}/${max} connections stay silent`, interval: "15s",
+            series: conns(at - 1), checks: [silentAt((f + 2) * 60, "below the threshold")],
+        },
+    ];
+}
+
+function diskUsage(s: AlertSettings): Scenario[] {
+    const p = s.diskUsagePercent;
+    const f = FIXED.resourceForMinutes;
+    const samples = (f + 3) * PER_MIN;
+    const capacity = 100e9;
+    const volume = (namespace: string, pvc: string, usedPercent: number) => [
+        series(METRICS.volumeAvailable, { namespace, persistentvolumeclaim: pvc, node: "n1" },
+            flat(samples, (capacity * (100 - usedPercent)) / 100)),
+        series(METRICS.volumeCapacity, { namespace, persistentvolumeclaim: pvc, node: "n1" }, flat(samples, capacity)),
+    ];
+    const backups = "fork-knife-backups";
+    const database = "data-fork-knife-postgres-0";
+    return [
+        {
+            alert: ALERT.diskUsage, title: `backup volume at ${p + 0.5} % fires, database volume at ${p - 0.5} % does not`,
+            interval: "15s",
+            series: [...volume(NS, backups, p + 0.5), ...volume(NS, database, p - 0.5), ...volume(OTHER_NS, "x", 99.9)],
+            checks: forChecks(0, f, [{ namespace: NS, persistentvolumeclaim: backups }]),
+        },
+        {
+            alert: ALERT.diskUsage, title: `database volume at ${p + 0.5} % fires, backup volume at ${p - 0.5} % does not`,
+            interval: "15s",
+            series: [...volume(NS, backups, p - 0.5), ...volume(NS, database, p + 0.5)],
+            checks: forChecks(0, f, [{ namespace: NS, persistentvolumeclaim: database }]),
+        },
+    ];
+}
+
+function backupMissing(s: AlertSettings): Scenario[] {
+    const h = s.backupMaxAgeHours;
+    const f = FIXED.backupMissingForMinutes;
+    const minutes = h * 60 + f + 4;
+    const lastSuccess = 60;
+    const cronjob = (name: string, component: string, lastOk: number | undefined, created: number) => [
+        series("kube_cronjob_labels", { namespace: NS, cronjob: name, [KSM_COMPONENT_LABEL]: component }, flat(minutes, 1)),
+        series("kube_cronjob_created", { namespace: NS, cronjob: name }, flat(minutes, created)),
+        ...(lastOk === undefined ? [] : [series("kube_cronjob_status_last_successful_time", { namespace: NS, cronjob: name }, flat(minutes, lastOk))]),
+    ];
+    // The age first exceeds h hours at the evaluation after lastSuccess + h hours.
+    const activeFrom = lastSuccess + h * 3600 + 60;
+    const expected = [{ namespace: NS, cronjob: "fork-knife-backup" }];
+    return [
+        {
+            alert: ALERT.backupMissing, title: `last success ${h}h ago fires after ${f}m; a restore test's age does not count`,
+            interval: "1m",
+            series: [...cronjob("fork-knife-backup", "backup", lastSuccess, 0), ...cronjob("fork-knife-restore-test", "restore-test", 0, 0)],
+            checks: [silentAt(lastSuccess + h * 3600 - 60, `one minute short of ${h}h`), ...forChecks(activeFrom, f, expected)],
+        },
+        {
+            alert: ALERT.backupMissing, title: `a backup CronJob that never succeeded fires ${h}h after its creation`, interval: "1m",
+            series: cronjob("fork-knife-backup", "backup", undefined, lastSuccess),
+            checks: [silentAt(lastSuccess + h * 3600 - 60, `one minute short of ${h}h`), ...forChecks(activeFrom, f, expected)],
+        },
+    ];
+}
+
+/** Jobs in one namespace: which failed at minute 5, which component each belongs to. */
+function jobSeries(): Series[] {
+    const samples = 12;
+    const job = (name: string, component: string, fails: boolean) => [
+        series("kube_job_labels", { namespace: NS, job_name: name, [KSM_COMPONENT_LABEL]: component }, flat(samples, 1)),
+        series("kube_job_failed", { namespace: NS, job_name: name, condition: "true" }, times(samples, (i) => (fails && i >= 5 ? 1 : 0))),
+        series("kube_job_failed", { namespace: NS, job_name: name, condition: "false" }, times(samples, (i) => (fails && i >= 5 ? 0 : 1))),
+    ];
+    return [
+        ...job("fork-knife-backup-29391840", "backup", true),
+        ...job("fork-knife-backup-29390400", "backup", false),
+        ...job("pre-migration-backup-2026-11-3", "pre-migration-backup", true),
+        ...job("fork-knife-restore-test-29391900", "restore-test", true),
+        ...job("migrate-2026-11-3-3f1c9a", "migration", true),
+        ...job("migrate-2026-11-2-77aa01", "migration", false),
+        ...job("premigrate-check", "backend", true),
+        series("kube_job_failed", { namespace: OTHER_NS, job_name: "migrate-x", condition: "true" }, flat(samples, 1)),
+    ];
+}
+
+function jobFailures(): Scenario[] {
+    const expect = (alert: AlertName, jobs: string[]): Scenario => ({
+        alert, title: "fires once the Job's Failed condition is true, only for its component", interval: "1m",
+        series: jobSeries(),
+        checks: [
+            silentAt(4 * 60, "before any Job failed"),
+            { at: 5 * 60, firing: jobs.map((j) => ({ namespace: NS, job_name: j })), why: "right after the failure" },
+        ],
+    });
+    return [
+        expect(ALERT.backupFailed, ["fork-knife-backup-29391840", "pre-migration-backup-2026-11-3"]),
+        expect(ALERT.restoreTestFailed, ["fork-knife-restore-test-29391900"]),
+        expect(ALERT.migrationFailed, ["migrate-2026-11-3-3f1c9a"]),
+    ];
+}
+
+function queue(s: AlertSettings): Scenario[] {
+    const q = s.queueDepthWarning;
+    const m = s.minJobsPerMinute;
+    const f = FIXED.queueForMinutes;
+    const samples = (f + 8) * PER_MIN;
+    const labels = (queueName: string, pod: string) => ({ namespace: NS, job: JOB, queue: queueName, pod });
+    // Both backend replicas report the same Redis queue.
+    const waiting = (queueName: string, n: number) => ["a", "b"].map((pod) =>
+        series(METRICS.queueWaiting, labels(queueName, pod), flat(samples, n)));
+    const completed = (queueName: string, perMinute: number) => ["a", "b"].map((pod) =>
+        series(METRICS.queueCompleted, labels(queueName, pod), counter(samples, perMinute / PER_MIN)));
+    const stalled = m > 0 ? [{ namespace: NS, queue: "default" }] : [];
+    return [
+        {
+            alert: ALERT.queueDepth, title: `${q + 1} waiting fires, ${q - 1} does not`, interval: "15s",
+            series: [...waiting("default", q + 1), ...waiting("emails", q - 1)],
+            checks: forChecks(0, f, [{ namespace: NS, queue: "default" }]),
+        },
+        {
+            alert: ALERT.queueStalled, title: `${m * 0.9} jobs/min with work waiting fires, ${m * 1.1} and an idle queue do not`,
+            interval: "15s",
+            series: [
+                ...completed("default", m * 0.9), ...waiting("default", 50),
+                ...completed("emails", m * 1.1), ...waiting("emails", 50),
+                ...completed("idle", 0), ...waiting("idle", 0),
+            ],
+            checks: forChecks(60, f, stalled),
+        },
+    ];
+}
+
+export function scenarios(s: AlertSettings): Scenario[] {
+    return [
+        ...healthCheck(s), ...errorRate(s), ...latency(s), ...metricsMissing(), ...databaseConnections(s),
+        ...diskUsage(s), ...backupMissing(s), ...jobFailures(), ...queue(s),
+    ];
+}

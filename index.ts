@@ -7,6 +7,7 @@ import { Database } from "./components/database";
 import { imageReference } from "./components/image";
 import { ANNOTATION, standardLabels } from "./components/labels";
 import { MigrationJob } from "./components/migration-job";
+import { Repository } from "./components/repository";
 import { rotationChecksum } from "./components/rotation";
 import { connectionBudget, readSettings } from "./components/settings";
 
@@ -99,6 +100,14 @@ const worker = new AppService("worker", {
     databasePort: settings.database.port,
 }, rollout);
 
+// └─ Repository: branch protection, environments, Actions secrets. Set `github` in one stack only
+// (production), or two stacks would fight over the same branch protection.
+const repository = settings.github && new Repository("repository", {
+    ...settings.github,
+    pulumiAccessToken: settings.secrets.pulumiAccessToken!,
+    pulumiConfigPassphrase: settings.secrets.pulumiConfigPassphrase,
+});
+
 // Stack outputs: the audit view (README "Stack outputs")
 export const namespaceName = ns;
 export const backendService = backend.service?.metadata.name;
@@ -112,5 +121,6 @@ export const audit = {
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },
     },
     secrets: rotation,
+    repository: repository ? `${settings.github!.owner}/${settings.github!.repository}` : null,
     database: { activeAppRole: database.activeAppRole, maxConnections: settings.database.maxConnections, connectionBudget: budget },
 };

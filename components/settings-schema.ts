@@ -136,7 +136,10 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "must be a GitHub user or organisation name"),
             repository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a GitHub repository name"),
             requiredApprovals: int(1, 6).default(1),
-            productionReviewers: z.array(z.string().regex(/^[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$/, "must be user names or org/team slugs")).default([]),
+            // GitHub allows 1 to 6 required reviewers on an environment; production must have some.
+            productionReviewers: z.array(z.string().regex(/^[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$/, "must be user names or org/team slugs"),
+                { required_error: "is required with github: 1 to 6 user names or org/team slugs who approve production deployments" })
+                .min(1, "must name 1 to 6 reviewers (user names or org/team slugs)").max(6, "must name 1 to 6 reviewers (user names or org/team slugs)"),
         }).strict().optional(),
         logLevel: z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(", ")}` }) }).default("info"),
     }).strict();

@@ -1,0 +1,122 @@
+// `npm run synth -- --stack staging`: the whole program, offline. Runs index.ts under Pulumi mocks with the
+// stack's configuration, writes every Kubernetes object as YAML, validates each against the Kubernetes schemas,
+// runs the policy pack, and writes report.md and stack-export.json. No cluster, no Pulumi CLI, no secrets.
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import * as YAML from "yaml";
+import { SettingsError } from "../components/settings";
+import { evaluatePolicies, OfflineResource, PolicyOutcome } from "../policies/offline";
+import { ProgramRun, RecordedResource, redactSecrets, runProgram } from "./lib/program";
+import { isKubernetesObject, Manifest, SchemaProblem, toManifest, validateManifest } from "./lib/render";
+import { renderReport } from "./lib/synth-report";
+import { loadStackConfig, REPO_ROOT, StackConfigError } from "./lib/stack-config";
+import { toStackExport } from "./lib/stack-export";
+
+export interface SynthOptions {
+    stack?: string;
+    configFile?: string;
+    outDir?: string;
+    /** "Today" for rotation math, ISO date. */
+    now?: string;
+}
+
+export interface SynthResult {
+    stack: string;
+    environment: "staging" | "production";
+    outDir: string;
+    run: ProgramRun;
+    manifests: Manifest[];
+    schemaProblems: SchemaProblem[];
+    policies: PolicyOutcome[];
+    /** 0 clean, 1 a schema violation or a mandatory policy failure. */
+    exitCode: number;
+}
+
+/** Synthesises one stack. Throws SettingsError / StackConfigError before writing anything. */
+export async function synth(options: SynthOptions): Promise<SynthResult> {
+    const config = loadStackConfig({ stack: options.stack, configFile: options.configFile });
+    const now = options.now ?? new Date().toISOString().slice(0, 10);
+    if (Number.isNaN(new Date(now).getTime())) throw new StackConfigError(`--now ${now}: must be an ISO 8601 date such as 2026-11-25`);
+    const run = await runProgram({ stack: config.stack, config: config.config, secretKeys: config.secretKeys, now });
+    const environment = (run.outputs.audit as any)?.environment as "staging" | "production";
+
+    const manifests = run.resources.filter(isKubernetesObject).map(toManifest);
+    const schemaProblems = (await Promise.all(manifests.map(validateManifest))).flat();
+    const policies = await evaluatePolicies(run.resources.map(toOfflineResource), { environment, now: new Date(now) });
+
+    const outDir = path.resolve(options.outDir ?? path.join(REPO_ROOT, "out", config.stack));
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.mkdirSync(path.join(outDir, "manifests"), { recursive: true });
+    manifests.forEach((m, i) => {
+        const file = `${String(i + 1).padStart(3, "0")}-${m.kind.toLowerCase()}-${m.name}.yaml`;
+        fs.writeFileSync(path.join(outDir, "manifests", file), YAML.stringify(m.body, { lineWidth: 0 }));
+    });
+    fs.writeFileSync(path.join(outDir, "stack-export.json"), JSON.stringify(toStackExport(run, new Date(now)), null, 2) + "\n");
+    const failed = schemaProblems.length > 0 || policies.some((p) => p.status === "fail");
+    const result: SynthResult = { stack: config.stack, environment, outDir, run, manifests, schemaProblems, policies, exitCode: failed ? 1 : 0 };
+    fs.writeFileSync(path.join(outDir, "report.md"), renderReport(result, now));
+    return result;
+}
+
+function toOfflineResource(r: RecordedResource): OfflineResource {
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        // Components expose what they registered as outputs; custom resources are judged on their inputs.
+        props: redactSecrets(r.custom ? { ...r.inputs, ...(r.type.startsWith("kubernetes:") ? { metadata: toManifest(r).body.metadata } : {}) } : r.outputs) as Record<string, unknown>,
+        parent: r.parent,
+        dependencies: r.dependencies,
+        protect: r.protect,
+    };
+}
+
+function summary(result: SynthResult): string {
+    const kinds = new Map<string, number>();
+    for (const m of result.manifests) kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
+    const lines = [
+        `synth ${result.stack} (${result.environment}): ${result.manifests.length} Kubernetes objects, ${result.run.resources.length} resources in all`,
+        `  ${[...kinds].sort().map(([k, n]) => `${k} ${n}`).join(", ")}`,
+        `  schema: ${result.schemaProblems.length === 0 ? "all valid" : `${result.schemaProblems.length} problem(s)`}`,
+    ];
+    for (const p of result.schemaProblems) lines.push(`  SCHEMA ${p.kind}/${p.name}: ${p.message}`);
+    const count = (s: string) => result.policies.filter((p) => p.status === s).length;
+    lines.push(`  policies: ${count("pass")} pass, ${count("warn")} warn, ${count("fail")} fail`);
+    for (const p of result.policies.filter((x) => x.status !== "pass")) {
+        for (const v of p.violations) lines.push(`  ${p.status === "fail" ? "FAIL" : "WARN"} ${p.policy}: ${v.message}`);
+    }
+    lines.push(`  wrote ${path.relative(process.cwd(), result.outDir) || "."}/ (manifests/, report.md, stack-export.json)`);
+    return lines.join("\n");
+}
+
+async function main(): Promise<number> {
+    const { values } = parseArgs({
+        options: {
+            stack: { type: "string" },
+            "config-file": { type: "string" },
+            out: { type: "string" },
+            now: { type: "string" },
+        },
+        strict: true,
+    });
+    try {
+        const result = await synth({ stack: values.stack ?? (values["config-file"] ? undefined : "staging"), configFile: values["config-file"], outDir: values.out, now: values.now });
+        console.log(summary(result));
+        return result.exitCode;
+    } catch (e) {
+        if (e instanceof SettingsError || e instanceof StackConfigError) {
+            console.error(`synth: ${e.message}`);
+            console.error("synth: nothing written");
+            return 2;
+        }
+        throw e;
+    }
+}
+
+if (require.main === module) {
+    main().then((code) => process.exit(code), (e) => {
+        console.error(`synth: ${e instanceof Error ? e.stack : e}`);
+        process.exit(3);
+    });
+}

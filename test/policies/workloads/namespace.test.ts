@@ -7,7 +7,6 @@ describe("policy workload-namespace", () => {
     });
     it("flags the violating field and names resource and container", async () => {
         const d = clone(deployment());
-        const spec = d.spec.template.spec;
         d.metadata.namespace = "default";
         const v = await violations("workload-namespace", [res("Deployment", "backend", d)]);
         assert.strictEqual(v.length, 1, v.join("\n"));

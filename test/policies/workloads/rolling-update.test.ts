@@ -7,7 +7,6 @@ describe("policy workload-rolling-update", () => {
     });
     it("flags the violating field and names resource and container", async () => {
         const d = clone(deployment());
-        const spec = d.spec.template.spec;
         d.spec.strategy.rollingUpdate.maxUnavailable = 1;
         const v = await violations("workload-rolling-update", [res("Deployment", "backend", d)]);
         assert.strictEqual(v.length, 1, v.join("\n"));

@@ -7,7 +7,6 @@ describe("policy workload-selector-matches", () => {
     });
     it("flags the violating field and names resource and container", async () => {
         const d = clone(deployment());
-        const spec = d.spec.template.spec;
         d.spec.selector.matchLabels["app.kubernetes.io\/component"] = "worker";
         const v = await violations("workload-selector-matches", [res("Deployment", "backend", d)]);
         assert.strictEqual(v.length, 1, v.join("\n"));

@@ -1,0 +1,49 @@
+// Every alert's runbook_url must land on a runbook: a heading in the README's "Incident response" section whose
+// GitHub anchor is the URL's fragment. The README section lives in docs/readme/alerts.md until it is merged.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ALERT, METRICS, RUNBOOK_BASE, runbookAnchor, runbookUrl } from "../../components/alert-rules";
+
+const DOC = path.join(__dirname, "..", "..", "docs", "readme", "alerts.md");
+
+/** GitHub's heading anchor: lower case, punctuation other than - and _ dropped, spaces to -. */
+function githubAnchor(heading: string): string {
+    return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+}
+
+function section(text: string, title: string): string {
+    const start = text.indexOf(`\n## ${title}\n`);
+    assert.ok(start >= 0, `no "## ${title}" section`);
+    const next = text.indexOf("\n## ", start + 1);
+    return next < 0 ? text.slice(start) : text.slice(start, next);
+}
+
+describe("alert runbooks", () => {
+    const text = `\n${fs.readFileSync(DOC, "utf8")}`;
+    const incident = section(text, "Incident response");
+    const runbooks = new Map(incident.split(/\n### /).slice(1).map((block) => {
+        const [heading, ...body] = block.split("\n");
+        return [githubAnchor(heading), body.join("\n").trim()] as const;
+    }));
+
+    it("has one runbook per alert under Incident response, at the anchor its runbook_url names", () => {
+        for (const alert of Object.values(ALERT)) {
+            assert.strictEqual(runbookUrl(alert), `${RUNBOOK_BASE}#${runbookAnchor(alert)}`);
+            const body = runbooks.get(runbookAnchor(alert));
+            assert.ok(body !== undefined, `no runbook heading for ${alert} (#${runbookAnchor(alert)})`);
+            assert.ok(body.length > 200, `the runbook for ${alert} says too little`);
+        }
+        assert.strictEqual(runbooks.size, Object.values(ALERT).length, "no runbook without an alert");
+    });
+
+    it("lists the stable anchors", () => {
+        const listed = [...incident.matchAll(/`#([a-z0-9-]+)`/g)].map((m) => m[1]).sort();
+        assert.deepStrictEqual(listed, Object.values(ALERT).map(runbookAnchor).sort());
+    });
+
+    it("documents every metric name the rules read", () => {
+        const monitoring = section(text, "Monitoring and alerts");
+        for (const metric of Object.values(METRICS)) assert.ok(monitoring.includes(`\`${metric}`), `${metric} is not documented`);
+    });
+});

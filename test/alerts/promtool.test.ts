@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { ALERT, AlertSettings, alertRuleGroups, GUIDE_THRESHOLDS, RuleGroup, ThresholdKey } from "../../components/alert-rules";
 import { settingsSchema } from "../../components/settings-schema";
-import { promtool } from "./promtool";
+import { INSTALL_PROMTOOL, promtool, promtoolPath } from "./promtool";
 import { writeAlertTests, writeRules } from "./promtool-files";
 import { CONTAINER, JOB, NS, scenarios } from "./scenarios";
 
@@ -29,6 +29,11 @@ function tempDir(): string {
 
 describe("alert rules under promtool", function () {
     this.timeout(300_000);
+
+    it("fails, naming the install command, when promtool is missing", () => {
+        assert.throws(() => promtoolPath(["/nonexistent/promtool"]), (e: Error) => e.message.includes(INSTALL_PROMTOOL));
+        assert.ok(INSTALL_PROMTOOL.startsWith("apt-get install -y prometheus"));
+    });
 
     for (const [label, settings] of [["the guide's defaults", DEFAULTS], ["moved thresholds", MOVED]] as const) {
         describe(label, () => {

@@ -5,10 +5,13 @@ import * as path from "path";
 
 export const INSTALL_PROMTOOL = "apt-get install -y prometheus (as root; tools/test-prereqs.sh does it before npm test)";
 
-export function promtoolPath(): string {
-    const candidates = [process.env.PROMTOOL, "/usr/bin/promtool",
-        ...(process.env.PATH ?? "").split(path.delimiter).map((d) => path.join(d, "promtool"))];
-    const found = candidates.find((c): c is string => !!c && fs.existsSync(c));
+export function promtoolCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+    return [env.PROMTOOL, "/usr/bin/promtool", ...(env.PATH ?? "").split(path.delimiter).filter(Boolean).map((d) => path.join(d, "promtool"))]
+        .filter((c): c is string => !!c);
+}
+
+export function promtoolPath(candidates: string[] = promtoolCandidates()): string {
+    const found = candidates.find((c) => fs.existsSync(c));
     if (!found) throw new Error(`promtool not found; install it: ${INSTALL_PROMTOOL}`);
     return found;
 }

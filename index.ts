@@ -2,7 +2,8 @@
 // first; nothing is registered when they are wrong.
 import * as k8s from "@pulumi/kubernetes";
 import { AppSecrets } from "./components/app-secrets";
-import { AppService } from "./components/app-service";
+import { Alerts } from "./components/alerts";
+import { AppService, serviceName } from "./components/app-service";
 import { Database } from "./components/database";
 import { imageReference } from "./components/image";
 import { ANNOTATION, standardLabels } from "./components/labels";
@@ -100,6 +101,15 @@ const worker = new AppService("worker", {
     databasePort: settings.database.port,
 }, rollout);
 
+// ├─ Alerts: the guide's thresholds as a PrometheusRule, and the ServiceMonitor that feeds it
+const alerts = new Alerts("alerts", {
+    namespace: ns,
+    environment: env,
+    settings: settings.alerts,
+    backendService: { name: serviceName("backend"), port: "http", metricsPath: "/metrics" },
+    backendContainer: "backend",
+}, inNamespace);
+
 // └─ Repository: branch protection, environments, Actions secrets. Set `github` in one stack only
 // (production), or two stacks would fight over the same branch protection.
 const repository = settings.github && new Repository("repository", {
@@ -121,6 +131,7 @@ export const audit = {
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },
     },
     secrets: rotation,
+    alerts: settings.alerts.enabled ? { rule: alerts.rule?.metadata.name, thresholds: settings.alerts } : null,
     repository: repository ? `${settings.github!.owner}/${settings.github!.repository}` : null,
     database: { activeAppRole: database.activeAppRole, maxConnections: settings.database.maxConnections, connectionBudget: budget },
 };

@@ -13,6 +13,11 @@ export const REDIS_PORT = 6379;
 export const WORKER_HEARTBEAT_FILE = "/tmp/worker-heartbeat";
 export const WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120;
 
+/** Stable Service name: clients and the ServiceMonitor find the backend by it. */
+export function serviceName(component: ComponentName): string {
+    return `fork-knife-${component}`;
+}
+
 export interface ScalingArgs {
     /** HPA floor: replicas kept even when idle. */
     minReplicas: number;
@@ -196,7 +201,7 @@ export class AppService extends pulumi.ComponentResource {
 
         if (args.http) {
             this.service = new k8s.core.v1.Service(name, {
-                metadata: { ...metadata, name: `fork-knife-${args.component}` },
+                metadata: { ...metadata, name: serviceName(args.component) },
                 spec: {
                     type: "ClusterIP",
                     selector,

@@ -116,6 +116,6 @@ describe("scripts: S3-compatible target through rclone (s3rver)", function () {
     });
 });
 
-function plainEnv(vars: { name: string; value?: unknown }[]): Record<string, string> {
-    return Object.fromEntries(vars.filter((v) => typeof v.value === "string").map((v) => [v.name, v.value as string]));
+function plainEnv(vars: { name: unknown; value?: unknown }[]): Record<string, string> {
+    return Object.fromEntries(vars.filter((v) => typeof v.value === "string").map((v) => [String(v.name), v.value as string]));
 }

@@ -122,7 +122,8 @@ dump_and_publish() {
         printf '%s\n' "$sidecar" >"$stage/.$name.sha256.tmp" 2>"$ERR" || { rm -f "$stage/.$name.sha256.tmp"; fail "$(describe_error "$ERR")"; }
         mv -T "$stage/.$name.sha256.tmp" "$stage/$name.sha256"
         mv -T "$PARTIAL" "$final"; PARTIAL=""
-        sync -f "$final" 2>/dev/null || true
+        # pg_dump already fsynced the data; this makes the rename itself durable.
+        sync "$stage" 2>/dev/null || true
     fi
     finished=$(iso_now)
     {

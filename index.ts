@@ -4,10 +4,11 @@ import * as k8s from "@pulumi/kubernetes";
 import { AppSecrets } from "./components/app-secrets";
 import { Alerts } from "./components/alerts";
 import { AppService, serviceName } from "./components/app-service";
+import { BackupSchedule } from "./components/backup-schedule";
 import { Database } from "./components/database";
 import { imageReference } from "./components/image";
 import { ANNOTATION, standardLabels } from "./components/labels";
-import { MigrationJob } from "./components/migration-job";
+import { MigrationJob, migrationJobName } from "./components/migration-job";
 import { Repository } from "./components/repository";
 import { rotationChecksum } from "./components/rotation";
 import { connectionBudget, readSettings } from "./components/settings";
@@ -53,14 +54,31 @@ const database = new Database("database", {
     rotation: settings.rotation.databasePassword,
 }, inNamespace);
 
-// ├─ MigrationJob: once per release, before any Deployment rolls out
+// ├─ BackupSchedule: daily dumps, restore tests, the guarded restore, and (production) a backup before each migration
+const { backupS3AccessKeyId, backupS3SecretAccessKey } = settings.secrets;
+const backups = new BackupSchedule("backups", {
+    namespace: ns,
+    environment: env,
+    stack: settings.stack,
+    backup: settings.backup,
+    databaseName: settings.database.name,
+    releaseName: migrationJobName(settings.image),
+    backupCredentialsSecret: database.backupCredentialsSecret,
+    restoreCredentialsSecret: database.restoreCredentialsSecret,
+    s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey
+        ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey }
+        : undefined,
+}, { dependsOn: [namespace, database] });
+
+// ├─ MigrationJob: once per release, after the pre-migration backup, before any Deployment rolls out
 const migration = new MigrationJob("migration", {
     namespace: ns,
     environment: env,
     image: settings.image,
     imageRef: image,
     secretEnv: database.migratorEnv,
-}, { dependsOn: [namespace, database] });
+    preMigrationBackupJob: backups.preMigrationBackupJobName,
+}, { dependsOn: [namespace, database, ...(backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [])] });
 
 // Both Deployments wait for the migration: dependsOn for the engine, and the Job's name in the pod template so
 // the ordering is visible in the data too (and a new release rolls the pods). The rotation checksum rolls them
@@ -131,6 +149,14 @@ export const audit = {
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },
     },
     secrets: rotation,
+    backups: {
+        schedule: settings.backup.schedule,
+        timeZone: settings.backup.timeZone,
+        retentionDays: settings.backup.retentionDays,
+        target: settings.backup.target,
+        restoreTestSchedule: settings.backup.restoreTestSchedule,
+        preMigrationBackupJob: backups.preMigrationBackupJobName ?? null,
+    },
     alerts: settings.alerts.enabled ? { rule: alerts.rule?.metadata.name, thresholds: settings.alerts } : null,
     repository: repository ? `${settings.github!.owner}/${settings.github!.repository}` : null,
     database: { activeAppRole: database.activeAppRole, maxConnections: settings.database.maxConnections, connectionBudget: budget },

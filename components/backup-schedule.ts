@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ANNOTATION, ComponentName, standardLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "./pod-security";
 import { Environment, ParsedSettings } from "./settings-schema";
-import { isS3Target, RCLONE_CREDENTIAL_KEYS, RCLONE_IMAGE, rcloneEnv } from "./backup-storage";
+import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
 /** A backup slower than this is killed and reported as failed, not left running into the next one. */
@@ -91,7 +91,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
                     securityContext: restrictedPodSecurityContext(),
                     // The rclone image ships a static binary; copying it lets the scripts run in the PostgreSQL image.
                     initContainers: s3 ? [{
-                        name: "rclone", image: RCLONE_IMAGE, command: ["cp", "/usr/local/bin/rclone", "/tools/rclone"],
+                        name: "rclone", image: args.backup.rcloneImage, command: ["cp", "/usr/local/bin/rclone", "/tools/rclone"],
                         securityContext: restrictedContainerSecurityContext(),
                         resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
                         volumeMounts: [{ name: "tools", mountPath: "/tools" }],

@@ -4,8 +4,6 @@ import * as k8s from "@pulumi/kubernetes";
 
 /** rclone remote name the scripts use (RCLONE_REMOTE); it fixes the RCLONE_CONFIG_<REMOTE>_* variable names. */
 export const RCLONE_REMOTE = "backup";
-/** Same client version as Debian 12's rclone package, which the tests run against s3rver. */
-export const RCLONE_IMAGE = "rclone/rclone:1.60.1";
 /** Keys of the credentials Secret: rclone reads them straight from the environment (envFrom). */
 export const RCLONE_CREDENTIAL_KEYS = {
     accessKeyId: `RCLONE_CONFIG_${RCLONE_REMOTE.toUpperCase()}_ACCESS_KEY_ID`,

@@ -113,6 +113,9 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             parallelJobs: int(1, 16).default(1),
             postgresImage: z.string().regex(/^[a-z0-9./_-]+:[0-9]+[A-Za-z0-9._-]*(@sha256:[a-f0-9]{64})?$/,
                 "must be a PostgreSQL image pinned to its major version, such as postgres:15-bookworm").default("postgres:15-bookworm"),
+            // The scripts call the same rclone the tests run (Debian's 1.60); its binary comes from this image.
+            rcloneImage: z.string().regex(/^[a-z0-9./_-]+:1\.60\.[0-9]+(@sha256:[a-f0-9]{64})?$/,
+                "must be an rclone/rclone 1.60.x image (the version the tests run), optionally @sha256:…").default("rclone/rclone:1.60.1"),
             restoreTestTables: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, "must be table names"))
                 .default([]),
             restoreFrom: z.string().regex(/^(latest|[A-Za-z0-9._-]+)$/, "must be latest or a backup file name").optional(),

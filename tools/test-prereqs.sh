@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the test suites run for real: PostgreSQL (server and client, for the
-# backup and restore scripts) and promtool (for the alert rules). Installs them when it may (root with
+# backup and restore scripts), promtool (for the alert rules) and rclone (the backups' object-storage client). Installs them when it may (root with
 # apt); otherwise stops with the exact command to run. A suite never skips because a tool is missing.
 set -euo pipefail
 
@@ -10,6 +10,8 @@ if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ] || ! command -v pg_dump >/dev/n
   missing+=(postgresql postgresql-client)
 fi
 command -v promtool >/dev/null || missing+=(prometheus)
+# The backup scripts move dumps to object storage with rclone; the tests run the same client against s3rver.
+command -v rclone >/dev/null || missing+=(rclone)
 command -v runuser >/dev/null || missing+=(util-linux)
 
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi

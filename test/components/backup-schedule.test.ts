@@ -32,6 +32,11 @@ function run(stack: Stack, variation: StackVariation = {}, tweak: (a: BackupSche
     });
 }
 
+/** The committed stack file's backup object: images may be pinned there. */
+function stackBackup(stack: Stack): { postgresImage?: string; rcloneImage?: string } {
+    return JSON.parse(stackConfig(stack).config["fork-knife:backup"]);
+}
+
 const cronJobs = (r: ProgramRun) => ofType(r, "kubernetes:batch/v1:CronJob").map(plain);
 const byComponent = (items: any[], c: string) => items.filter((i) => i.metadata.labels["app.kubernetes.io/component"] === c);
 const pods = (r: ProgramRun) => [
@@ -55,7 +60,7 @@ describe("BackupSchedule", () => {
             assert.equal(backup.metadata.annotations["fork-knife.io/retention-days"], retention);
             assert.equal(backup.metadata.annotations["fork-knife.io/backup-target"], target);
             const c = job.template.spec.containers[0];
-            assert.equal(c.image, "postgres:15-bookworm");
+            assert.equal(c.image, stackBackup(stack).postgresImage ?? "postgres:15-bookworm");
             assert.deepEqual(c.command, ["bash", "/scripts/backup.sh"]);
             assert.equal(c.envFrom[0].secretRef.name, "fork-knife-backup");
             assert.equal(envOf(c).RETENTION_DAYS, retention);
@@ -113,7 +118,7 @@ describe("BackupSchedule", () => {
         assert.ok(!redacted.includes("SENTINEL-"), "no credential in plain text");
         const [backup] = byComponent(cronJobs(production), "backup");
         const spec = backup.spec.jobTemplate.spec.template.spec;
-        assert.equal(spec.initContainers[0].image, "rclone/rclone:1.60.1");
+        assert.equal(spec.initContainers[0].image, stackBackup("production").rcloneImage);
         const env = envOf(spec.containers[0]);
         assert.equal(env.RCLONE_CONFIG_BACKUP_TYPE, "s3");
         assert.equal(env.RCLONE_CONFIG_BACKUP_REGION, "eu-central-1");

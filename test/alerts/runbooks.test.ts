@@ -1,11 +1,11 @@
 // Every alert's runbook_url must land on a runbook: a heading in the README's "Incident response" section whose
-// GitHub anchor is the URL's fragment. The README section lives in docs/readme/alerts.md until it is merged.
+// GitHub anchor is the URL's fragment.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ALERT, METRICS, RUNBOOK_BASE, runbookAnchor, runbookUrl } from "../../components/alert-rules";
 
-const DOC = path.join(__dirname, "..", "..", "docs", "readme", "alerts.md");
+const DOC = path.join(__dirname, "..", "..", "README.md");
 
 /** GitHub's heading anchor: lower case, punctuation other than - and _ dropped, spaces to -. */
 function githubAnchor(heading: string): string {

@@ -1,5 +1,5 @@
 // Three places describe the config contract: the zod schema, Pulumi.yaml's project-level config and the config
-// reference in docs/readme/config.md. These tests keep the other two from drifting away from the schema.
+// reference in README.md ("Configuration reference"). These tests keep the other two from drifting away from the schema.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -98,8 +98,11 @@ describe("settings defaults: Pulumi.yaml", () => {
     });
 });
 
-describe("settings defaults: docs/readme/config.md", () => {
-    const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "readme", "config.md"), "utf8");
+describe("settings defaults: the README's configuration reference", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("\n## Configuration reference\n");
+    if (start < 0) throw new Error("README.md has no \"## Configuration reference\" section");
+    const doc = readme.slice(start, readme.indexOf("\n## ", start + 1));
     const documented = new Set([...doc.matchAll(/`([A-Za-z0-9.]+)`/g)].map((m) => m[1]));
 
     it("documents every key of the schema", () => {

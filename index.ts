@@ -62,6 +62,7 @@ const backups = new BackupSchedule("backups", {
     stack: settings.stack,
     backup: settings.backup,
     databaseName: settings.database.name,
+    databasePort: settings.database.port,
     releaseName: migrationJobName(settings.image),
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
@@ -77,6 +78,7 @@ const migration = new MigrationJob("migration", {
     image: settings.image,
     imageRef: image,
     secretEnv: database.migratorEnv,
+    databasePort: settings.database.port,
     preMigrationBackupJob: backups.preMigrationBackupJobName,
 }, { dependsOn: [namespace, database, ...(backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [])] });
 

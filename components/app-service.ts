@@ -4,6 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentName, standardLabels, selectorLabels } from "./labels";
+import { egressRules } from "./network-policy";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "./pod-security";
 import { Environment } from "./settings-schema";
 
@@ -190,12 +191,7 @@ export class AppService extends pulumi.ComponentResource {
                 podSelector: { matchLabels: selector },
                 policyTypes: ["Ingress", "Egress"],
                 ingress: args.http ? [{ ports: [{ protocol: "TCP", port: args.http.port }] }] : [],
-                egress: [
-                    { ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
-                    { ports: [{ protocol: "TCP", port: args.databasePort }] },
-                    { ports: [{ protocol: "TCP", port: REDIS_PORT }] },
-                    { ports: [{ protocol: "TCP", port: 443 }] },
-                ],
+                egress: egressRules(args.databasePort, [REDIS_PORT, 443]),
             },
         }, { parent: this });
 

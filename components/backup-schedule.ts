@@ -10,6 +10,7 @@ import { ANNOTATION, ComponentName, standardLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "./pod-security";
 import { Environment, ParsedSettings } from "./settings-schema";
 import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
+import { jobNetworkPolicy } from "./network-policy";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
 /** A backup slower than this is killed and reported as failed, not left running into the next one. */
@@ -28,6 +29,8 @@ export interface BackupScheduleArgs {
     databaseName: string;
     /** This release's migration Job name (migrationJobName(image)); names the pre-migration backup Job. */
     releaseName: string;
+    /** Where the database listens, for the backup pods' egress rule. */
+    databasePort: number;
     /** Secret with PG* variables of the read-only backup role (pg_dump). */
     backupCredentialsSecret: pulumi.Input<string>;
     /** Secret with PG* variables of a role allowed to CREATE DATABASE (restore test, restore). */
@@ -125,6 +128,13 @@ export class BackupSchedule extends pulumi.ComponentResource {
                 failedJobsHistoryLimit: 3,
                 jobTemplate: { metadata: { labels: standardLabels(component, args.environment) }, spec: jobSpec(component, script, credentials, env) },
             },
+        }, { parent: this });
+
+        jobNetworkPolicy(name, {
+            namespace: args.namespace, environment: args.environment, databasePort: args.databasePort,
+            components: ["backup", "pre-migration-backup", "restore-test", "restore"],
+            // Object storage is reached over HTTPS.
+            extraTcpPorts: s3 ? [443] : [],
         }, { parent: this });
 
         this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},

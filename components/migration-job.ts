@@ -7,6 +7,7 @@ import { ANNOTATION, standardLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "./pod-security";
 import { Environment } from "./settings-schema";
 import { SecretEnvVar } from "./app-service";
+import { jobNetworkPolicy } from "./network-policy";
 
 export const MIGRATION_COMMAND = ["npm", "run", "prisma:migrate:deploy"];
 
@@ -23,6 +24,8 @@ export interface MigrationJobArgs {
     secretEnv: SecretEnvVar[];
     /** Longest a migration may run before it is killed and the release fails (the guide: monitor migration time). */
     activeDeadlineSeconds?: number;
+    /** Where the database listens, for the Job's egress rule. */
+    databasePort: number;
     /** Name of the pre-migration backup Job this migration follows (production), recorded as an annotation. */
     preMigrationBackupJob?: pulumi.Input<string>;
 }
@@ -78,6 +81,9 @@ export class MigrationJob extends pulumi.ComponentResource {
                     },
                 },
             },
+        }, { parent: this });
+        jobNetworkPolicy(name, {
+            namespace: args.namespace, environment: args.environment, components: ["migration"], databasePort: args.databasePort,
         }, { parent: this });
         this.jobName = this.job.metadata.name;
         this.registerOutputs({ jobName: this.jobName });

@@ -9,7 +9,7 @@ type Stack = "staging" | "production";
 
 function argsFrom(s: Settings): BackupScheduleArgs {
     return {
-        namespace: s.namespace, environment: s.environment, stack: s.stack, backup: s.backup, databaseName: s.database.name,
+        namespace: s.namespace, environment: s.environment, stack: s.stack, backup: s.backup, databaseName: s.database.name, databasePort: s.database.port,
         releaseName: migrationJobName(s.image), backupCredentialsSecret: "fork-knife-backup", restoreCredentialsSecret: "fork-knife-restore",
         s3Credentials: s.secrets.backupS3AccessKeyId && s.secrets.backupS3SecretAccessKey
             ? { accessKeyId: s.secrets.backupS3AccessKeyId, secretAccessKey: s.secrets.backupS3SecretAccessKey } : undefined,
@@ -25,7 +25,7 @@ function run(stack: Stack, variation: StackVariation = {}, tweak: (a: BackupSche
             const backups = new BackupSchedule("backups", tweak(argsFrom(s)));
             if (!release) return;
             new MigrationJob("migration", {
-                namespace: s.namespace, environment: s.environment, image: s.image, imageRef: "registry/app:tag", secretEnv: [],
+                namespace: s.namespace, environment: s.environment, image: s.image, imageRef: "registry/app:tag", secretEnv: [], databasePort: s.database.port,
                 preMigrationBackupJob: backups.preMigrationBackupJobName,
             }, { dependsOn: backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [] });
         },
@@ -124,6 +124,19 @@ describe("BackupSchedule", () => {
         assert.equal(env.RCLONE_CONFIG_BACKUP_REGION, "eu-central-1");
         assert.equal(env.RCLONE, "/tools/rclone");
         assert.equal(spec.containers[0].envFrom[1].secretRef.name, "backup-s3-credentials");
+    });
+
+    it("backup pods accept no traffic and reach only DNS, the database and (with S3) HTTPS", async () => {
+        for (const [stack, expected] of [["staging", ["TCP/53", "TCP/5432", "UDP/53"]], ["production", ["TCP/443", "TCP/53", "TCP/5432", "UDP/53"]]] as const) {
+            const r = await run(stack);
+            const np = plain(one(r, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).spec;
+            assert.deepEqual(np.ingress, []);
+            assert.deepEqual(np.egress.flatMap((e: any) => e.ports.map((p: any) => `${p.protocol}/${p.port}`)).sort(), expected);
+            const selected = np.podSelector.matchExpressions[0].values;
+            for (const spec of [...cronJobs(r).map((c) => c.spec.jobTemplate.spec.template), ...ofType(r, "kubernetes:batch/v1:Job").map((j) => plain(j).spec.template)]) {
+                assert.ok(selected.includes(spec.metadata.labels["app.kubernetes.io/component"]), `${stack}: every backup pod is selected`);
+            }
+        }
     });
 
     it("a restore Job exists only when restoreFrom is set; production also needs confirmRestore equal to the stack name", async () => {

@@ -12,6 +12,7 @@ const args: MigrationJobArgs = {
         { name: "DATABASE_URL", secretName: "fork-knife-migrator", key: "DATABASE_URL" },
         { name: "DIRECT_URL", secretName: "fork-knife-migrator", key: "DIRECT_URL" },
     ],
+    databasePort: 5432,
     preMigrationBackupJob: "pre-migrate-2026-11-3-abc",
 };
 
@@ -61,6 +62,16 @@ describe("MigrationJob", () => {
             migrationJobName({ tag: "2026.11.3", digest: "sha256:" + "b".repeat(64) }));
         assert.ok(migrationJobName({ tag: "Very_Long.Tag-" + "x".repeat(120) }).length <= 63);
         assert.match(migrationJobName({ tag: "Very_Long.Tag" }), /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    });
+
+    it("may reach DNS and the database only, and accepts no traffic", async () => {
+        const { run, job: j } = await job(args);
+        const np = plain(one(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).spec;
+        assert.deepEqual(np.podSelector.matchExpressions, [{ key: "app.kubernetes.io/component", operator: "In", values: ["migration"] }]);
+        assert.equal(j.spec.template.metadata.labels["app.kubernetes.io/component"], "migration", "the policy selects the Job's pods");
+        assert.deepEqual(np.ingress, []);
+        const ports = np.egress.flatMap((e: any) => e.ports.map((p: any) => `${p.protocol}/${p.port}`)).sort();
+        assert.deepEqual(ports, ["TCP/53", "TCP/5432", "UDP/53"]);
     });
 
     it("runs a restricted pod with a writable /tmp for npm", async () => {

@@ -10,7 +10,9 @@ const VALUE = [
     /^AKIA[0-9A-Z]{16}$/,                             // AWS access key id
     /^gh[pousr]_[A-Za-z0-9]{20,}/,                    // GitHub tokens
     /^xox[abpr]-[A-Za-z0-9-]{10,}/,                   // Slack tokens
-    /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+    // PEM and OpenSSH private keys. Only the BEGIN marker is matched, and with any run of dashes: a key pasted
+    // by hand (or trimmed by a templating step) is still a key, and "---BEGIN OPENSSH PRIVATE KEY---" is one.
+    /-{2,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?\s*-{2,}/,
     /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i,   // URL with user:password@
     /^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./,  // JWT
 ];

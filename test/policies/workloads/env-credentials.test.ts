@@ -13,4 +13,25 @@ describe("policy workload-env-credentials", () => {
         assert.strictEqual(v.length, 1, v.join("\n"));
         assert.match(v[0], /container "backend": spec\.template\.spec\.containers\[0\]\.env\[1\] \(STRIPE_SECRET_KEY\) must take/);
     });
+    it("flags a private key pasted into a value whatever its name, with OpenSSH's or PEM's dashes", async () => {
+        // Polaris's failure.value_private_key case: three dashes, multi-line, under a name that says nothing.
+        const d = clone(deployment());
+        d.spec.template.spec.containers[0].env = [
+            { name: "user_name", value: "postgres" },
+            { name: "the_good_stuff", value: "---BEGIN OPENSSH PRIVATE KEY---\nxxxxx\n---END  OPENSSH PRIVATE KEY---\n" },
+            { name: "SIGNING", value: "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----" },
+        ];
+        const v = await violations("workload-env-credentials", [res("Deployment", "backend", d)]);
+        assert.strictEqual(v.length, 2, v.join("\n"));
+        assert.match(v[0], /env\[1\] \(the_good_stuff\) must take its value from a Secret/);
+        assert.match(v[1], /env\[2\] \(SIGNING\) must take its value from a Secret/);
+    });
+    it("passes public material: a public key and a CA certificate are not credentials", async () => {
+        const d = clone(deployment());
+        d.spec.template.spec.containers[0].env = [
+            { name: "JWKS_PUBLIC", value: "---BEGIN PUBLIC KEY---\nMFkwEwYH\n---END PUBLIC KEY---" },
+            { name: "CA_BUNDLE", value: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
+        ];
+        assert.deepStrictEqual(await violations("workload-env-credentials", [res("Deployment", "backend", d)]), []);
+    });
 });

@@ -27,7 +27,7 @@ export interface EvaluateOptions {
     now?: Date;
     /** Only these policies (by name); all by default. */
     only?: string[];
-    /** Run resource policies only (plain manifests have no stack graph to speak of). */
+    /** Run resource policies, and the stack policies marked onPlainManifests, only (plain manifests are no whole stack). */
     resourcePoliciesOnly?: boolean;
 }
 
@@ -93,7 +93,7 @@ export async function evaluatePolicies(resources: OfflineResource[],
     const outcomes: PolicyOutcome[] = [];
     for (const policy of POLICIES) {
         if (opts.only && !opts.only.includes(policy.name)) continue;
-        if (opts.resourcePoliciesOnly && isStackPolicy(policy)) continue;
+        if (opts.resourcePoliciesOnly && isStackPolicy(policy) && !policy.onPlainManifests) continue;
         const level: Level = levelFor(policy, opts.environment);
         const violations = level === "disabled" ? [] : await run(policy, resources, graph, config);
         const status: Status = violations.length === 0 ? "pass" : level === "mandatory" ? "fail" : "warn";

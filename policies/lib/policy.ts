@@ -29,8 +29,15 @@ interface Meta {
     /** Level in staging when the guide allows a softer one; the production level otherwise. */
     stagingEnforcementLevel?: Level;
 }
+interface StackMeta {
+    /**
+     * A stack policy that only relates objects to each other (a pod to its ServiceAccount) and never asks for an
+     * object to exist: `npm run policy` runs it on plain manifests as it runs the resource policies.
+     */
+    onPlainManifests?: boolean;
+}
 export type FkResourcePolicy = ResourceValidationPolicy & Meta & { validateResource: ResourceValidation };
-export type FkStackPolicy = StackValidationPolicy & Meta;
+export type FkStackPolicy = StackValidationPolicy & Meta & StackMeta;
 export type FkPolicy = FkResourcePolicy | FkStackPolicy;
 
 export function resourcePolicy(p: Omit<FkResourcePolicy, "configSchema">): FkResourcePolicy {

@@ -1,11 +1,40 @@
-import { podPolicy } from "../lib/pod-policy";
+import { k8sObjects, refersTo } from "../lib/graph";
+import { podTemplate } from "../lib/k8s";
+import { stackPolicy } from "../lib/policy";
 
-/** The app never calls the Kubernetes API; a mounted token is only something to steal. */
-export const serviceAccountToken = podPolicy({
+const WORKLOADS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"];
+
+/**
+ * The app never calls the Kubernetes API; a mounted token is only something to steal. Kubernetes mounts one
+ * unless the pod says false, or the pod says nothing and its ServiceAccount says false: the pod's own value
+ * wins either way. A stack policy because the ServiceAccount is another object; an account that is not
+ * declared alongside the pod (say, the namespace's default one) is not known to disable anything.
+ */
+export const serviceAccountToken = stackPolicy({
     name: "workload-service-account-token",
-    description: "Pods do not mount a ServiceAccount token (automountServiceAccountToken: false).",
+    description: "Pods do not mount a ServiceAccount token: automountServiceAccountToken is false on the pod, or unset there and false on its ServiceAccount declared alongside.",
     checklist: "workloads",
     enforcementLevel: "mandatory",
-}, (c) => {
-    if (c.pod.spec.automountServiceAccountToken !== false) c.report(`${c.pod.path}.automountServiceAccountToken must be false`);
+    onPlainManifests: true,
+    validateStack: (args, report) => {
+        const accounts = k8sObjects(args.resources, "ServiceAccount");
+        for (const w of k8sObjects(args.resources, ...WORKLOADS)) {
+            const pod = podTemplate(w.resource.type, w.props);
+            if (!pod) continue;
+            const own = pod.spec?.automountServiceAccountToken;
+            if (own === false) continue;
+            const field = `${w.kind}/${w.name}: ${pod.path}.automountServiceAccountToken must be false`;
+            if (own !== undefined) {
+                report(`${field}, got ${JSON.stringify(own)} (the pod's value overrides its ServiceAccount's)`, w.resource.urn);
+                continue;
+            }
+            // serviceAccount is the deprecated alias Kubernetes still reads; no name means the namespace's "default".
+            const accountName = pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount ?? "default";
+            const account = accounts.find((a) => a.namespace === w.namespace && refersTo(a, accountName));
+            if (account?.props.automountServiceAccountToken === false) continue;
+            report(account
+                ? `${field}, or unset with ServiceAccount/${account.name} setting automountServiceAccountToken: false (it does not)`
+                : `${field}, or unset with its ServiceAccount (${accountName}) declared alongside with automountServiceAccountToken: false`, w.resource.urn);
+        }
+    },
 });

@@ -1,16 +1,69 @@
 import * as assert from "assert";
-import { clone, deployment, res, violations } from "../support";
+import { evaluatePolicies } from "../../../policies/offline";
+import { clone, cronJob, deployment, job, metadata, NS, res, violations } from "../support";
+
+const SA = "kubernetes:core/v1:ServiceAccount";
+const POLICY = "workload-service-account-token";
+
+/** A Deployment that leaves the token setting to its ServiceAccount. */
+function inheriting(account = "backend"): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const d = clone(deployment());
+    delete d.spec.template.spec.automountServiceAccountToken;
+    d.spec.template.spec.serviceAccountName = account;
+    return d;
+}
+const account = (name: string, automount: boolean | undefined, namespace = NS) =>
+    res(SA, name, { metadata: { ...metadata("backend", name), namespace }, ...(automount === undefined ? {} : { automountServiceAccountToken: automount }) });
 
 describe("policy workload-service-account-token", () => {
     it("passes a compliant Deployment", async () => {
-        assert.deepStrictEqual(await violations("workload-service-account-token", [res("Deployment", "backend", deployment())]), []);
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", deployment())]), []);
     });
     it("flags the violating field and names resource and container", async () => {
         const d = clone(deployment());
         const spec = d.spec.template.spec;
         delete spec.automountServiceAccountToken;
-        const v = await violations("workload-service-account-token", [res("Deployment", "backend", d)]);
+        const v = await violations(POLICY, [res("Deployment", "backend", d)]);
         assert.strictEqual(v.length, 1, v.join("\n"));
-        assert.match(v[0], /spec\.template\.spec\.automountServiceAccountToken must be false/);
+        assert.match(v[0], /^Deployment\/backend: spec\.template\.spec\.automountServiceAccountToken must be false, or unset with its ServiceAccount \(default\)/);
+    });
+    it("passes a pod that leaves it unset when its ServiceAccount, declared alongside, disables automounting", async () => {
+        // Polaris's success.serviceaccount case: Kubernetes takes the account's false when the pod says nothing.
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", false)]), []);
+        // An auto-named account (no metadata.name) is referred to as <pulumi name>-<8 characters>.
+        const auto = res(SA, "backend-sa", { metadata: { namespace: NS }, automountServiceAccountToken: false });
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", inheriting("backend-sa-1a2b3c4d")), auto]), []);
+    });
+    it("flags a pod's true over its account's false, and an account that does not disable it or lives elsewhere", async () => {
+        const explicit = inheriting();
+        explicit.spec.template.spec.automountServiceAccountToken = true;
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", explicit), account("backend", false)]), [
+            "Deployment/backend: spec.template.spec.automountServiceAccountToken must be false, got true (the pod's value overrides its ServiceAccount's)",
+        ]);
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", undefined)]), [
+            "Deployment/backend: spec.template.spec.automountServiceAccountToken must be false, or unset with ServiceAccount/backend setting automountServiceAccountToken: false (it does not)",
+        ]);
+        const v = await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", false, "fork-knife-staging")]);
+        assert.strictEqual(v.length, 1, "an account of another namespace is not the pod's");
+        assert.match(v[0], /or unset with its ServiceAccount \(backend\) declared alongside/);
+    });
+    it("checks Jobs, CronJobs and bare Pods too", async () => {
+        const pod = res("Pod", "debug", { metadata: metadata("backend", "debug"), spec: { containers: [{ name: "sh", image: "busybox:1.36" }] } });
+        const cron = cronJob();
+        delete cron.spec.jobTemplate.spec.template.spec.automountServiceAccountToken;
+        const v = await violations(POLICY, [pod, res("CronJob", "backup", cron), res("Job", "migrate", job())]);
+        assert.deepStrictEqual(v, [
+            "Pod/debug: spec.automountServiceAccountToken must be false, or unset with its ServiceAccount (default) declared alongside with automountServiceAccountToken: false",
+            "CronJob/backup: spec.jobTemplate.spec.template.spec.automountServiceAccountToken must be false, or unset with its ServiceAccount (default) declared alongside with automountServiceAccountToken: false",
+        ]);
+    });
+    it("still runs on plain manifests (`npm run policy` without --with-stack-policies)", async () => {
+        const d = clone(deployment());
+        delete d.spec.template.spec.automountServiceAccountToken;
+        const outcomes = await evaluatePolicies([res("Deployment", "backend", d)], { environment: "production", resourcePoliciesOnly: true });
+        const mine = outcomes.find((o) => o.policy === POLICY);
+        assert.strictEqual(mine?.status, "fail");
+        // ...while stack policies that ask for something to exist stay out of it.
+        assert.ok(!outcomes.some((o) => o.policy === "backup-daily"));
     });
 });

@@ -14,4 +14,23 @@ describe("policy workload-min-replicas", () => {
         assert.deepStrictEqual(await violations("workload-min-replicas", [res("Deployment", "backend", deployment())]),
             ["Deployment/backend: spec.replicas (unset: 1) must be at least 2 in production, got 1"]);
     });
+    it("judges an HPA whose target is declared elsewhere on its own floor, unset being 1", async () => {
+        // Polaris's hpaMinAvailability failure: an HPA alone in its file with minReplicas: 1.
+        const h = clone(hpa("api"));
+        h.spec.minReplicas = 1;
+        assert.deepStrictEqual(await violations("workload-min-replicas", [res("HorizontalPodAutoscaler", "hpa", h)]),
+            ["HorizontalPodAutoscaler/api-hpa: spec.minReplicas must be at least 2 in production, got 1"]);
+        delete h.spec.minReplicas;
+        assert.deepStrictEqual(await violations("workload-min-replicas", [res("HorizontalPodAutoscaler", "hpa", h)]),
+            ["HorizontalPodAutoscaler/api-hpa: spec.minReplicas (unset: 1) must be at least 2 in production, got 1"]);
+        assert.deepStrictEqual(await violations("workload-min-replicas", [res("HorizontalPodAutoscaler", "hpa", h)], { environment: "staging" }), []);
+    });
+    it("passes a lone HPA with a floor of 2, and reports a declared target's low floor once, on the Deployment", async () => {
+        assert.deepStrictEqual(await violations("workload-min-replicas", [res("HorizontalPodAutoscaler", "hpa", hpa("api"))]), []);
+        const h = clone(hpa());
+        h.spec.minReplicas = 1;
+        const v = await violations("workload-min-replicas", [res("Deployment", "backend", deployment()), res("HorizontalPodAutoscaler", "hpa", h)]);
+        assert.strictEqual(v.length, 1, v.join("\n"));
+        assert.match(v[0], /^Deployment\/backend: /);
+    });
 });

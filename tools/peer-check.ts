@@ -1,13 +1,26 @@
 // `npm run peer-check [-- --cases DIR]`: our pack over kube-score's and Polaris's own test manifests,
 // compared with their expected outcome per check (policies/peer-mapping.ts). Prints per-topic agreement,
-// the disagreements, and `agreement: X/Y`.
+// the disagreements, the cases excluded on purpose (with their reasons), and `agreement: X/Y`.
 import * as fs from "fs";
 import * as path from "path";
 import { evaluatePolicies } from "../policies/offline";
 import { parseManifests } from "../policies/lib/manifests";
-import { NOT_SHARED, SHARED } from "../policies/peer-mapping";
+import { EXCLUDED_CASES, exclusionFor, NOT_SHARED, SHARED, SharedCheck } from "../policies/peer-mapping";
 
 interface Expectation { source: string; file: string; check: string; expected: "pass" | "fail" | "warn"; topic: string; config?: Record<string, unknown> }
+
+/** Ours for one case: "violation" when any of the mapped policies (restricted to `match`) reports one. */
+async function ours(dir: string, c: Expectation, mapping: SharedCheck): Promise<{ result: "pass" | "violation"; first?: string }> {
+    const resources = parseManifests(path.join(dir, c.file));
+    const outcomes = await evaluatePolicies(resources, { environment: mapping.environment, now: new Date("2026-11-25T00:00:00Z"), only: mapping.policies });
+    const messages = outcomes.flatMap((o) => o.violations.map((v) => `${o.policy}: ${v.message}`))
+        .filter((m) => !mapping.match || mapping.match.test(m));
+    return { result: messages.length > 0 ? "violation" : "pass", first: messages[0] };
+}
+
+function label(c: Expectation): string {
+    return `${c.source} ${c.check} ${c.file}${c.config ? ` ${JSON.stringify(c.config)}` : ""}`;
+}
 
 async function main(argv: string[]): Promise<number> {
     const flag = argv.indexOf("--cases");
@@ -21,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
     const topics = new Map<string, { agree: number; total: number }>();
     const unmapped = new Set<string>();
     const disagreements: string[] = [];
+    const excluded: string[] = [];
+    const usedExclusions = new Set<object>();
     let agree = 0;
     let total = 0;
     for (const c of cases) {
@@ -29,26 +44,32 @@ async function main(argv: string[]): Promise<number> {
             if (!NOT_SHARED[c.check]) unmapped.add(c.check);
             continue;
         }
-        const resources = parseManifests(path.join(dir, c.file));
-        const outcomes = await evaluatePolicies(resources, { environment: mapping.environment, now: new Date("2026-11-25T00:00:00Z"), only: mapping.policies });
-        const messages = outcomes.flatMap((o) => o.violations.map((v) => `${o.policy}: ${v.message}`))
-            .filter((m) => !mapping.match || mapping.match.test(m));
-        const ours = messages.length > 0 ? "violation" : "pass";
-        const ok = c.expected === "pass" ? ours === "pass" : ours === "violation";
+        const o = await ours(dir, c, mapping);
+        const ok = c.expected === "pass" ? o.result === "pass" : o.result === "violation";
+        const exclusion = exclusionFor(c);
+        if (exclusion) {
+            // Still run: an exclusion that agrees again is stale and should go.
+            usedExclusions.add(exclusion);
+            excluded.push(`${label(c)}: expected ${c.expected}, ours ${o.result}${ok ? " (agrees now: drop the exclusion)" : ""}\n    why: ${exclusion.reason}`);
+            continue;
+        }
         const t = topics.get(c.topic) ?? { agree: 0, total: 0 };
         t.total++; total++;
         if (ok) { t.agree++; agree++; } else {
-            disagreements.push(`${c.source} ${c.check} ${c.file}${c.config ? ` ${JSON.stringify(c.config)}` : ""}: expected ${c.expected}, ours ${ours}${messages[0] ? ` (${messages[0]})` : ""}`);
+            disagreements.push(`${label(c)}: expected ${c.expected}, ours ${o.result}${o.first ? ` (${o.first})` : ""}`);
         }
         topics.set(c.topic, t);
     }
+    const stale = EXCLUDED_CASES.filter((e) => !usedExclusions.has(e));
     for (const [topic, t] of [...topics].sort()) console.log(`${topic}: ${t.agree}/${t.total}`);
     if (disagreements.length > 0) console.log(`\ndisagreements:\n  ${disagreements.join("\n  ")}`);
     if (unmapped.size > 0) console.log(`\nchecks neither mapped nor listed as not shared: ${[...unmapped].join(", ")}`);
+    if (stale.length > 0) console.log(`\nexclusions that match no case: ${stale.map((e) => `${e.check} ${e.file}`).join(", ")}`);
+    console.log(`\nexcluded: ${excluded.length} cases of shared checks, answered differently on purpose (not counted):\n  ${excluded.join("\n  ")}`);
     const skipped = cases.filter((c) => !SHARED[c.check]).length;
-    console.log(`\nnot shared: ${skipped} cases of ${Object.keys(NOT_SHARED).length} checks (reasons in policies/peer-mapping.ts)`);
+    console.log(`not shared: ${skipped} cases of ${Object.keys(NOT_SHARED).length} checks (reasons in policies/peer-mapping.ts)`);
     console.log(`agreement: ${agree}/${total}`);
-    return unmapped.size > 0 ? 1 : 0;
+    return unmapped.size > 0 || stale.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (e) => { console.error(e); process.exit(2); });

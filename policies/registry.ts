@@ -49,6 +49,7 @@ import { daily } from "./backups/daily";
 import { preMigration } from "./backups/pre-migration";
 import { restoreTest } from "./backups/restore-test";
 import { retention } from "./backups/retention";
+import { alertRulesPresent } from "./release/alert-rules-present";
 import { alertThresholds } from "./release/alert-thresholds";
 import { branchProtection } from "./release/branch-protection";
 import { connectionBudget } from "./release/connection-budget";
@@ -105,6 +106,7 @@ export const POLICIES: FkPolicy[] = [
     preMigration,
     restoreTest,
     retention,
+    alertRulesPresent,
     alertThresholds,
     branchProtection,
     connectionBudget,

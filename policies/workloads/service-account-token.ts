@@ -30,8 +30,10 @@ export const serviceAccountToken = stackPolicy({
             }
             // serviceAccount is the deprecated alias Kubernetes still reads; no name means the namespace's "default".
             const accountName = pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount ?? "default";
-            const account = accounts.find((a) => a.namespace === w.namespace && refersTo(a, accountName));
-            if (account?.props.automountServiceAccountToken === false) continue;
+            // Two declarations of one account (manifests from several files) must both disable it: either may win.
+            const declared = accounts.filter((a) => a.namespace === w.namespace && refersTo(a, accountName));
+            const account = declared.find((a) => a.props.automountServiceAccountToken !== false) ?? declared[0];
+            if (account && account.props.automountServiceAccountToken === false) continue;
             report(account
                 ? `${field}, or unset with ServiceAccount/${account.name} setting automountServiceAccountToken: false (it does not)`
                 : `${field}, or unset with its ServiceAccount (${accountName}) declared alongside with automountServiceAccountToken: false`, w.resource.urn);

@@ -43,6 +43,8 @@ describe("policy workload-service-account-token", () => {
         assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", undefined)]), [
             "Deployment/backend: spec.template.spec.automountServiceAccountToken must be false, or unset with ServiceAccount/backend setting automountServiceAccountToken: false (it does not)",
         ]);
+        const twice = await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", false), res(SA, "backend-copy", account("backend", true).props)]);
+        assert.strictEqual(twice.length, 1, "two declarations of the account must both disable it");
         const v = await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", false, "fork-knife-staging")]);
         assert.strictEqual(v.length, 1, "an account of another namespace is not the pod's");
         assert.match(v[0], /or unset with its ServiceAccount \(backend\) declared alongside/);

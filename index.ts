@@ -28,6 +28,9 @@ const namespace = new k8s.core.v1.Namespace("namespace", {
             "pod-security.kubernetes.io/enforce-version": "latest",
         },
     },
+}, {
+    // Deleting the namespace deletes everything in it: in production that takes a deliberate `pulumi state unprotect`.
+    protect: env === "production",
 });
 const ns = namespace.metadata.name;
 const inNamespace = { dependsOn: [namespace] };

@@ -87,6 +87,11 @@ describe("the program (index.ts) under Pulumi mocks", () => {
         });
     }
 
+    it("protects production's namespace from deletion, not staging's", () => {
+        assert.equal(one(runs.production, "kubernetes:core/v1:Namespace").protect, true);
+        assert.equal(one(runs.staging, "kubernetes:core/v1:Namespace").protect, false);
+    });
+
     it("runs production with a pinned digest and the guide's larger replica ranges", () => {
         const audit = revealSecrets(runs.production.outputs.audit) as any;
         assert.match(audit.image, /@sha256:[0-9a-f]{64}$/);

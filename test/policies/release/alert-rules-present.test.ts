@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { alertRuleGroups } from "../../../components/alert-rules";
 import { standardLabels } from "../../../components/labels";
 import { settingsSchema } from "../../../components/settings-schema";
-import { deployment, metadata, NS, outcome, res } from "../support";
+import { deployment, metadata, NAMES, NS, outcome, res } from "../support";
 
 const guide = settingsSchema("production", "production", new Date()).shape.alerts.parse({});
 const ctx = { namespace: NS, environment: "production" as const, backendJob: "fork-knife-backend", backendContainer: "backend" };
@@ -12,7 +12,7 @@ const POLICY = "alert-rules-present";
 
 describe("policy alert-rules-present", () => {
     it("passes a stack with a PrometheusRule labelled component=alerts, in both environments", async () => {
-        const stack = [res("Deployment", "backend", deployment()), rule(standardLabels("alerts", "production"))];
+        const stack = [res("Deployment", NAMES.resource, deployment()), rule(standardLabels("alerts", "production"))];
         for (const environment of ["production", "staging"] as const) {
             const o = await outcome(POLICY, stack, { environment });
             assert.deepStrictEqual(o.violations, [], environment);
@@ -20,7 +20,7 @@ describe("policy alert-rules-present", () => {
         }
     });
     it("fails production and warns in staging when the stack has no PrometheusRule", async () => {
-        const stack = [res("Deployment", "backend", deployment())];
+        const stack = [res("Deployment", NAMES.resource, deployment())];
         const prod = await outcome(POLICY, stack);
         assert.strictEqual(prod.status, "fail");
         assert.deepStrictEqual(prod.violations.map((v) => v.message),

@@ -1,17 +1,17 @@
 import * as assert from "assert";
-import { clone, deployment, res, violations } from "../support";
+import { clone, deployment, NAMES, res, violations } from "../support";
 
 describe("policy workload-env-credentials", () => {
     it("passes a compliant Deployment", async () => {
-        assert.deepStrictEqual(await violations("workload-env-credentials", [res("Deployment", "backend", deployment())]), []);
+        assert.deepStrictEqual(await violations("workload-env-credentials", [res("Deployment", NAMES.resource, deployment())]), []);
     });
     it("flags the violating field and names resource and container", async () => {
         const d = clone(deployment());
         const spec = d.spec.template.spec;
         spec.containers[0].env = [{ name: "LOG_LEVEL", value: "info" }, { name: "STRIPE_SECRET_KEY", value: ["sk", "live", "abcdefghijkl"].join("_") }];
-        const v = await violations("workload-env-credentials", [res("Deployment", "backend", d)]);
+        const v = await violations("workload-env-credentials", [res("Deployment", NAMES.resource, d)]);
         assert.strictEqual(v.length, 1, v.join("\n"));
-        assert.match(v[0], /container "backend": spec\.template\.spec\.containers\[0\]\.env\[1\] \(STRIPE_SECRET_KEY\) must take/);
+        assert.match(v[0], /^Deployment\/fk-backend, container "app": spec\.template\.spec\.containers\[0\]\.env\[1\] \(STRIPE_SECRET_KEY\) must take its value from a Secret/);
     });
     it("flags a private key pasted into a value whatever its name, with OpenSSH's or PEM's dashes", async () => {
         // Polaris's failure.value_private_key case: three dashes, multi-line, under a name that says nothing.
@@ -21,7 +21,7 @@ describe("policy workload-env-credentials", () => {
             { name: "the_good_stuff", value: "---BEGIN OPENSSH PRIVATE KEY---\nxxxxx\n---END  OPENSSH PRIVATE KEY---\n" },
             { name: "SIGNING", value: `-----BEGIN EC ${"PRIVATE"} KEY-----\nMHcCAQEE\n-----END EC ${"PRIVATE"} KEY-----` },
         ];
-        const v = await violations("workload-env-credentials", [res("Deployment", "backend", d)]);
+        const v = await violations("workload-env-credentials", [res("Deployment", NAMES.resource, d)]);
         assert.strictEqual(v.length, 2, v.join("\n"));
         assert.match(v[0], /env\[1\] \(the_good_stuff\) must take its value from a Secret/);
         assert.match(v[1], /env\[2\] \(SIGNING\) must take its value from a Secret/);
@@ -32,6 +32,6 @@ describe("policy workload-env-credentials", () => {
             { name: "JWKS_PUBLIC", value: "---BEGIN PUBLIC KEY---\nMFkwEwYH\n---END PUBLIC KEY---" },
             { name: "CA_BUNDLE", value: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
         ];
-        assert.deepStrictEqual(await violations("workload-env-credentials", [res("Deployment", "backend", d)]), []);
+        assert.deepStrictEqual(await violations("workload-env-credentials", [res("Deployment", NAMES.resource, d)]), []);
     });
 });

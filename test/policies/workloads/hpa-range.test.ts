@@ -9,6 +9,6 @@ describe("policy workload-hpa-range", () => {
         const h = clone(hpa());
         h.spec.maxReplicas = 2;
         assert.deepStrictEqual(await violations("workload-hpa-range", [res("HorizontalPodAutoscaler", "backend", h)]),
-            ["HorizontalPodAutoscaler/backend-hpa: spec.maxReplicas (2) must be greater than spec.minReplicas (2)"]);
+            ["HorizontalPodAutoscaler/fk-backend-hpa: spec.maxReplicas (2) must be greater than spec.minReplicas (2)"]);
     });
 });

@@ -11,8 +11,8 @@ describe("policy workload-hpa-thresholds", () => {
         h.spec.metrics[1].resource.target.averageUtilization = 90;
         const v = await violations("workload-hpa-thresholds", [res("HorizontalPodAutoscaler", "backend", h)]);
         assert.deepStrictEqual(v, [
-            "HorizontalPodAutoscaler/backend-hpa: spec.metrics cpu averageUtilization must be at most 70, got 85",
-            "HorizontalPodAutoscaler/backend-hpa: spec.metrics memory averageUtilization must be at most 80, got 90",
+            "HorizontalPodAutoscaler/fk-backend-hpa: spec.metrics cpu averageUtilization must be at most 70, got 85",
+            "HorizontalPodAutoscaler/fk-backend-hpa: spec.metrics memory averageUtilization must be at most 80, got 90",
         ]);
         delete h.spec.metrics;
         assert.match((await violations("workload-hpa-thresholds", [res("HorizontalPodAutoscaler", "backend", h)]))[0], /default is 80/);

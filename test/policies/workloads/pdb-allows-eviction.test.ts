@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { clone, deployment, hpa, pdb, res, violations } from "../support";
+import { clone, deployment, hpa, NAMES, pdb, res, violations } from "../support";
 
 describe("policy workload-pdb-allows-eviction", () => {
     it("passes maxUnavailable 1, and minAvailable below the HPA floor", async () => {
@@ -7,7 +7,7 @@ describe("policy workload-pdb-allows-eviction", () => {
         const p = clone(pdb());
         delete p.spec.maxUnavailable;
         p.spec.minAvailable = 1;
-        assert.deepStrictEqual(await violations("workload-pdb-allows-eviction", [res("Deployment", "backend", deployment()), res("HorizontalPodAutoscaler", "h", hpa()), res("PodDisruptionBudget", "p", p)]), []);
+        assert.deepStrictEqual(await violations("workload-pdb-allows-eviction", [res("Deployment", NAMES.resource, deployment()), res("HorizontalPodAutoscaler", "h", hpa()), res("PodDisruptionBudget", "p", p)]), []);
     });
     it("flags maxUnavailable 0 and a minAvailable that equals the HPA minimum", async () => {
         const zero = clone(pdb());
@@ -17,7 +17,7 @@ describe("policy workload-pdb-allows-eviction", () => {
         const p = clone(pdb());
         delete p.spec.maxUnavailable;
         p.spec.minAvailable = 2;
-        assert.deepStrictEqual(await violations("workload-pdb-allows-eviction", [res("Deployment", "backend", deployment()), res("HorizontalPodAutoscaler", "h", hpa()), res("PodDisruptionBudget", "p", p)]),
-            ["PodDisruptionBudget/backend-pdb: spec.minAvailable (2) must be below Deployment/backend's minimum of 2 (HorizontalPodAutoscaler/backend-hpa spec.minReplicas)"]);
+        assert.deepStrictEqual(await violations("workload-pdb-allows-eviction", [res("Deployment", NAMES.resource, deployment()), res("HorizontalPodAutoscaler", "h", hpa()), res("PodDisruptionBudget", "p", p)]),
+            ["PodDisruptionBudget/backend-pdb: spec.minAvailable (2) must be below Deployment/fk-backend's minimum of 2 (HorizontalPodAutoscaler/fk-backend-hpa spec.minReplicas)"]);
     });
 });

@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { clone, deployment, res, service, violations } from "../support";
+import { clone, deployment, NAMES, res, service, violations } from "../support";
 
 describe("policy workload-probes", () => {
     it("passes probed pods behind a Service, and unprobed pods no Service selects", async () => {
-        assert.deepStrictEqual(await violations("workload-probes", [res("Deployment", "backend", deployment()), res("Service", "backend", service())]), []);
+        assert.deepStrictEqual(await violations("workload-probes", [res("Deployment", NAMES.resource, deployment()), res("Service", "backend", service())]), []);
         const worker = clone(deployment("worker"));
         delete worker.spec.template.spec.containers[0].readinessProbe;
         assert.deepStrictEqual(await violations("workload-probes", [res("Deployment", "worker", worker), res("Service", "backend", service())]), []);
@@ -11,7 +11,7 @@ describe("policy workload-probes", () => {
     it("flags a Service-backed container without a readiness probe", async () => {
         const d = clone(deployment());
         delete d.spec.template.spec.containers[0].readinessProbe;
-        assert.deepStrictEqual(await violations("workload-probes", [res("Deployment", "backend", d), res("Service", "backend", service())]),
-            ['Deployment/backend, container "backend": spec.template.spec.containers[0].readinessProbe must be set (Service/fork-knife-backend routes to this pod)']);
+        assert.deepStrictEqual(await violations("workload-probes", [res("Deployment", NAMES.resource, d), res("Service", "backend", service())]),
+            ['Deployment/fk-backend, container "app": spec.template.spec.containers[0].readinessProbe must be set (Service/fork-knife-backend routes to this pod)']);
     });
 });

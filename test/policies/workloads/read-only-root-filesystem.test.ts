@@ -1,16 +1,16 @@
 import * as assert from "assert";
-import { clone, deployment, res, violations } from "../support";
+import { clone, deployment, NAMES, res, violations } from "../support";
 
 describe("policy workload-read-only-root-filesystem", () => {
     it("passes a compliant Deployment", async () => {
-        assert.deepStrictEqual(await violations("workload-read-only-root-filesystem", [res("Deployment", "backend", deployment())]), []);
+        assert.deepStrictEqual(await violations("workload-read-only-root-filesystem", [res("Deployment", NAMES.resource, deployment())]), []);
     });
     it("flags the violating field and names resource and container", async () => {
         const d = clone(deployment());
         const spec = d.spec.template.spec;
         spec.containers[0].securityContext.readOnlyRootFilesystem = false;
-        const v = await violations("workload-read-only-root-filesystem", [res("Deployment", "backend", d)]);
+        const v = await violations("workload-read-only-root-filesystem", [res("Deployment", NAMES.resource, d)]);
         assert.strictEqual(v.length, 1, v.join("\n"));
-        assert.match(v[0], /container "backend": spec\.template\.spec\.containers\[0\]\.securityContext\.readOnlyRootFilesystem must be true/);
+        assert.match(v[0], /^Deployment\/fk-backend, container "app": spec\.template\.spec\.containers\[0\]\.securityContext\.readOnlyRootFilesystem must be true$/);
     });
 });

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { evaluatePolicies } from "../../../policies/offline";
-import { clone, cronJob, deployment, job, metadata, NS, res, violations } from "../support";
+import { clone, cronJob, deployment, job, metadata, NAMES, NS, res, violations } from "../support";
 
 const SA = "kubernetes:core/v1:ServiceAccount";
 const POLICY = "workload-service-account-token";
@@ -17,35 +17,35 @@ const account = (name: string, automount: boolean | undefined, namespace = NS) =
 
 describe("policy workload-service-account-token", () => {
     it("passes a compliant Deployment", async () => {
-        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", deployment())]), []);
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", NAMES.resource, deployment())]), []);
     });
-    it("flags the violating field and names resource and container", async () => {
+    it("flags the violating field and names the resource", async () => {
         const d = clone(deployment());
         const spec = d.spec.template.spec;
         delete spec.automountServiceAccountToken;
-        const v = await violations(POLICY, [res("Deployment", "backend", d)]);
+        const v = await violations(POLICY, [res("Deployment", NAMES.resource, d)]);
         assert.strictEqual(v.length, 1, v.join("\n"));
-        assert.match(v[0], /^Deployment\/backend: spec\.template\.spec\.automountServiceAccountToken must be false, or unset with its ServiceAccount \(default\)/);
+        assert.match(v[0], /^Deployment\/fk-backend: spec\.template\.spec\.automountServiceAccountToken must be false, or unset with its ServiceAccount \(default\)/);
     });
     it("passes a pod that leaves it unset when its ServiceAccount, declared alongside, disables automounting", async () => {
         // Polaris's success.serviceaccount case: Kubernetes takes the account's false when the pod says nothing.
-        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", false)]), []);
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", NAMES.resource, inheriting()), account("backend", false)]), []);
         // An auto-named account (no metadata.name) is referred to as <pulumi name>-<8 characters>.
         const auto = res(SA, "backend-sa", { metadata: { namespace: NS }, automountServiceAccountToken: false });
-        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", inheriting("backend-sa-1a2b3c4d")), auto]), []);
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", NAMES.resource, inheriting("backend-sa-1a2b3c4d")), auto]), []);
     });
     it("flags a pod's true over its account's false, and an account that does not disable it or lives elsewhere", async () => {
         const explicit = inheriting();
         explicit.spec.template.spec.automountServiceAccountToken = true;
-        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", explicit), account("backend", false)]), [
-            "Deployment/backend: spec.template.spec.automountServiceAccountToken must be false, got true (the pod's value overrides its ServiceAccount's)",
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", NAMES.resource, explicit), account("backend", false)]), [
+            "Deployment/fk-backend: spec.template.spec.automountServiceAccountToken must be false, got true (the pod's value overrides its ServiceAccount's)",
         ]);
-        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", undefined)]), [
-            "Deployment/backend: spec.template.spec.automountServiceAccountToken must be false, or unset with ServiceAccount/backend setting automountServiceAccountToken: false (it does not)",
+        assert.deepStrictEqual(await violations(POLICY, [res("Deployment", NAMES.resource, inheriting()), account("backend", undefined)]), [
+            "Deployment/fk-backend: spec.template.spec.automountServiceAccountToken must be false, or unset with ServiceAccount/backend setting automountServiceAccountToken: false (it does not)",
         ]);
-        const twice = await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", false), res(SA, "backend-copy", account("backend", true).props)]);
+        const twice = await violations(POLICY, [res("Deployment", NAMES.resource, inheriting()), account("backend", false), res(SA, "backend-copy", account("backend", true).props)]);
         assert.strictEqual(twice.length, 1, "two declarations of the account must both disable it");
-        const v = await violations(POLICY, [res("Deployment", "backend", inheriting()), account("backend", false, "fork-knife-staging")]);
+        const v = await violations(POLICY, [res("Deployment", NAMES.resource, inheriting()), account("backend", false, "fork-knife-staging")]);
         assert.strictEqual(v.length, 1, "an account of another namespace is not the pod's");
         assert.match(v[0], /or unset with its ServiceAccount \(backend\) declared alongside/);
     });
@@ -62,7 +62,7 @@ describe("policy workload-service-account-token", () => {
     it("still runs on plain manifests (`npm run policy` without --with-stack-policies)", async () => {
         const d = clone(deployment());
         delete d.spec.template.spec.automountServiceAccountToken;
-        const outcomes = await evaluatePolicies([res("Deployment", "backend", d)], { environment: "production", resourcePoliciesOnly: true });
+        const outcomes = await evaluatePolicies([res("Deployment", NAMES.resource, d)], { environment: "production", resourcePoliciesOnly: true });
         const mine = outcomes.find((o) => o.policy === POLICY);
         assert.strictEqual(mine?.status, "fail");
         // ...while stack policies that ask for something to exist stay out of it.

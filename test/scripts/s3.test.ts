@@ -2,9 +2,11 @@
 // S3-compatible server (s3rver), configured by the same RCLONE_CONFIG_* variables the pod gets.
 import * as assert from "assert";
 import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as net from "net";
-import { psql, testPostgres, TestPostgres } from "../support/postgres";
-import { createAppDatabase, dropDatabase, failedLines, fingerprint, removeTempDirs, runScript, tempDir, uniqueName } from "./harness";
+import { testPostgres, TestPostgres } from "../support/postgres";
+import { createAppDatabase, databaseExists, dropDatabase, failedLines, fingerprint, removeTempDirs, runScript, tempDir, uniqueName } from "./harness";
 import { rcloneEnv } from "../../components/backup-storage";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -76,27 +78,112 @@ describe("scripts: S3-compatible target through rclone (s3rver)", function () {
         assert.strictEqual(record.backup, manifest.file);
     });
 
-    it("a corrupted object is refused before restore; an unreachable bucket fails the run and changes nothing", async function () {
-        const ok = await runScript(pg, "backup.sh", env({ BACKUP_FORMAT: "directory", BACKUP_JOBS: "2" }));
-        assert.strictEqual(ok.code, 0, ok.stderr);
-        const manifestBefore = await text(["cat", "backup:backups/staging/db/latest.json"]);
-        const dumpName = (await list()).find((n) => n.endsWith(".dump"))!;
-        const bytes = await rclone(["cat", `backup:backups/staging/db/${dumpName}`]);
-        bytes[10] ^= 0xff;
-        await rclone(["rcat", `backup:backups/staging/db/${dumpName}`], bytes);
-        const copy = uniqueName("s3_never");
-        const bad = await runScript(pg, "restore.sh", env({ RESTORE_DATABASE: copy, BACKUP_NAME: dumpName }));
-        assert.notStrictEqual(bad.code, 0);
-        assert.match(failedLines(bad)[0], /corrupted backup, not restored: checksum mismatch/);
-        assert.strictEqual(psql(pg, "postgres", `SELECT count(*) FROM pg_database WHERE datname = '${copy}'`), "0");
+    // Each test below has its own prefix in the bucket, so it can run alone (--grep) and in any order.
+    const backupTo = async (prefix: string, extra: Record<string, string> = {}) => {
+        const r = await runScript(pg, "backup.sh", env({ BACKUP_TARGET: `s3://backups/${prefix}`, ...extra }));
+        assert.strictEqual(r.code, 0, r.stderr);
+        const manifest = JSON.parse(await text(["cat", `backup:backups/${prefix}/latest.json`]));
+        return { manifest, name: manifest.file as string, remote: `backup:backups/${prefix}` };
+    };
+    const leftovers = (dir: string) => fs.readdirSync(dir).filter((n) => n !== ".backup.lock");
 
-        const objectsBefore = await list();
-        const down = await runScript(pg, "backup.sh", env({ RCLONE_CONFIG_BACKUP_ENDPOINT: "http://127.0.0.1:1" }));
+    it("a directory-format backup goes to the bucket as a .dir prefix and restores an identical database", async function () {
+        const work = tempDir("work");
+        const { manifest, name, remote } = await backupTo("dir-roundtrip", { BACKUP_FORMAT: "directory", BACKUP_JOBS: "2", WORK_DIR: work });
+        assert.match(name, /^fork-knife-\d{8}T\d{6}Z\.dir$/);
+        assert.strictEqual(manifest.format, "directory");
+        assert.deepStrictEqual(leftovers(work), [], "the staged directory is removed after the upload");
+        // Every file of the dump is an object under the prefix, SHA256SUMS lists them all, and the sidecar hashes that list.
+        const objects = await list(`${remote}/${name}`);
+        assert.ok(objects.includes("toc.dat") && objects.includes("SHA256SUMS"), objects.join(" "));
+        assert.ok(objects.some((o) => /^\d+\.dat\.gz$/.test(o)), objects.join(" "));
+        const sums = (await text(["cat", `${remote}/${name}/SHA256SUMS`])).trim().split("\n").map((l) => l.split(/\s+/)[1]).sort();
+        assert.deepStrictEqual(sums, objects.filter((o) => o !== "SHA256SUMS").sort());
+        const sidecar = (await text(["cat", `${remote}/${name}.sha256`])).trim();
+        const listHash = crypto.createHash("sha256").update(await rclone(["cat", `${remote}/${name}/SHA256SUMS`])).digest("hex");
+        assert.strictEqual(sidecar, `${listHash}  ${name}/SHA256SUMS`);
+        assert.strictEqual(manifest.sha256, listHash);
+
+        const copy = uniqueName("s3_dir_copy");
+        dbs.push(copy);
+        const restoreWork = tempDir("work");
+        const restored = await runScript(pg, "restore.sh", env({ BACKUP_TARGET: "s3://backups/dir-roundtrip", RESTORE_DATABASE: copy, RESTORE_JOBS: "2", WORK_DIR: restoreWork }));
+        assert.strictEqual(restored.code, 0, restored.stderr);
+        assert.match(restored.stdout, new RegExp(`OK restored ${name.replace(/\./g, "\\.")} into ${copy}`));
+        assert.deepStrictEqual(fingerprint(pg, copy), fingerprint(pg, source));
+        assert.deepStrictEqual(leftovers(restoreWork), [], "the downloaded copy is removed after the restore");
+
+        const test = await runScript(pg, "restore-test.sh", env({ BACKUP_TARGET: "s3://backups/dir-roundtrip", RESTORE_TEST_TABLES: "users,orders" }));
+        assert.strictEqual(test.code, 0, test.stderr);
+        const record = JSON.parse(await text(["cat", `${remote}/restore-test-latest.json`]));
+        assert.deepStrictEqual([record.result, record.backup], ["passed", name]);
+    });
+
+    it("a corrupted .dump object is refused before restore", async function () {
+        const { name, remote } = await backupTo("corrupt-dump");
+        assert.match(name, /\.dump$/);
+        const bytes = await rclone(["cat", `${remote}/${name}`]);
+        bytes[10] ^= 0xff;
+        await rclone(["rcat", `${remote}/${name}`], bytes);
+        const copy = uniqueName("s3_never");
+        dbs.push(copy);
+        const bad = await runScript(pg, "restore.sh", env({ BACKUP_TARGET: "s3://backups/corrupt-dump", RESTORE_DATABASE: copy, BACKUP_NAME: name }));
+        assert.notStrictEqual(bad.code, 0);
+        assert.deepStrictEqual(failedLines(bad).length, 1, bad.stderr);
+        assert.match(failedLines(bad)[0], new RegExp(`corrupted backup, not restored: checksum mismatch for ${name.replace(/\./g, "\\.")} \\(expected`));
+        assert.strictEqual(databaseExists(pg, copy), false);
+    });
+
+    it("a .dir object with a changed or a missing file is refused before restore", async function () {
+        const { name, remote } = await backupTo("corrupt-dir", { BACKUP_FORMAT: "directory" });
+        const prefix = `${remote}/${name}`;
+        const data = (await list(prefix)).filter((o) => /^\d+\.dat\.gz$/.test(o));
+        assert.ok(data.length >= 2, data.join(" "));
+        const restore = async () => {
+            const copy = uniqueName("s3_never");
+            dbs.push(copy);
+            const r = await runScript(pg, "restore.sh", env({ BACKUP_TARGET: "s3://backups/corrupt-dir", RESTORE_DATABASE: copy, BACKUP_NAME: name }));
+            return { r, created: databaseExists(pg, copy) };
+        };
+        const inside = new RegExp(`corrupted backup, not restored: checksum mismatch inside ${name.replace(/\./g, "\\.")}$`);
+
+        // One flipped byte in a table's data: the archive's table of contents is intact, only the checksums see it.
+        const original = await rclone(["cat", `${prefix}/${data[0]}`]);
+        const changed = Buffer.from(original);
+        changed[changed.length - 5] ^= 0xff;
+        await rclone(["rcat", `${prefix}/${data[0]}`], changed);
+        const flipped = await restore();
+        assert.notStrictEqual(flipped.r.code, 0);
+        assert.deepStrictEqual(failedLines(flipped.r).length, 1, flipped.r.stderr);
+        assert.match(failedLines(flipped.r)[0], inside);
+        assert.strictEqual(flipped.created, false);
+
+        // The file put back and another one lost (an interrupted upload, a lifecycle rule): refused as well.
+        await rclone(["rcat", `${prefix}/${data[0]}`], original);
+        await rclone(["deletefile", `${prefix}/${data[1]}`]);
+        const missing = await restore();
+        assert.notStrictEqual(missing.r.code, 0);
+        assert.match(failedLines(missing.r)[0], inside);
+        assert.strictEqual(missing.created, false);
+
+        // A rewritten SHA256SUMS does not match the sidecar recorded at backup time.
+        await rclone(["rcat", `${prefix}/SHA256SUMS`], Buffer.from(""));
+        const list2 = await restore();
+        assert.match(failedLines(list2.r)[0], new RegExp(`checksum mismatch for ${name.replace(/\./g, "\\.")}/SHA256SUMS`));
+        assert.strictEqual(list2.created, false);
+    });
+
+    it("an unreachable bucket fails the run with one line and changes nothing", async function () {
+        await backupTo("unreachable");
+        const remote = "backup:backups/unreachable";
+        const manifestBefore = await text(["cat", `${remote}/latest.json`]);
+        const objectsBefore = await list(remote);
+        const down = await runScript(pg, "backup.sh", env({ BACKUP_TARGET: "s3://backups/unreachable", RCLONE_CONFIG_BACKUP_ENDPOINT: "http://127.0.0.1:1" }));
         assert.notStrictEqual(down.code, 0);
         assert.strictEqual(failedLines(down).length, 1, down.stderr);
         assert.match(failedLines(down)[0], /object storage .* failed/);
-        assert.deepStrictEqual(await list(), objectsBefore);
-        assert.strictEqual(await text(["cat", "backup:backups/staging/db/latest.json"]), manifestBefore);
+        assert.deepStrictEqual(await list(remote), objectsBefore);
+        assert.strictEqual(await text(["cat", `${remote}/latest.json`]), manifestBefore);
     });
 
     it("retention in the bucket deletes old backups of ours and keeps the newest verified one", async function () {

@@ -1,10 +1,11 @@
 import * as assert from "assert";
 import { clone, job, res, violations } from "../support";
 
-function stack(opts: { dependsOn: boolean; annotate: boolean }) {
+/** A backup Job and a migration Job; `annotate` is what the migration's pre-migration-backup annotation names (false: unset). */
+function stack(opts: { dependsOn: boolean; annotate: boolean | string }) {
     const backup = res("Job", "pre-backup", job("pre-migration-backup", "pre-migration-backup-1"));
     const m = clone(job());
-    if (opts.annotate) m.metadata.annotations["fork-knife.io/pre-migration-backup"] = "pre-migration-backup-1";
+    if (opts.annotate !== false) m.metadata.annotations["fork-knife.io/pre-migration-backup"] = opts.annotate === true ? "pre-migration-backup-1" : opts.annotate;
     return [backup, res("Job", "migration", m, { dependencies: opts.dependsOn ? [backup.urn] : [] })];
 }
 
@@ -17,5 +18,11 @@ describe("policy backup-pre-migration", () => {
         assert.deepStrictEqual(await violations("backup-pre-migration", stack({ dependsOn: false, annotate: true })),
             ["Job/migrate-1: must depend on Job/pre-migration-backup-1 (dependsOn), so the backup finishes before the migration starts"]);
         assert.match((await violations("backup-pre-migration", [res("Job", "migration", job())]))[0], /no pre-migration backup Job/);
+    });
+    it("flags a production migration that does not name the backup Job, or names another Job", async () => {
+        assert.deepStrictEqual(await violations("backup-pre-migration", stack({ dependsOn: true, annotate: false })),
+            ['Job/migrate-1: metadata.annotations["fork-knife.io/pre-migration-backup"] must name the pre-migration backup Job (pre-migration-backup-1), got unset']);
+        assert.deepStrictEqual(await violations("backup-pre-migration", stack({ dependsOn: true, annotate: "pre-migration-backup-0" })),
+            ['Job/migrate-1: metadata.annotations["fork-knife.io/pre-migration-backup"] must name the pre-migration backup Job (pre-migration-backup-1), got pre-migration-backup-0']);
     });
 });

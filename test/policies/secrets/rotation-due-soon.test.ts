@@ -3,7 +3,7 @@ import { credentialSecret, outcome, res } from "../support";
 
 describe("policy secret-rotation-due-soon", () => {
     const jwt = [res("Secret", "jwt", credentialSecret("jwt", "2026-10-01", 90, "2026-12-30"))];
-    it("is quiet more than 14 days before the due date", async () => {
+    it("passes quietly more than 14 days before the due date", async () => {
         const o = await outcome("secret-rotation-due-soon", jwt, { now: "2026-12-15" });
         assert.deepStrictEqual([o.status, o.violations], ["pass", []]);
     });

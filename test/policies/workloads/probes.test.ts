@@ -14,4 +14,10 @@ describe("policy workload-probes", () => {
         assert.deepStrictEqual(await violations("workload-probes", [res("Deployment", NAMES.resource, d), res("Service", "backend", service())]),
             ['Deployment/fk-backend, container "app": spec.template.spec.containers[0].readinessProbe must be set (Service/fork-knife-backend routes to this pod)']);
     });
+    it("flags a Service-backed container without a liveness probe", async () => {
+        const d = clone(deployment());
+        delete d.spec.template.spec.containers[0].livenessProbe;
+        assert.deepStrictEqual(await violations("workload-probes", [res("Deployment", NAMES.resource, d), res("Service", "backend", service())]),
+            ['Deployment/fk-backend, container "app": spec.template.spec.containers[0].livenessProbe must be set (Service/fork-knife-backend routes to this pod)']);
+    });
 });

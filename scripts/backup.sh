@@ -20,10 +20,18 @@ set -euo pipefail
 MODE=${1:-run}
 ERR="$WORK_DIR/.backup.err.$$"
 PARTIAL=""
+UPLOADING=""
 S3_LOCK_HELD=0
 
 cleanup() {
     [ -n "$PARTIAL" ] && rm -rf -- "$PARTIAL"
+    # An upload that did not finish with its checksum: a directory dump is many objects, and a run that fails
+    # half-way would leave some of them behind. The name was free when the run (holding the lock) chose it.
+    if [ -n "$UPLOADING" ]; then
+        if [[ "$UPLOADING" == *.dir ]]; then "$RCLONE" purge "$(remote)/$UPLOADING" >/dev/null 2>&1
+        else "$RCLONE" deletefile "$(remote)/$UPLOADING" >/dev/null 2>&1; fi
+        log "removed the unfinished upload of $UPLOADING"
+    fi
     [ "$S3_LOCK_HELD" = 1 ] && "$RCLONE" deletefile "$(remote)/.backup.lock" >/dev/null 2>&1
     rm -f "$ERR"
 }
@@ -114,9 +122,10 @@ dump_and_publish() {
     size=$(backup_size "$PARTIAL")
     final="$stage/$name"
     if is_s3; then
-        mv -T "$PARTIAL" "$final"; PARTIAL="$final"
+        mv -T "$PARTIAL" "$final"; PARTIAL="$final"; UPLOADING="$name"
         if [ -d "$final" ]; then rclone_run copy "$final" "$(remote)/$name"; else rclone_run copyto "$final" "$(remote)/$name"; fi
         echo "$sidecar" | store_write "$name.sha256"
+        UPLOADING=""
         rm -rf -- "$final"; PARTIAL=""
     else
         printf '%s\n' "$sidecar" >"$stage/.$name.sha256.tmp" 2>"$ERR" || { rm -f "$stage/.$name.sha256.tmp"; fail "$(describe_error "$ERR")"; }

@@ -88,9 +88,11 @@ is_s3() { [[ "$BACKUP_TARGET" == s3://* ]]; }
 remote() { local rest=${BACKUP_TARGET#s3://}; echo "${RCLONE_REMOTE}:${rest%/}"; }
 
 rclone_run() {
-    local err="$WORK_DIR/.rclone.err.$$"
+    local err="$WORK_DIR/.rclone.err.$$" reason
     if ! "$RCLONE" --retries 3 --low-level-retries 5 "$@" 2>"$err"; then
-        fail "object storage ($(remote)) $1 failed: $(tail -n 1 "$err" | sed 's/^.*ERROR : //')"
+        reason=$(tail -n 1 "$err" | sed 's/^.*ERROR : //')
+        rm -f "$err"
+        fail "object storage ($(remote)) $1 failed: $reason"
     fi
     rm -f "$err"
 }

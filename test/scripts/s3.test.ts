@@ -1,10 +1,11 @@
 // The object-storage target for real: the scripts drive rclone (the client the CronJob runs) against a local
 // S3-compatible server (s3rver), configured by the same RCLONE_CONFIG_* variables the pod gets.
 import * as assert from "assert";
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
+import * as path from "path";
 import { testPostgres, TestPostgres } from "../support/postgres";
 import { createAppDatabase, databaseExists, dropDatabase, failedLines, fingerprint, removeTempDirs, runScript, tempDir, uniqueName } from "./harness";
 import { rcloneEnv } from "../../components/backup-storage";
@@ -178,12 +179,41 @@ describe("scripts: S3-compatible target through rclone (s3rver)", function () {
         const remote = "backup:backups/unreachable";
         const manifestBefore = await text(["cat", `${remote}/latest.json`]);
         const objectsBefore = await list(remote);
-        const down = await runScript(pg, "backup.sh", env({ BACKUP_TARGET: "s3://backups/unreachable", RCLONE_CONFIG_BACKUP_ENDPOINT: "http://127.0.0.1:1" }));
+        const work = tempDir("work");
+        const down = await runScript(pg, "backup.sh", env({ BACKUP_TARGET: "s3://backups/unreachable", RCLONE_CONFIG_BACKUP_ENDPOINT: "http://127.0.0.1:1", WORK_DIR: work }));
         assert.notStrictEqual(down.code, 0);
         assert.strictEqual(failedLines(down).length, 1, down.stderr);
         assert.match(failedLines(down)[0], /object storage .* failed/);
         assert.deepStrictEqual(await list(remote), objectsBefore);
         assert.strictEqual(await text(["cat", `${remote}/latest.json`]), manifestBefore);
+        assert.deepStrictEqual(leftovers(work), []);
+    });
+
+    it("an upload of a .dir that fails half-way leaves no half backup in the bucket, and the next run succeeds", async function () {
+        const { name: first, remote } = await backupTo("dir-interrupted", { BACKUP_FORMAT: "directory" });
+        const manifestBefore = await text(["cat", `${remote}/latest.json`]);
+        // An rclone whose directory upload stops after one file, as a dropped connection or a killed pod would leave it.
+        const bin = tempDir("rclone");
+        const real = execFileSync("bash", ["-c", "command -v rclone"], { encoding: "utf8" }).trim();
+        fs.writeFileSync(path.join(bin, "rclone"), `#!/usr/bin/env bash
+for a in "$@"; do if [ "$a" = copy ]; then
+    src=\${@: -2:1} dst=\${@: -1}
+    case "$dst" in *:*) "${real}" copyto "$src/toc.dat" "$dst/toc.dat"; echo "ERROR : upload interrupted" >&2; exit 1 ;; esac
+fi; done
+exec "${real}" "$@"
+`, { mode: 0o755 });
+        const work = tempDir("work");
+        const broken = await runScript(pg, "backup.sh", env({ BACKUP_TARGET: "s3://backups/dir-interrupted", BACKUP_FORMAT: "directory", RCLONE: path.join(bin, "rclone"), WORK_DIR: work }));
+        assert.notStrictEqual(broken.code, 0);
+        assert.strictEqual(failedLines(broken).length, 1, broken.stderr);
+        assert.match(failedLines(broken)[0], /object storage .* copy failed: upload interrupted/);
+        assert.deepStrictEqual(await list(remote), [first + "/", `${first}.sha256`, "latest.json"].sort());
+        assert.strictEqual(await text(["cat", `${remote}/latest.json`]), manifestBefore);
+        assert.deepStrictEqual(leftovers(work), []);
+
+        const { name: second } = await backupTo("dir-interrupted", { BACKUP_FORMAT: "directory" });
+        assert.notStrictEqual(second, first);
+        assert.deepStrictEqual(await list(remote), [first + "/", `${first}.sha256`, second + "/", `${second}.sha256`, "latest.json"].sort());
     });
 
     it("retention in the bucket deletes old backups of ours and keeps the newest verified one", async function () {

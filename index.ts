@@ -53,7 +53,7 @@ const database = new Database("database", {
     maxConnections: settings.database.maxConnections,
     poolSizePerPod: settings.database.poolSizePerPod,
     maxPods: settings.backend.maxReplicas + settings.worker.maxReplicas,
-    reservedConnections: budget.reserved,
+    reserved: budget.roles,
     rotation: settings.rotation.databasePassword,
 }, inNamespace);
 
@@ -69,8 +69,8 @@ const backups = new BackupSchedule("backups", {
     releaseName: migrationJobName(settings.image),
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
-    s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey
-        ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey }
+    s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
+        ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey, rotatedAt: settings.rotation.backupS3.rotatedAt }
         : undefined,
 }, { dependsOn: [namespace, database] });
 
@@ -88,7 +88,7 @@ const migration = new MigrationJob("migration", {
 // Both Deployments wait for the migration: dependsOn for the engine, and the Job's name in the pod template so
 // the ordering is visible in the data too (and a new release rolls the pods). The rotation checksum rolls them
 // when a credential is rotated.
-const rotation = [...appSecrets.records, database.record];
+const rotation = [...appSecrets.records, database.record, ...(backups.s3CredentialsRecord ? [backups.s3CredentialsRecord] : [])];
 const rollout = { dependsOn: [migration, appSecrets, database] };
 const podAnnotations = { [ANNOTATION.migrationJob]: migration.jobName, [ANNOTATION.rotationChecksum]: rotationChecksum(rotation) };
 const appEnv = { LOG_LEVEL: settings.logLevel, NODE_ENV: "production" };

@@ -3,7 +3,7 @@
 // it can carry its own rotation record.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SecretEnvVar } from "./app-service";
+import { SecretEnvVar } from "./secret-env";
 import { activeSlot, credentialSecret, RotationRecord, rotationRecord, slotKeepers } from "./rotation";
 import { Environment } from "./settings-schema";
 

@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentName, standardLabels, selectorLabels } from "./labels";
 import { egressRules } from "./network-policy";
+import { SecretEnvVar } from "./secret-env";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "./pod-security";
 import { Environment } from "./settings-schema";
 
@@ -39,15 +40,6 @@ export interface ResourceArgs {
     cpuLimit?: string;
     /** Memory limit. */
     memoryLimit: string;
-}
-
-export interface SecretEnvVar {
-    /** Environment variable name inside the container. */
-    name: string;
-    /** Kubernetes Secret that holds the value. */
-    secretName: pulumi.Input<string>;
-    /** Key inside that Secret. */
-    key: string;
 }
 
 export interface AppServiceArgs {
@@ -106,6 +98,8 @@ export class AppService extends pulumi.ComponentResource {
             imagePullPolicy: "IfNotPresent",
             command: args.command,
             env: [
+                // npm (the worker's `npm run worker`) writes its cache and logs under HOME; the root filesystem is read-only.
+                { name: "HOME", value: "/tmp" },
                 ...Object.entries(args.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
                 ...(args.secretEnv ?? []).map((s) => ({
                     name: s.name,

@@ -10,11 +10,21 @@ import { ANNOTATION, ComponentName, standardLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "./pod-security";
 import { Environment, ParsedSettings } from "./settings-schema";
 import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
+import { credentialSecret, RotationRecord, rotationRecord } from "./rotation";
 import { jobNetworkPolicy } from "./network-policy";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
 /** A backup slower than this is killed and reported as failed, not left running into the next one. */
 export const BACKUP_DEADLINE_SECONDS = 6 * 3600;
+/** Pulumi waits 10 minutes for a Job by default; a production dump may take hours, and the release waits for it. */
+const JOB_TIMEOUTS = { create: "6h30m", update: "6h30m" };
+
+/** The TCP port of the object-storage endpoint: explicit, else by scheme (AWS S3 when unset: HTTPS). */
+export function objectStoragePort(endpoint: string | undefined): number {
+    if (!endpoint) return 443;
+    const url = new URL(endpoint);
+    return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+}
 
 export interface BackupScheduleArgs {
     /** Namespace every resource goes in. */
@@ -36,7 +46,7 @@ export interface BackupScheduleArgs {
     /** Secret with PG* variables of a role allowed to CREATE DATABASE (restore test, restore). */
     restoreCredentialsSecret: pulumi.Input<string>;
     /** Object-storage credentials, required when backup.target is s3://. */
-    s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> };
+    s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
 }
 
 export class BackupSchedule extends pulumi.ComponentResource {
@@ -45,6 +55,8 @@ export class BackupSchedule extends pulumi.ComponentResource {
     public readonly restoreJob?: k8s.batch.v1.Job;
     public readonly preMigrationBackupJob?: k8s.batch.v1.Job;
     public readonly preMigrationBackupJobName?: pulumi.Output<string>;
+    /** Rotation record of the object-storage keys (s3:// targets only). */
+    public readonly s3CredentialsRecord?: RotationRecord;
 
     constructor(name: string, args: BackupScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fork-knife:backup:BackupSchedule", name, {}, opts);
@@ -63,12 +75,14 @@ export class BackupSchedule extends pulumi.ComponentResource {
             spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: b.storageSize } } },
         }, { parent: this, protect: args.environment === "production" });
 
-        const s3Secret = s3 ? new k8s.core.v1.Secret(`${name}-s3`, {
-            metadata: meta("backup-s3-credentials", "backup"),
-            type: "Opaque",
-            stringData: {
-                [RCLONE_CREDENTIAL_KEYS.accessKeyId]: pulumi.secret(args.s3Credentials!.accessKeyId),
-                [RCLONE_CREDENTIAL_KEYS.secretAccessKey]: pulumi.secret(args.s3Credentials!.secretAccessKey),
+        // The object-storage keys are credentials like any other: a Secret of their own with a rotation record.
+        this.s3CredentialsRecord = s3 ? rotationRecord("object-storage-key", args.s3Credentials!.rotatedAt) : undefined;
+        const s3Secret = s3 ? credentialSecret(`${name}-s3`, {
+            namespace: args.namespace, environment: args.environment, secretName: "backup-s3-credentials",
+            record: this.s3CredentialsRecord!,
+            values: {
+                [RCLONE_CREDENTIAL_KEYS.accessKeyId]: args.s3Credentials!.accessKeyId,
+                [RCLONE_CREDENTIAL_KEYS.secretAccessKey]: args.s3Credentials!.secretAccessKey,
             },
         }, { parent: this }) : undefined;
 
@@ -133,8 +147,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
         jobNetworkPolicy(name, {
             namespace: args.namespace, environment: args.environment, databasePort: args.databasePort,
             components: ["backup", "pre-migration-backup", "restore-test", "restore"],
-            // Object storage is reached over HTTPS.
-            extraTcpPorts: s3 ? [443] : [],
+            extraTcpPorts: s3 ? [objectStoragePort(b.s3Endpoint)] : [],
         }, { parent: this });
 
         this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},
@@ -154,7 +167,13 @@ export class BackupSchedule extends pulumi.ComponentResource {
                     BACKUP_NAME: b.restoreFrom, RESTORE_DATABASE: args.databaseName, LIVE_DATABASE: args.databaseName,
                     RESTORE_CONFIRM: args.databaseName, RESTORE_OWNERSHIP: "keep", RESTORE_MAINTENANCE_DB: "postgres",
                 }),
-            }, { parent: this });
+            }, {
+                parent: this,
+                // A restore overwrites the live database: an unrelated change (retention, image) must never replace
+                // the Job and so run it again. Only a new request (another restoreFrom/confirmRestore) is a new Job.
+                ignoreChanges: ["spec"],
+                customTimeouts: JOB_TIMEOUTS,
+            });
         }
 
         if (b.preMigrationBackup) {
@@ -162,7 +181,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
             this.preMigrationBackupJob = new k8s.batch.v1.Job(`${name}-pre-migration`, {
                 metadata: { ...meta(jobName, "pre-migration-backup"), annotations: { [ANNOTATION.replaceUnready]: "true" } },
                 spec: jobSpec("pre-migration-backup", "backup.sh", args.backupCredentialsSecret, { BACKUP_LABEL: jobName }),
-            }, { parent: this });
+            }, { parent: this, customTimeouts: JOB_TIMEOUTS });
             this.preMigrationBackupJobName = this.preMigrationBackupJob.metadata.name;
         }
 

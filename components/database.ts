@@ -4,9 +4,10 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SecretEnvVar } from "./app-service";
+import { SecretEnvVar } from "./secret-env";
 import { APP_SCHEMA, grantPlan, ROLE_NAMES } from "./database-grants";
 import { activeSlot, credentialSecret, RotationRecord, rotationRecord, slotKeepers } from "./rotation";
+import type { ReservedConnections } from "./settings";
 import { Environment } from "./settings-schema";
 
 export interface DatabaseArgs {
@@ -22,8 +23,8 @@ export interface DatabaseArgs {
     poolSizePerPod: number;
     /** Pods that may hold a pool at once: backend.maxReplicas + worker.maxReplicas. */
     maxPods: number;
-    /** Connections kept for the migration and the backup (settings.connectionBudget). */
-    reservedConnections: number;
+    /** Connections kept outside the pools, per role (settings.connectionBudget().roles). */
+    reserved: ReservedConnections;
     /** Database-password rotation: generation N regenerates app slot N % 2 and makes it active. */
     rotation: { rotatedAt: string; generation: number };
 }
@@ -59,7 +60,7 @@ export class Database extends pulumi.ComponentResource {
         const migratorPassword = password("migrator", perRotation);
         const migrator = new postgresql.Role(`${name}-migrator`, {
             name: ROLE_NAMES.migrator, login: true, password: migratorPassword,
-            connectionLimit: args.reservedConnections, inherit: true,
+            connectionLimit: args.reserved.migration, inherit: true,
         }, inDb);
         // Each app role may hold every pod's pool: during a rotation's rollout old pods use one, new pods the other.
         const appPasswords = ([0, 1] as const).map((slot) => password(`app-${slot}`, slotKeepers(slot, gen)));
@@ -69,11 +70,13 @@ export class Database extends pulumi.ComponentResource {
         }, inDb));
         const backupPassword = password("backup", perRotation);
         const backup = new postgresql.Role(`${name}-backup`, {
-            name: ROLE_NAMES.backup, login: true, password: backupPassword, connectionLimit: args.reservedConnections,
+            name: ROLE_NAMES.backup, login: true, password: backupPassword, connectionLimit: args.reserved.backup,
         }, inDb);
         const restorePassword = password("restore", perRotation);
         const restore = new postgresql.Role(`${name}-restore`, {
-            name: ROLE_NAMES.restore, login: true, password: restorePassword, createDatabase: true, connectionLimit: 2,
+            name: ROLE_NAMES.restore, login: true, password: restorePassword, createDatabase: true,
+            // pg_restore -j N opens N workers and a leader; psql's CREATE/DROP DATABASE runs before and after it.
+            connectionLimit: args.reserved.restore,
             // Member of the migrator, so a guarded restore can recreate the objects the migrator owns.
             roles: [ROLE_NAMES.migrator],
         }, { ...inDb, dependsOn: [migrator] });
@@ -129,7 +132,7 @@ export class Database extends pulumi.ComponentResource {
         this.registerOutputs({
             maxConnections: args.maxConnections,
             poolSizePerPod: args.poolSizePerPod,
-            reservedConnections: args.reservedConnections,
+            reservedConnections: args.reserved.migration + args.reserved.backup + args.reserved.restore,
             activeAppRole: this.activeAppRole,
             roles: ROLE_NAMES,
             rotation: this.record,

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ANNOTATION, standardLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "./pod-security";
 import { Environment } from "./settings-schema";
-import { SecretEnvVar } from "./app-service";
+import { SecretEnvVar } from "./secret-env";
 import { jobNetworkPolicy } from "./network-policy";
 
 export const MIGRATION_COMMAND = ["npm", "run", "prisma:migrate:deploy"];
@@ -50,12 +50,14 @@ export class MigrationJob extends pulumi.ComponentResource {
         };
         if (args.preMigrationBackupJob) annotations[ANNOTATION.preMigrationBackup] = args.preMigrationBackupJob;
 
+        const deadlineSeconds = args.activeDeadlineSeconds ?? 600;
+        const awaitTimeout = `${Math.ceil(deadlineSeconds / 60) + 5}m`;
         this.job = new k8s.batch.v1.Job(name, {
             metadata: { name: migrationJobName(args.image), namespace: args.namespace, labels, annotations },
             spec: {
                 // One retry at most: a migration that failed twice needs a person, not a loop.
                 backoffLimit: 1,
-                activeDeadlineSeconds: args.activeDeadlineSeconds ?? 600,
+                activeDeadlineSeconds: deadlineSeconds,
                 // No ttlSecondsAfterFinished: a Job that vanished would be recreated (and re-run) by the next refresh.
                 template: {
                     metadata: { labels },
@@ -81,7 +83,12 @@ export class MigrationJob extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this });
+        }, {
+            parent: this,
+            // Pulumi's default wait for a Job (10 minutes) must outlast the deadline, or a slow but successful
+            // migration is reported as a failure.
+            customTimeouts: { create: awaitTimeout, update: awaitTimeout },
+        });
         jobNetworkPolicy(name, {
             namespace: args.namespace, environment: args.environment, components: ["migration"], databasePort: args.databasePort,
         }, { parent: this });

@@ -8,13 +8,14 @@ import { ANNOTATION, standardLabels } from "./labels";
 import { Environment, MAX_AGE_DAYS } from "./settings-schema";
 import { addDays, isoDay, parseIsoDate } from "./validators";
 
-export type SecretKind = "jwt" | "database-password" | "stripe" | "twilio";
+export type SecretKind = "jwt" | "database-password" | "stripe" | "twilio" | "object-storage-key";
 
 const MAX_AGE_BY_KIND: Record<SecretKind, number> = {
     "jwt": MAX_AGE_DAYS.jwt,
     "database-password": MAX_AGE_DAYS.databasePassword,
     "stripe": MAX_AGE_DAYS.stripe,
     "twilio": MAX_AGE_DAYS.twilio,
+    "object-storage-key": MAX_AGE_DAYS.backupS3,
 };
 
 export interface RotationRecord {

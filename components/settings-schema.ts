@@ -9,8 +9,9 @@ export const ENVIRONMENTS = ["staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 
-/** The guide's rotation limits, in days. */
-export const MAX_AGE_DAYS = { jwt: 90, databasePassword: 180, stripe: 365, twilio: 365 } as const;
+/** The guide's rotation limits, in days. The guide names no limit for the backups' object-storage keys: they
+ *  guard a copy of the whole database, so they rotate like the database password. */
+export const MAX_AGE_DAYS = { jwt: 90, databasePassword: 180, stripe: 365, twilio: 365, backupS3: 180 } as const;
 
 /** Connections that are not pods' pools: one migration (Prisma opens two) and one pg_dump (plus its jobs). */
 export const MIGRATION_CONNECTIONS = 2;
@@ -95,6 +96,8 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             databasePassword: z.object({ rotatedAt: isoDateNotInFuture(now), generation: int(0, 1_000_000).default(0) }).strict(),
             stripe: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict(),
             twilio: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict(),
+            /** Required with an s3:// backup target. */
+            backupS3: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict().optional(),
         }).strict(),
         backup: z.object({
             schedule: checked(cronProblem).default("0 3 * * *"),

@@ -151,9 +151,13 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
     if (budget && budget.needed > budget.allowed) {
         problems.push(`${PROJECT}:database.maxConnections = ${s.database!.maxConnections}: the connection budget does not hold: ` +
             `(backend.maxReplicas ${s.backend!.maxReplicas} + worker.maxReplicas ${s.worker!.maxReplicas}) × poolSizePerPod ` +
-            `${s.database!.poolSizePerPod} + ${budget.reserved} migration/backup connections = ${budget.needed}, ` +
+            `${s.database!.poolSizePerPod} + ${budget.reserved} migration/backup/restore connections = ${budget.needed}, ` +
             `allowed is 80 % of maxConnections = ${budget.allowed}; raise maxConnections to at least ` +
             `${Math.ceil(budget.needed / 0.8)} or lower the pool size or replica maxima`);
+    }
+    if (s.backup.target.startsWith("s3://") && s.rotation && !s.rotation.backupS3) {
+        problems.push(`${PROJECT}:rotation.backupS3.rotatedAt: is required with an s3:// backup.target: ` +
+            `the date the object-storage keys backupS3AccessKeyId / backupS3SecretAccessKey were issued`);
     }
     if (s.backup.target.startsWith("s3://") === false && s.backup.s3Endpoint !== undefined) {
         problems.push(`${PROJECT}:backup.s3Endpoint: is only allowed with an s3:// backup.target (target is ${s.backup.target})`);
@@ -172,13 +176,19 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
     return problems;
 }
 
-export interface ConnectionBudget { needed: number; allowed: number; reserved: number }
+/** Connections outside the pods' pools, per role: what each role's connection limit is set to. */
+export interface ReservedConnections { migration: number; backup: number; restore: number }
+
+export interface ConnectionBudget { needed: number; allowed: number; reserved: number; roles: ReservedConnections }
 
 export function connectionBudget(s: Pick<ParsedSettings, "backend" | "worker" | "database" | "backup">): ConnectionBudget {
-    const backupConnections = s.backup.format === "directory" ? s.backup.parallelJobs + 1 : 1;
-    const reserved = MIGRATION_CONNECTIONS + backupConnections;
+    // pg_dump and pg_restore -j N open N workers and a leader; the custom format uses one connection.
+    const parallel = s.backup.format === "directory" ? s.backup.parallelJobs + 1 : 1;
+    // The restore test may overlap a backup (both run early in the morning), so both are reserved.
+    const roles = { migration: MIGRATION_CONNECTIONS, backup: parallel, restore: parallel };
+    const reserved = roles.migration + roles.backup + roles.restore;
     const pools = (s.backend.maxReplicas + s.worker.maxReplicas) * s.database.poolSizePerPod;
-    return { needed: pools + reserved, allowed: Math.floor(s.database.maxConnections * 0.8), reserved };
+    return { needed: pools + reserved, allowed: Math.floor(s.database.maxConnections * 0.8), reserved, roles };
 }
 
 /** zod's own texts ("Required", "Expected string, received number") say neither the key nor what is allowed. */

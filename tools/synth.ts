@@ -59,7 +59,8 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     return result;
 }
 
-function toOfflineResource(r: RecordedResource): OfflineResource {
+/** What the policies see of a registration: what CrossGuard hands them under the real engine, secret leaves redacted. */
+export function toOfflineResource(r: RecordedResource): OfflineResource {
     return {
         urn: r.urn,
         type: r.type,

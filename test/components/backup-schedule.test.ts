@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { BackupSchedule, BackupScheduleArgs } from "../../components/backup-schedule";
+import { BackupSchedule, BackupScheduleArgs, objectStoragePort } from "../../components/backup-schedule";
 import { MigrationJob, migrationJobName } from "../../components/migration-job";
 import { readSettings, Settings } from "../../components/settings";
 import { isSecretValue, ProgramRun, redactSecrets, runProgram } from "../../tools/lib/program";
@@ -11,8 +11,8 @@ function argsFrom(s: Settings): BackupScheduleArgs {
     return {
         namespace: s.namespace, environment: s.environment, stack: s.stack, backup: s.backup, databaseName: s.database.name, databasePort: s.database.port,
         releaseName: migrationJobName(s.image), backupCredentialsSecret: "fork-knife-backup", restoreCredentialsSecret: "fork-knife-restore",
-        s3Credentials: s.secrets.backupS3AccessKeyId && s.secrets.backupS3SecretAccessKey
-            ? { accessKeyId: s.secrets.backupS3AccessKeyId, secretAccessKey: s.secrets.backupS3SecretAccessKey } : undefined,
+        s3Credentials: s.secrets.backupS3AccessKeyId && s.secrets.backupS3SecretAccessKey && s.rotation.backupS3
+            ? { accessKeyId: s.secrets.backupS3AccessKeyId, secretAccessKey: s.secrets.backupS3SecretAccessKey, rotatedAt: s.rotation.backupS3.rotatedAt } : undefined,
     };
 }
 
@@ -126,6 +126,27 @@ describe("BackupSchedule", () => {
         assert.equal(spec.containers[0].envFrom[1].secretRef.name, "backup-s3-credentials");
     });
 
+    it("keeps the object-storage keys in a credential Secret with their own rotation record", async () => {
+        const production = await run("production");
+        const secret = plain(one(production, "kubernetes:core/v1:Secret"));
+        assert.equal(secret.metadata.labels["app.kubernetes.io/component"], "secrets");
+        const a = secret.metadata.annotations;
+        assert.deepEqual([a["fork-knife.io/secret-kind"], a["fork-knife.io/rotated-at"], a["fork-knife.io/max-age-days"], a["fork-knife.io/next-rotation-due"]],
+            ["object-storage-key", "2026-07-01", "180", "2026-12-28"]);
+    });
+
+    it("waits for a long pre-migration dump instead of Pulumi's 10-minute default", async () => {
+        const r = await run("production");
+        assert.equal(one(r, "kubernetes:batch/v1:Job").customTimeouts.create, "6h30m");
+    });
+
+    it("opens the object-storage endpoint's own port: explicit, else by scheme", () => {
+        assert.equal(objectStoragePort(undefined), 443);
+        assert.equal(objectStoragePort("https://s3.eu-central-1.amazonaws.com"), 443);
+        assert.equal(objectStoragePort("http://minio.storage.svc"), 80);
+        assert.equal(objectStoragePort("http://minio.storage.svc:9000"), 9000);
+    });
+
     it("backup pods accept no traffic and reach only DNS, the database and (with S3) HTTPS", async () => {
         for (const [stack, expected] of [["staging", ["TCP/53", "TCP/5432", "UDP/53"]], ["production", ["TCP/443", "TCP/53", "TCP/5432", "UDP/53"]]] as const) {
             const r = await run(stack);
@@ -148,6 +169,13 @@ describe("BackupSchedule", () => {
         assert.equal(env.BACKUP_NAME, "fork-knife-20261101T030000Z.dump");
         assert.equal(env.RESTORE_DATABASE, env.RESTORE_CONFIRM);
         assert.deepEqual(job.spec.template.spec.containers[0].command, ["bash", "/scripts/restore.sh"]);
+        const restore = one(staging, "kubernetes:batch/v1:Job");
+        assert.deepEqual(restore.ignoreChanges, ["spec"], "an unrelated settings change must never re-run a restore");
+        assert.equal(restore.customTimeouts.create, "6h30m");
+        const later = await run("staging", { set: { "fork-knife:backup": { restoreFrom: "fork-knife-20261101T030000Z.dump", retentionDays: 14 } } });
+        assert.equal(plain(one(later, "kubernetes:batch/v1:Job")).metadata.name, job.metadata.name, "same request, same Job");
+        const another = await run("staging", { set: { "fork-knife:backup": { restoreFrom: "fork-knife-20261102T030000Z.dump" } } });
+        assert.notEqual(plain(one(another, "kubernetes:batch/v1:Job")).metadata.name, job.metadata.name, "a new request is a new Job");
 
         await assert.rejects(run("production", {}, (a) => ({ ...a, backup: { ...a.backup, restoreFrom: "latest", confirmRestore: "staging" } })),
             /confirmRestore must equal the stack name \(production\)/);

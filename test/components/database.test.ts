@@ -17,7 +17,7 @@ function args(generation: number): DatabaseArgs {
         maxConnections: 200,
         poolSizePerPod: 5,
         maxPods: 16,
-        reservedConnections: 3,
+        reserved: { migration: 2, backup: 1, restore: 3 },
         rotation: { rotatedAt: "2026-09-01", generation },
     };
 }
@@ -58,11 +58,12 @@ describe("Database (declared)", () => {
         const limit = (name: string) => plain(one(g2, "postgresql:index/role:Role", name)).connectionLimit;
         assert.equal(limit("database-app-0"), 16 * 5);
         assert.equal(limit("database-app-1"), 16 * 5);
-        assert.equal(limit("database-migrator"), 3);
-        assert.equal(limit("database-backup"), 3);
+        assert.equal(limit("database-migrator"), 2);
+        assert.equal(limit("database-backup"), 1);
+        assert.equal(limit("database-restore"), 3, "pg_restore -j 2 and its leader");
         assert.match(secretNamed(g2, "fork-knife-database").stringData.DATABASE_URL, /connection_limit=5/);
         const outputs = one(g2, "fork-knife:data:Database").outputs;
-        assert.deepEqual([outputs.maxConnections, outputs.poolSizePerPod, outputs.reservedConnections], [200, 5, 3]);
+        assert.deepEqual([outputs.maxConnections, outputs.poolSizePerPod, outputs.reservedConnections], [200, 5, 6]);
     });
 
     it("gives the app data privileges only and the backup role read access only", () => {

@@ -40,6 +40,8 @@ describe("MigrationJob", () => {
         assert.equal(j.spec.template.spec.restartPolicy, "Never");
         assert.equal(j.metadata.annotations["pulumi.com/replaceUnready"], "true");
         assert.equal(j.spec.ttlSecondsAfterFinished, undefined, "a deleted Job would re-run on the next refresh");
+        const recorded = one((await job(args)).run, "kubernetes:batch/v1:Job");
+        assert.equal(recorded.customTimeouts.create, "15m", "Pulumi waits past the 10-minute deadline, not exactly to it");
         assert.equal(j.metadata.labels["app.kubernetes.io/component"], "migration");
         const { job: custom } = await job({ ...args, activeDeadlineSeconds: 120 });
         assert.equal(custom.spec.activeDeadlineSeconds, 120);

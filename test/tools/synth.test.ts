@@ -6,10 +6,16 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { MOCK_SECRET_MARKER } from "../../tools/lib/program";
 import { REPO_ROOT } from "../../tools/lib/stack-config";
-import { synth, SynthResult } from "../../tools/synth";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { evaluatePolicies } from "../../policies/offline";
+import { runProgram } from "../../tools/lib/program";
+import { synth, SynthResult, toOfflineResource } from "../../tools/synth";
 import { TODAY } from "../support/stacks";
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "fork-knife-synth-"));
+const made: string[] = [];
+const tmp = () => { const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fork-knife-synth-")); made.push(dir); return dir; };
+after(() => { for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true }); });
 
 function readManifests(dir: string): any[] {
     return fs.readdirSync(path.join(dir, "manifests")).map((f) => YAML.parse(fs.readFileSync(path.join(dir, "manifests", f), "utf8")));
@@ -100,6 +106,22 @@ describe("npm run synth", () => {
         assert.equal(staging.exitCode, 0);
         assert.equal(overdue(staging).status, "warn");
         assert.match(fs.readFileSync(path.join(production.outDir, "report.md"), "utf8"), /secret-rotation-overdue \| secrets \| mandatory \| fail/);
+    });
+
+    it("shows policies a secret Secret's keys, as the real engine does, so a credential without a rotation record fails", async () => {
+        const run = await runProgram({ stack: "production", config: {}, secretKeys: [], program: () => {
+            new k8s.core.v1.Secret("unannotated", {
+                metadata: { name: "payment-keys", namespace: "fork-knife-production" },
+                stringData: { STRIPE_SECRET_KEY: pulumi.secret("sk_test_x") },
+            });
+        } });
+        const offline = run.resources.filter((r) => r.custom).map(toOfflineResource);
+        assert.deepEqual(Object.keys((offline[0].props as any).stringData), ["STRIPE_SECRET_KEY"]);
+        assert.ok(!JSON.stringify(offline).includes("sk_test_x"), "values stay redacted");
+        const outcome = (await evaluatePolicies(offline, { environment: "production", now: new Date(TODAY) }))
+            .find((p) => p.policy === "secret-rotation-annotations")!;
+        assert.equal(outcome.status, "fail");
+        assert.match(outcome.violations[0].message, /payment-keys/);
     });
 
     it("the command line exits 0 for a clean stack and prints the summary", () => {

@@ -28,6 +28,10 @@ export interface RecordedResource {
     provider?: string;
     protect: boolean;
     deleteBeforeReplace: boolean;
+    retainOnDelete: boolean;
+    ignoreChanges: string[];
+    /** How long the engine waits for create/update ("" when the provider's default applies). */
+    customTimeouts: { create: string; update: string };
     additionalSecretOutputs: string[];
     /** Inputs with secrets kept as `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
     inputs: Record<string, unknown>;
@@ -136,6 +140,9 @@ async function runOnce(options: ProgramOptions): Promise<ProgramRun> {
                     provider: req.getProvider() || undefined,
                     protect: req.getProtect() === true,
                     deleteBeforeReplace: req.getDeletebeforereplace() === true,
+                    retainOnDelete: req.getRetainondelete() === true,
+                    ignoreChanges: req.getIgnorechangesList(),
+                    customTimeouts: { create: req.getCustomtimeouts()?.getCreate() ?? "", update: req.getCustomtimeouts()?.getUpdate() ?? "" },
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                     inputs: rpc.deserializeProperties(req.getObject(), true),
                     outputs: rpc.deserializeProperties(res.getObject(), true),
@@ -171,14 +178,26 @@ async function runOnce(options: ProgramOptions): Promise<ProgramRun> {
     return { stack: options.stack, project, resources, outputs: stackResource?.outputs ?? {} };
 }
 
-/** Replaces every secret-marked value by a placeholder, recursively: the only form that leaves the process. */
+/**
+ * Replaces every secret-marked value by a placeholder, recursively: the only form that leaves the process.
+ * A secret object keeps its keys (only the leaves become placeholders), because that is what policies see
+ * under the real engine: CrossGuard hands them the structure, and a Secret's key names are not secret.
+ */
 export function redactSecrets(value: unknown, placeholder = "[secret]"): unknown {
-    if (isSecretValue(value)) return placeholder;
+    if (isSecretValue(value)) return redactLeaves(revealSecrets(value), placeholder);
     if (Array.isArray(value)) return value.map((v) => redactSecrets(v, placeholder));
     if (value && typeof value === "object") {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v, placeholder)]));
     }
     return value;
+}
+
+function redactLeaves(value: unknown, placeholder: string): unknown {
+    if (Array.isArray(value)) return value.map((v) => redactLeaves(v, placeholder));
+    if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactLeaves(v, placeholder)]));
+    }
+    return placeholder;
 }
 
 /** Removes secret markers but keeps the values: for assertions inside tests only, never for output. */

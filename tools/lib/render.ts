@@ -1,6 +1,6 @@
 // Turns recorded Kubernetes registrations into plain manifests (secrets redacted) and validates each one
 // against the Kubernetes (and Prometheus Operator) OpenAPI schemas shipped by kubernetes-models.
-import { isSecretValue, RecordedResource, redactSecrets } from "./program";
+import { RecordedResource, redactSecrets } from "./program";
 
 export const REDACTED = "[secret]";
 const REDACTED_BASE64 = Buffer.from(REDACTED).toString("base64");
@@ -29,12 +29,7 @@ export function toManifest(r: RecordedResource): Manifest {
     body.metadata = { ...(body.metadata ?? {}), name: body.metadata?.name ?? outMeta.name };
     if (body.kind === "Secret" && body.data && typeof body.data === "object") {
         // `data` must stay base64 to be schema-valid; the placeholder is base64 of "[secret]".
-        const raw = r.inputs.data;
-        const whole = isSecretValue(raw);
-        body.data = Object.fromEntries(Object.keys(whole ? (raw as any).value : body.data).map((k) => [k, REDACTED_BASE64]));
-    }
-    if (body.kind === "Secret" && isSecretValue(r.inputs.stringData)) {
-        body.stringData = Object.fromEntries(Object.keys((r.inputs.stringData as any).value ?? {}).map((k) => [k, REDACTED]));
+        body.data = Object.fromEntries(Object.keys(body.data).map((k) => [k, REDACTED_BASE64]));
     }
     return {
         urn: r.urn,

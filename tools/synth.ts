@@ -46,7 +46,8 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     const policies = await evaluatePolicies(run.resources.map(toOfflineResource), { environment, now: new Date(now) });
 
     const outDir = path.resolve(options.outDir ?? path.join(REPO_ROOT, "out", config.stack));
-    fs.rmSync(outDir, { recursive: true, force: true });
+    // Only what synth itself writes is replaced: --out may name a directory that holds other files.
+    for (const own of ["manifests", "report.md", "stack-export.json"]) fs.rmSync(path.join(outDir, own), { recursive: true, force: true });
     fs.mkdirSync(path.join(outDir, "manifests"), { recursive: true });
     manifests.forEach((m, i) => {
         const file = `${String(i + 1).padStart(3, "0")}-${m.kind.toLowerCase()}-${m.name}.yaml`;

@@ -124,6 +124,17 @@ describe("npm run synth", () => {
         assert.match(outcome.violations[0].message, /payment-keys/);
     });
 
+    it("replaces only its own files in --out, never the rest of the directory", async () => {
+        const out = tmp();
+        fs.writeFileSync(path.join(out, "notes.txt"), "keep me");
+        fs.mkdirSync(path.join(out, "manifests"));
+        fs.writeFileSync(path.join(out, "manifests", "999-stale.yaml"), "kind: Stale");
+        await synth({ stack: "staging", now: TODAY, outDir: out });
+        assert.equal(fs.readFileSync(path.join(out, "notes.txt"), "utf8"), "keep me");
+        assert.ok(!fs.existsSync(path.join(out, "manifests", "999-stale.yaml")), "stale manifests of an earlier run are gone");
+        assert.ok(fs.existsSync(path.join(out, "report.md")));
+    });
+
     it("the command line exits 0 for a clean stack and prints the summary", () => {
         const out = tmp();
         const r = cli(["--stack", "staging", "--now", TODAY, "--out", out]);

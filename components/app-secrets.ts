@@ -49,7 +49,8 @@ export class AppSecrets extends pulumi.ComponentResource {
 
         const jwt = credentialSecret(`${name}-jwt`, {
             ...common, secretName: "fork-knife-jwt", record: jwtRecord,
-            // Tokens signed with the previous key verify until they expire: a rotation logs nobody out.
+            // Tokens signed with the previous key verify until they expire: a rotation logs nobody out
+            // (README: the rollout's short window, and the two-phase rotation that would close it).
             values: { JWT_SECRET: current, JWT_SECRET_PREVIOUS: previous },
         }, child);
         const stripe = credentialSecret(`${name}-stripe`, {

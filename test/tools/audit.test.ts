@@ -21,11 +21,14 @@ function json(file: string): { code: number; report: AuditReport } {
     const run = audit(file, "--format", "json");
     return { code: run.code, report: JSON.parse(run.stdout) };
 }
+const tempDirs: string[] = [];
 function tmpFile(name: string, text: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "audit-"));
+    tempDirs.push(dir);
     fs.writeFileSync(path.join(dir, name), text);
     return path.join(dir, name);
 }
+const removeTempDirs = () => { for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true }); };
 const statuses = (r: AuditReport) => Object.fromEntries(r.secrets.map((s) => [s.kind, s.status]));
 
 describe("audit: hand-written exports", () => {
@@ -137,6 +140,8 @@ describe("audit: hand-written exports", () => {
 });
 
 describe("audit: bad input", () => {
+    after(removeTempDirs);
+
     const cases: [string, RegExp][] = [
         ["truncated.json", /^audit: .*truncated\.json: not valid JSON: it ends early \(truncated\?\)\n$/],
         ["version-2.json", /^audit: .*version-2\.json: deployment version 2 is not supported: expected 3/],

@@ -47,7 +47,7 @@ describe("policy workload-hpa-thresholds", () => {
         assert.deepStrictEqual(await check(unset), [`${NAME}: spec.metrics[0].resource.target.averageUtilization (cpu) must be at most 70, got unset`]);
     });
     it("reads autoscaling/v1's targetCPUUtilizationPercentage and v2beta1's targetAverageUtilization", async () => {
-        const v1 = { metadata: { name: "web" }, spec: { scaleTargetRef: { kind: "Deployment", name: "web" }, maxReplicas: 4, targetCPUUtilizationPercentage: 75 } };
+        const v1: { metadata: object; spec: { targetCPUUtilizationPercentage?: number } & Record<string, unknown> } = { metadata: { name: "web" }, spec: { scaleTargetRef: { kind: "Deployment", name: "web" }, maxReplicas: 4, targetCPUUtilizationPercentage: 75 } };
         const type = "kubernetes:autoscaling/v1:HorizontalPodAutoscaler";
         assert.deepStrictEqual(await violations(POLICY, [res(type, "web", v1)]), ["HorizontalPodAutoscaler/web: spec.targetCPUUtilizationPercentage must be at most 70, got 75"]);
         delete v1.spec.targetCPUUtilizationPercentage;

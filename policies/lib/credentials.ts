@@ -13,7 +13,11 @@ const VALUE = [
     // PEM and OpenSSH private keys. Only the BEGIN marker is matched, and with any run of dashes: a key pasted
     // by hand (or trimmed by a templating step) is still a key, and "---BEGIN OPENSSH PRIVATE KEY---" is one.
     /-{2,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?\s*-{2,}/,
-    /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i,   // URL with user:password@
+    // URL with a password in its user info, the user name being optional (redis://:pw@redis:6379). A password that
+    // is only a Kubernetes $(VAR) reference to another env var (from a secretKeyRef) is not written down here.
+    /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@?#]*:(?!\$\([A-Za-z_][A-Za-z0-9_]*\)@)[^/\s@?#]+@/i,
+    // URL carrying a credential as a query parameter (postgres://db/app?password=…, https://…?access_token=…).
+    /^[a-z][a-z0-9+.-]*:\/\/[^\s?#]*\?([^\s#]*&)?(password|passwd|pwd|secret|client_secret|token|access_token|api_?key|sig|signature)=(?!\$\([A-Za-z_][A-Za-z0-9_]*\)(&|#|$))[^&\s#]+/i,
     /^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./,  // JWT
 ];
 
@@ -25,10 +29,32 @@ export function credentialValue(value: string): boolean {
     return VALUE.some((re) => re.test(value.trim()));
 }
 
+/**
+ * Last words of a name that say it is about a credential, not the credential: where it is (JWT_SECRET_FILE,
+ * SECRET_NAME), how long it lives (TOKEN_TTL), where a login sends people (AUTH_REDIRECT).
+ */
+const DESCRIBES = new Set(["NAME", "NAMES", "FILE", "PATH", "DIR", "MOUNT", "REF", "TTL", "EXPIRY", "EXPIRES", "EXPIRATION",
+    "LIFETIME", "TIMEOUT", "AGE", "ENABLED", "DISABLED", "HEADER", "ALGORITHM", "ALG", "ISSUER", "AUDIENCE", "LENGTH",
+    "HOST", "PORT", "REDIRECT", "CALLBACK", "PROVIDER", "KIND", "TYPE"]);
+
+/** Whether the name's last word (SNAKE_CASE, kebab-case, dotted or camelCase) only describes a credential. */
+export function describesCredential(name: string): boolean {
+    const words = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean);
+    return words.length > 1 && DESCRIBES.has(words[words.length - 1]);
+}
+
+/** Settings that merely mention a credential (TOKEN_TTL=3600, AUTH_ENABLED=true) are not one. */
+const SETTING = /^(\d+(\.\d+)?[a-z]{0,2}|true|false|yes|no|on|off)$/i;
+/** A file the credential is read from (GOOGLE_APPLICATION_CREDENTIALS=/var/run/gcp/key.json): a path with a folder or an extension. */
+const FILE_PATH = /^(\/|\.{1,2}\/)[\w.@+=,~-]*(\/[\w.@+=,~-]+)+$|^(\/|\.{1,2}\/)[\w@+=,~-]+\.[a-z0-9]{1,5}$/i;
+/** A URL: one with a password in it is caught by its shape above, one without is an address, not a secret. */
+const URL_VALUE = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
+
 /** A literal value that must not be written down where it can be read: a credential name with a value, or a credential value. */
 export function looksLikeCredential(name: string, value: unknown): boolean {
     if (typeof value !== "string" || value.trim() === "") return false;
     if (credentialValue(value)) return true;
-    // Settings that merely mention a credential (TOKEN_TTL=3600, AUTH_ENABLED=true) are not one.
-    return credentialName(name) && !/^(\d+(\.\d+)?[a-z]{0,2}|true|false|yes|no|on|off)$/i.test(value.trim());
+    if (!credentialName(name) || describesCredential(name)) return false;
+    const v = value.trim();
+    return !SETTING.test(v) && !FILE_PATH.test(v) && !URL_VALUE.test(v);
 }

@@ -115,6 +115,33 @@ export function credentialSecret(kind = "jwt", rotatedAt = "2026-10-01", maxAgeD
     };
 }
 
+/**
+ * Env values and ConfigMap data share one rule (policies/lib/credentials.ts): these pairs must be flagged by both
+ * policies, and those must pass both. Password-bearing values are assembled at run time so scanners never see one.
+ */
+export const CREDENTIAL_CASES: { flagged: [string, string][]; passed: [string, string][] } = {
+    flagged: [
+        ["CACHE", ["redis://", ":", "pw", "@redis:6379"].join("")],            // password without a user name
+        ["QUEUE", ["amqp://", "app:", "s3cr3t", "@rabbit/"].join("")],         // user and password
+        ["DB", ["postgres://db:5432/app?sslmode=require&", "password=", "s3cr3t"].join("")],
+        ["JWT_SECRET", "change-me-please"],
+        ["DATABASE_URL", "hunter2"],                                            // a credential name with no URL in it
+        ["SESSION_SECRET_VALUE", "abcdef"],
+    ],
+    passed: [
+        ["JWT_SECRET_FILE", "/run/secrets/jwt"],
+        ["GOOGLE_APPLICATION_CREDENTIALS", "/var/x.json"],
+        ["AUTH_REDIRECT", "https://app.fork-knife.io/auth/done"],
+        ["OAUTH_CALLBACK_URL", "https://app.fork-knife.io/oauth/callback"],
+        ["SECRET_NAME", "fk-jwt"],
+        ["TOKEN_TTL", "15min"],
+        ["TOKEN_TTL_SECONDS", "3600"],
+        ["DATABASE_URL", "postgres://db:5432/app?sslmode=require"],             // an address, no password in it
+        ["REDIS_URL", "redis://:$(REDIS_PASSWORD)@redis:6379"],                 // Kubernetes expands it from a secretKeyRef env var
+        ["authProvider", "google"],
+    ],
+};
+
 /** A resource for the evaluator; kind is a Kubernetes kind (looked up in TOKENS) or a full type token. */
 export function res(kind: string, name: string, props: any, extra: Partial<OfflineResource> = {}): OfflineResource {
     const type = TOKENS[kind] ?? kind;

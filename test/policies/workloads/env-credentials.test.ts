@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { clone, deployment, NAMES, res, violations } from "../support";
+import { clone, CREDENTIAL_CASES, deployment, NAMES, res, violations } from "../support";
 
 describe("policy workload-env-credentials", () => {
     it("passes a compliant Deployment", async () => {
@@ -32,6 +32,18 @@ describe("policy workload-env-credentials", () => {
             { name: "JWKS_PUBLIC", value: "---BEGIN PUBLIC KEY---\nMFkwEwYH\n---END PUBLIC KEY---" },
             { name: "CA_BUNDLE", value: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
         ];
+        assert.deepStrictEqual(await violations("workload-env-credentials", [res("Deployment", NAMES.resource, d)]), []);
+    });
+    it("flags a password URL without a user name and other credential-shaped values (shared with ConfigMaps)", async () => {
+        const d = clone(deployment());
+        d.spec.template.spec.containers[0].env = CREDENTIAL_CASES.flagged.map(([name, value]) => ({ name, value }));
+        const v = await violations("workload-env-credentials", [res("Deployment", NAMES.resource, d)]);
+        assert.deepStrictEqual(v, CREDENTIAL_CASES.flagged.map(([name], i) =>
+            `Deployment/fk-backend, container "app": spec.template.spec.containers[0].env[${i}] (${name}) must take its value from a Secret (valueFrom.secretKeyRef), not a literal`));
+    });
+    it("passes names that only describe a credential: files, paths, secret names, lifetimes, redirect URLs", async () => {
+        const d = clone(deployment());
+        d.spec.template.spec.containers[0].env = CREDENTIAL_CASES.passed.map(([name, value]) => ({ name, value }));
         assert.deepStrictEqual(await violations("workload-env-credentials", [res("Deployment", NAMES.resource, d)]), []);
     });
 });

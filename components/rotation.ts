@@ -5,18 +5,12 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ANNOTATION, standardLabels } from "./labels";
-import { Environment, MAX_AGE_DAYS } from "./settings-schema";
+import { MAX_AGE_BY_KIND, SecretKind } from "./rotation-limits";
+import { Environment } from "./settings-schema";
 import { addDays, isoDay, parseIsoDate } from "./validators";
 
-export type SecretKind = "jwt" | "database-password" | "stripe" | "twilio" | "object-storage-key";
-
-const MAX_AGE_BY_KIND: Record<SecretKind, number> = {
-    "jwt": MAX_AGE_DAYS.jwt,
-    "database-password": MAX_AGE_DAYS.databasePassword,
-    "stripe": MAX_AGE_DAYS.stripe,
-    "twilio": MAX_AGE_DAYS.twilio,
-    "object-storage-key": MAX_AGE_DAYS.backupS3,
-};
+export { MAX_AGE_BY_KIND } from "./rotation-limits";
+export type { SecretKind } from "./rotation-limits";
 
 export interface RotationRecord {
     kind: SecretKind;

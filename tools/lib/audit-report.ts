@@ -3,7 +3,7 @@
 // labels everything else relies on. Resources are found by labels and annotations (DESIGN.md), never by name.
 import { CronExpressionParser } from "cron-parser";
 import { ANNOTATION, LABEL } from "../../components/labels";
-import { MAX_AGE_DAYS } from "../../components/settings-schema";
+import { MAX_AGE_BY_KIND } from "../../components/rotation-limits";
 import { addDays, DAY_MS, isoDay, parseIsoDate } from "../../components/validators";
 import { at, list, num, StackState, StateResource, str, stringMap, urnName } from "./audit-export";
 
@@ -43,10 +43,6 @@ export interface AuditReport {
     missingLabels: (ResourceRef & { missing: string[] })[];
 }
 
-const GUIDE_MAX_AGE: Record<string, number> = {
-    "jwt": MAX_AGE_DAYS.jwt, "database-password": MAX_AGE_DAYS.databasePassword,
-    "stripe": MAX_AGE_DAYS.stripe, "twilio": MAX_AGE_DAYS.twilio,
-};
 const REQUIRED_LABELS = [LABEL.name, LABEL.component, LABEL.partOf, LABEL.managedBy, LABEL.environment];
 
 interface K8s { r: StateResource; kind: string; name: string; namespace?: string; labels: Record<string, string>; annotations: Record<string, string> }
@@ -69,7 +65,7 @@ export function secretEntry(k: K8s, now: Date): SecretEntry {
     const notes: string[] = [];
     const rotated = a[ANNOTATION.rotatedAt] === undefined ? undefined : parseIsoDate(a[ANNOTATION.rotatedAt]);
     const annotatedMax = a[ANNOTATION.maxAgeDays] === undefined ? undefined : Number(a[ANNOTATION.maxAgeDays]);
-    const guideMax = GUIDE_MAX_AGE[kind];
+    const guideMax = (MAX_AGE_BY_KIND as Record<string, number>)[kind];
     let maxAgeDays = annotatedMax !== undefined && Number.isInteger(annotatedMax) && annotatedMax > 0 ? annotatedMax : undefined;
     if (annotatedMax !== undefined && maxAgeDays === undefined) notes.push(`max-age-days "${a[ANNOTATION.maxAgeDays]}" is not a number of days`);
     if (guideMax !== undefined && (maxAgeDays === undefined || maxAgeDays > guideMax)) {

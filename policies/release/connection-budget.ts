@@ -1,20 +1,70 @@
-import { componentOf, k8sObjects } from "../lib/graph";
+import { componentOf, hpasTargeting, k8sObjects, K8sObject } from "../lib/graph";
 import { databases } from "../lib/backups";
 import { stackPolicy } from "../lib/policy";
 
 /** The guide: keep a fifth of max_connections free for admins, monitoring and surprises. */
 export const BUDGET_SHARE = 0.8;
+const POOLED = ["backend", "worker"];
 
-/** Every pod at the HPA ceiling holds a full pool; migrations and backups need their own connections on top. */
+interface Ceiling { pods: number; label: string }
+
+function count(v: unknown): number | undefined {
+    return typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+/**
+ * The most pods each backend and worker workload can run: its HPA's maxReplicas (the highest, if several scale it),
+ * else spec.replicas (unset: 1); HPAs of those components whose target is declared elsewhere count on their own.
+ * What cannot be read (a maxReplicas or replicas that is no count) is returned as a problem, attached to the object.
+ */
+export function podCeilings(objects: K8sObject[]): { ceilings: Ceiling[]; problems: { obj: K8sObject; message: string }[] } {
+    const hpas = objects.filter((o) => o.kind === "HorizontalPodAutoscaler" && POOLED.includes(componentOf(o) ?? ""));
+    const allHpas = objects.filter((o) => o.kind === "HorizontalPodAutoscaler");
+    const ceilings: Ceiling[] = [];
+    const problems: { obj: K8sObject; message: string }[] = [];
+    const used = new Set<K8sObject>();
+    for (const w of objects.filter((o) => ["Deployment", "StatefulSet"].includes(o.kind) && POOLED.includes(componentOf(o) ?? ""))) {
+        const scaling = hpasTargeting(w, allHpas);
+        scaling.forEach((h) => used.add(h));
+        if (scaling.length > 0) {
+            const values = scaling.map((h) => ({ h, max: count(h.props.spec?.maxReplicas) }));
+            const unknown = values.find((v) => v.max === undefined);
+            if (unknown) {
+                problems.push({ obj: w, message: `${w.kind}/${w.name}: the connection budget cannot count its pods: HorizontalPodAutoscaler/${unknown.h.name} spec.maxReplicas must be a whole number, got ${JSON.stringify(unknown.h.props.spec?.maxReplicas) ?? "unset"}` });
+                continue;
+            }
+            const top = values.reduce((a, b) => (b.max! > a.max! ? b : a));
+            ceilings.push({ pods: top.max!, label: `${w.kind}/${w.name} ${top.max} (HorizontalPodAutoscaler/${top.h.name} maxReplicas)` });
+            continue;
+        }
+        const replicas = w.props.spec?.replicas === undefined ? 1 : count(w.props.spec.replicas);
+        if (replicas === undefined) {
+            problems.push({ obj: w, message: `${w.kind}/${w.name}: the connection budget cannot count its pods: spec.replicas must be a whole number, got ${JSON.stringify(w.props.spec.replicas)}` });
+            continue;
+        }
+        ceilings.push({ pods: replicas, label: `${w.kind}/${w.name} ${replicas} (spec.replicas${w.props.spec?.replicas === undefined ? " unset" : ""})` });
+    }
+    for (const h of hpas.filter((h) => !used.has(h))) {
+        const max = count(h.props.spec?.maxReplicas);
+        if (max === undefined) problems.push({ obj: h, message: `HorizontalPodAutoscaler/${h.name}: the connection budget cannot count its pods: spec.maxReplicas must be a whole number, got ${JSON.stringify(h.props.spec?.maxReplicas) ?? "unset"}` });
+        else ceilings.push({ pods: max, label: `HorizontalPodAutoscaler/${h.name} ${max} (maxReplicas, target declared elsewhere)` });
+    }
+    return { ceilings, problems };
+}
+
+/** Every pod at its ceiling holds a full pool; migrations and backups need their own connections on top. */
 export const connectionBudget = stackPolicy({
     name: "release-connection-budget",
-    description: "(backend + worker HPA maxReplicas) × poolSizePerPod + reservedConnections stays within 80 % of the database's maxConnections.",
+    description: "Backend and worker pods at their ceiling (HPA maxReplicas, else spec.replicas) × poolSizePerPod + reservedConnections stay within 80 % of the database's maxConnections.",
     checklist: "release",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const hpas = k8sObjects(args.resources, "HorizontalPodAutoscaler").filter((h) => ["backend", "worker"].includes(componentOf(h) ?? ""));
-        const pods = hpas.reduce((n, h) => n + (Number(h.props.spec?.maxReplicas) || 0), 0);
-        for (const db of databases(args.resources)) {
+        const dbs = databases(args.resources);
+        if (dbs.length === 0) return;
+        const { ceilings, problems } = podCeilings(k8sObjects(args.resources, "Deployment", "StatefulSet", "HorizontalPodAutoscaler"));
+        for (const p of problems) report(p.message, p.obj.resource.urn);
+        const pods = ceilings.reduce((n, c) => n + c.pods, 0);
+        for (const db of dbs) {
             const { maxConnections, poolSizePerPod, reservedConnections } = db.props as Record<string, number>;
             if (typeof maxConnections !== "number" || typeof poolSizePerPod !== "number") {
                 report(`${db.type} ${db.name}: outputs maxConnections and poolSizePerPod must be registered for the budget check`, db.urn);
@@ -23,7 +73,7 @@ export const connectionBudget = stackPolicy({
             const used = pods * poolSizePerPod + (reservedConnections ?? 0);
             const budget = Math.floor(maxConnections * BUDGET_SHARE);
             if (used > budget) {
-                report(`${db.type} ${db.name}: ${pods} pods at HPA maxReplicas × ${poolSizePerPod} pool + ${reservedConnections ?? 0} reserved = ${used} connections, above 80 % of maxConnections ${maxConnections} (${budget})`, db.urn);
+                report(`${db.type} ${db.name}: ${pods} pods (${ceilings.map((c) => c.label).join(", ")}) × ${poolSizePerPod} pool + ${reservedConnections ?? 0} reserved = ${used} connections, above 80 % of maxConnections ${maxConnections} (${budget})`, db.urn);
             }
         }
     },

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `npm test`: type-check, then every mocha suite. Always ends with one "N passed, N failed" line, even when the
+# type check fails or a test file cannot load (mocha then stops before its reporter prints anything).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=node_modules/.bin
+
+if ! "$bin/tsc" --noEmit -p .; then
+    echo "type check failed (tsc --noEmit)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+"$bin/mocha" 'test/**/*.test.ts' "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+if ! tail -n 5 "$log" | grep -qE '^[0-9]+ passed, [0-9]+ failed'; then
+    echo "mocha ended without a summary (a test file failed to load?)"
+    echo "0 passed, 1 failed"
+    [ "$rc" = 0 ] && rc=1
+fi
+exit "$rc"

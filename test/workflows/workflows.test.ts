@@ -1,9 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import { parse } from "yaml";
 import { CronExpressionParser } from "cron-parser";
-import { ACTIONS_SECRETS, RELEASE_STACKS, REQUIRED_CHECKS } from "../../components/release-checks";
+import { ACTIONS_SECRETS, ENVIRONMENTS, EnvironmentSpec, RELEASE_STACKS, REQUIRED_CHECKS } from "../../components/release-checks";
 import { workflowProblems } from "./workflow-parser";
 
 const DIR = path.join(__dirname, "..", "..", ".github", "workflows");
@@ -12,19 +13,76 @@ const workflow = (file: string) => parse(read(file));
 
 interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string; env?: Record<string, string> }
 interface Job { name?: string; needs?: string | string[]; if?: string; environment?: { name: string } | string; steps: Step[];
-    strategy?: { matrix?: Record<string, unknown[]> } }
+    strategy?: { matrix?: Record<string, unknown> }; env?: Record<string, string>; permissions?: Record<string, string> }
+
+type Combination = Record<string, unknown>;
+
+/**
+ * A matrix's combinations as GitHub expands them: the cross product of its axes, minus `exclude`, then each
+ * `include` entry added to every combination whose original values it does not overwrite, or appended as its own.
+ */
+function combinations(matrix: Record<string, unknown> | undefined): Combination[] {
+    if (!matrix) return [{}];
+    const { include = [], exclude = [], ...axes } = matrix as { include?: Combination[]; exclude?: Combination[] } & Record<string, unknown[]>;
+    let combos: Combination[] = Object.keys(axes).length === 0 ? [] : [{}];
+    for (const [key, values] of Object.entries(axes)) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+    combos = combos.filter((c) => !exclude.some((e) => Object.entries(e).every(([k, v]) => c[k] === v)));
+    const originals = combos.map((c) => ({ ...c }));
+    for (const entry of include) {
+        let matched = false;
+        combos.forEach((c, i) => {
+            if (Object.entries(entry).every(([k, v]) => !(k in originals[i]) || originals[i][k] === v)) { Object.assign(c, entry); matched = true; }
+        });
+        if (!matched) combos.push({ ...entry });
+    }
+    return combos;
+}
+
+/** `${{ matrix.x }}` filled in from one combination. */
+function fill(text: string, combo: Combination): string {
+    return text.replace(/\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}/g, (m, key) => (key in combo ? String(combo[key]) : m));
+}
 
 /** Check names as GitHub reports them: one per matrix combination, `${{ matrix.x }}` filled in. */
 function checkNames(jobs: Record<string, Job>): string[] {
-    return Object.entries(jobs).flatMap(([id, job]) => {
-        const template = job.name ?? id;
-        const matrix = job.strategy?.matrix ?? {};
-        let names = [template];
-        for (const [key, values] of Object.entries(matrix)) {
-            names = names.flatMap((n) => values.map((v) => n.replace(new RegExp(`\\$\\{\\{\\s*matrix\\.${key}\\s*\\}\\}`, "g"), String(v))));
+    return Object.entries(jobs).flatMap(([id, job]) => combinations(job.strategy?.matrix).map((c) => fill(job.name ?? id, c)));
+}
+
+const PULUMI_SECRETS = new Set<string>(Object.values(ACTIONS_SECRETS));
+const secretsIn = (value: unknown) => [...JSON.stringify(value ?? {}).matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map((m) => m[1]);
+const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
+
+/**
+ * Where a workflow's Pulumi credentials come from, as problems: a Pulumi secret read outside a GitHub environment
+ * (that is, a repository- or organisation-level secret), by the workflow's or a job's env (every step, npm ci's
+ * install scripts included, would see it), from an environment that does not hold it, or by a job whose stacks
+ * are not its environment's stack.
+ */
+function credentialProblems(file: string, wf: { env?: unknown; jobs: Record<string, Job> }): string[] {
+    const problems: string[] = [];
+    for (const name of secretsIn(wf.env)) problems.push(`${file}: the workflow's env reads secrets.${name}`);
+    for (const [id, job] of Object.entries(wf.jobs)) {
+        for (const name of secretsIn(job.env).filter((n) => PULUMI_SECRETS.has(n))) {
+            problems.push(`${file} ${id}: the job's env reads secrets.${name}; give it to the steps that call Pulumi`);
         }
-        return names;
-    });
+        for (const combo of combinations(job.strategy?.matrix)) {
+            const what = `${file} ${fill(job.name ?? id, combo)}`;
+            const read = secretsIn(job).filter((n) => PULUMI_SECRETS.has(n));
+            if (read.length === 0) continue;
+            const envName = environmentOf(job) === undefined ? undefined : fill(environmentOf(job)!, combo);
+            const spec = envName === undefined ? undefined : (ENVIRONMENTS as Record<string, EnvironmentSpec>)[envName];
+            if (!spec) {
+                problems.push(`${what}: reads ${read.map((n) => `secrets.${n}`).join(", ")} outside the Repository's environments (environment: ${envName ?? "none"})`);
+                continue;
+            }
+            for (const n of new Set(read)) if (!spec.secrets.includes(n as never)) problems.push(`${what}: environment ${envName} holds no ${n}`);
+            const text = fill(JSON.stringify(job.steps), combo);
+            const stacks = new Set([...text.matchAll(/"stack-name":"([^"]+)"|--stack ([A-Za-z0-9_.${}-]+)/g)].map((m) => m[1] ?? m[2]));
+            if (stacks.size === 0) problems.push(`${what}: names no stack`);
+            for (const stack of stacks) if (stack !== spec.stack) problems.push(`${what}: touches stack ${stack} with ${envName}'s ${spec.stack} credentials`);
+        }
+    }
+    return problems;
 }
 
 const stepIndex = (job: Job, pred: (s: Step) => boolean) => job.steps.findIndex(pred);
@@ -61,6 +119,107 @@ describe("GitHub workflows", () => {
         }
     });
 
+    it("the matrix expansion follows GitHub's include rules", () => {
+        assert.deepStrictEqual(combinations({ stack: ["a", "b"], include: [{ stack: "b", env: "x" }, { stack: "c" }] }),
+            [{ stack: "a" }, { stack: "b", env: "x" }, { stack: "c" }]);
+        assert.deepStrictEqual(combinations({ include: [{ stack: "a" }] }), [{ stack: "a" }]);
+        assert.deepStrictEqual(combinations({ stack: ["a", "b"], exclude: [{ stack: "a" }] }), [{ stack: "b" }]);
+        assert.deepStrictEqual(combinations(undefined), [{}]);
+    });
+
+    it("every job that reads a Pulumi secret runs in the Repository's environment for its own stack; none reads one at workflow or job level", () => {
+        for (const file of files) assert.deepStrictEqual(credentialProblems(file, workflow(file)), [], file);
+        // ...and some job does read them, so the loop above checked something.
+        assert.ok(files.some((f) => Object.values(workflow(f).jobs as Record<string, Job>).some((j) => secretsIn(j).includes("PULUMI_ACCESS_TOKEN"))));
+    });
+
+    it("the credential check catches a repository-level secret, a wrong environment, a crossed stack and a job-level env", () => {
+        const pr = workflow("pull-request.yml");
+        delete pr.jobs.preview.environment;
+        assert.deepStrictEqual(credentialProblems("pr", pr).filter((p) => /outside the Repository's environments/.test(p)).length, 2);
+
+        const open = workflow("pull-request.yml");
+        open.jobs.preview.strategy.matrix.include[1].environment = "staging";
+        assert.ok(credentialProblems("pr", open).includes("pr preview (production): touches stack production with staging's staging credentials"));
+
+        const audit = workflow("audit.yml");
+        audit.jobs.audit.strategy.matrix.include[1].environment = "production";
+        assert.deepStrictEqual(credentialProblems("audit", audit), []);
+        audit.jobs.audit.strategy.matrix.include[1].environment = "staging";
+        assert.ok(credentialProblems("audit", audit).some((p) => p.includes("touches stack production")));
+
+        const deploy = workflow("deploy.yml");
+        deploy.env = { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" };
+        deploy.jobs.staging.env = { PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" };
+        const problems = credentialProblems("deploy", deploy);
+        assert.ok(problems.includes("deploy: the workflow's env reads secrets.PULUMI_ACCESS_TOKEN"), problems.join("\n"));
+        assert.ok(problems.some((p) => p.startsWith("deploy staging: the job's env reads secrets.PULUMI_CONFIG_PASSPHRASE")), problems.join("\n"));
+
+        const passphrase = workflow("audit.yml");
+        passphrase.jobs.audit.steps[0].env = { PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" };
+        assert.ok(credentialProblems("audit", passphrase).includes("audit audit (production): environment production-audit holds no PULUMI_CONFIG_PASSPHRASE"));
+    });
+
+    it("nothing runs a fork's code with secrets: no pull_request_target or workflow_run trigger", () => {
+        for (const file of files) {
+            const on = workflow(file).on;
+            const triggers = typeof on === "string" ? [on] : Array.isArray(on) ? on : Object.keys(on);
+            assert.ok(!triggers.includes("pull_request_target") && !triggers.includes("workflow_run"), `${file}: ${triggers.join(", ")}`);
+        }
+    });
+
+    it("pull-request previews: staging in staging, production in production-preview (a reviewer approves first), no job-level if", () => {
+        const wf = workflow("pull-request.yml");
+        assert.strictEqual(wf.permissions["pull-requests"], undefined, "only the jobs that comment may write to pull requests");
+        assert.strictEqual(wf.jobs.test.permissions, undefined);
+        const preview: Job = wf.jobs.preview;
+        const byStack = Object.fromEntries(combinations(preview.strategy!.matrix).map((c) => [c.stack, fill(environmentOf(preview)!, c)]));
+        assert.deepStrictEqual(byStack, { staging: "staging", production: "production-preview" });
+        assert.strictEqual(ENVIRONMENTS["production-preview"].reviewers, true);
+        assert.strictEqual(ENVIRONMENTS.staging.stack, "staging");
+        // A job skipped by `if:` reports success, which would satisfy the required check without a preview.
+        assert.strictEqual(preview.if, undefined);
+        assert.strictEqual(preview.permissions!["pull-requests"], "write");
+    });
+
+    it("a preview without a token (fork, Dependabot, unset environment) fails first, with the reason, before any code runs", () => {
+        const preview: Job = workflow("pull-request.yml").jobs.preview;
+        const [first] = preview.steps;
+        assert.strictEqual(first.if, undefined);
+        assert.strictEqual(first.env!.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+        assert.strictEqual(stepIndex(preview, (s) => !!s.uses?.startsWith("actions/checkout@")), 1);
+        const script = fill(first.run!, { stack: "production", environment: "production-preview" });
+        assert.ok(!script.includes("${{"), script);
+        const run = (token: string, headRepo: string, actor: string) => spawnSync("bash", ["-e", "-c", script], {
+            env: { PATH: process.env.PATH, PULUMI_ACCESS_TOKEN: token, HEAD_REPO: headRepo, GITHUB_REPOSITORY: "fork-knife/backend", GITHUB_ACTOR: actor },
+            encoding: "utf8",
+        });
+        assert.strictEqual(run("token", "fork-knife/backend", "alice").status, 0);
+        const fork = run("", "mallory/backend", "mallory");
+        assert.strictEqual(fork.status, 1);
+        assert.match(fork.stdout, /^::error::pull requests from forks get no secrets, so production cannot be previewed here/);
+        const bot = run("", "fork-knife/backend", "dependabot[bot]");
+        assert.strictEqual(bot.status, 1);
+        assert.match(bot.stdout, /::error::Dependabot's runs get no Actions secrets/);
+        const unset = run("", "fork-knife/backend", "alice");
+        assert.strictEqual(unset.status, 1);
+        assert.match(unset.stdout, /^::error::the production-preview environment holds no PULUMI_ACCESS_TOKEN/);
+    });
+
+    it("Pulumi credentials reach only the steps that call Pulumi", () => {
+        for (const file of files) {
+            for (const [id, job] of Object.entries(workflow(file).jobs as Record<string, Job>)) {
+                for (const step of job.steps) {
+                    const read = secretsIn(step).filter((n) => PULUMI_SECRETS.has(n));
+                    if (read.length === 0) continue;
+                    const callsPulumi = (step.uses?.startsWith("pulumi/actions@") && step.with?.command !== undefined) || /\bpulumi /.test(step.run ?? "");
+                    const tokenCheck = step === job.steps[0] && /-n "\$PULUMI_ACCESS_TOKEN"/.test(step.run ?? "") && read.join() === "PULUMI_ACCESS_TOKEN";
+                    assert.ok(callsPulumi || tokenCheck, `${file} ${id}: step "${step.name ?? step.uses ?? step.run}" reads ${read.join(", ")}`);
+                }
+            }
+        }
+    });
+
     it("pull-request: tests, synth of each stack with artifact and PR comment, preview with the policy pack per stack", () => {
         const wf = workflow("pull-request.yml");
         assert.ok(wf.on.pull_request);
@@ -93,10 +252,13 @@ describe("GitHub workflows", () => {
         const staging: Job = wf.jobs.staging;
         assert.match(staging.if!, /github\.event_name == 'push'/);
         assert.ok(staging.steps.some((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up" && s.with?.["stack-name"] === "staging"));
+        assert.strictEqual(environmentOf(staging), "staging");
+        assert.strictEqual(ENVIRONMENTS.production.mainOnly, true);
+        assert.strictEqual(ENVIRONMENTS.production.reviewers, true);
 
         const prod: Job = wf.jobs.production;
         assert.match(prod.if!, /github\.event_name == 'workflow_dispatch'/);
-        assert.strictEqual(typeof prod.environment === "string" ? prod.environment : prod.environment!.name, "production");
+        assert.strictEqual(environmentOf(prod), "production");
         const exported = stepIndex(prod, (s) => /pulumi stack export --stack production/.test(s.run ?? ""));
         const kept = stepIndex(prod, (s) => !!s.uses?.startsWith("actions/upload-artifact@"));
         const up = stepIndex(prod, (s) => !!s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");

@@ -1,6 +1,6 @@
-import { cronProblem, DAY_MS } from "../../components/validators";
+import { DAY_MS } from "../../components/validators";
 import { formatHours, maxIntervalMs } from "../lib/cron";
-import { byComponent, databases, timeZoneOf } from "../lib/backups";
+import { byComponent, databases, scheduleOf } from "../lib/backups";
 import { packSettings, stackPolicy } from "../lib/policy";
 
 /** The guide's RPO: never more than a day of data lost. */
@@ -17,9 +17,10 @@ export const daily = stackPolicy({
         }
         const { now } = packSettings(args);
         for (const b of backups) {
-            const schedule = b.props.spec?.schedule;
-            if (typeof schedule !== "string" || cronProblem(schedule)) continue; // job-cronjob-schedule reports it
-            const gap = maxIntervalMs(schedule, timeZoneOf(b), now, 400);
+            const cron = scheduleOf(b);
+            if (!cron) continue; // job-cronjob-schedule or job-cronjob-time-zone reports it
+            const { schedule } = cron;
+            const gap = maxIntervalMs(schedule, cron.timeZone, now, 400);
             if (gap > DAY_MS) {
                 report(`CronJob/${b.name}: spec.schedule "${schedule}" leaves up to ${formatHours(gap)} between backups; the RPO is 24 h`, b.resource.urn);
             }

@@ -1,6 +1,6 @@
-import { cronProblem, DAY_MS } from "../../components/validators";
+import { DAY_MS } from "../../components/validators";
 import { formatHours, maxIntervalMs } from "../lib/cron";
-import { byComponent, databases, timeZoneOf } from "../lib/backups";
+import { byComponent, databases, scheduleOf } from "../lib/backups";
 import { packSettings, stackPolicy } from "../lib/policy";
 
 /** A quarter is at most 92 days (July to October, October to January). */
@@ -21,9 +21,10 @@ export const restoreTest = stackPolicy({
         }
         const { now } = packSettings(args);
         for (const t of tests) {
-            const schedule = t.props.spec?.schedule;
-            if (typeof schedule !== "string" || cronProblem(schedule)) continue;
-            const gap = maxIntervalMs(schedule, timeZoneOf(t), now, 800);
+            const cron = scheduleOf(t);
+            if (!cron) continue; // job-cronjob-schedule or job-cronjob-time-zone reports it
+            const { schedule } = cron;
+            const gap = maxIntervalMs(schedule, cron.timeZone, now, 800);
             if (gap > MAX_RESTORE_TEST_INTERVAL_DAYS * DAY_MS) {
                 report(`CronJob/${t.name}: spec.schedule "${schedule}" leaves up to ${formatHours(gap)} between restore tests; at least quarterly (${MAX_RESTORE_TEST_INTERVAL_DAYS} days)`, t.resource.urn);
             }

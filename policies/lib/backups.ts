@@ -1,5 +1,6 @@
 // Finding the backup resources of a stack by their component label (DESIGN.md), and what they promise.
 import { PolicyResource } from "@pulumi/policy";
+import { cronProblem, timeZoneProblem } from "../../components/validators";
 import { componentOf, k8sObjects, K8sObject } from "./graph";
 
 export const DATABASE_TYPES = ["fork-knife:data:Database"];
@@ -14,4 +15,15 @@ export function byComponent(resources: PolicyResource[], component: string, ...k
 
 export function timeZoneOf(obj: K8sObject): string {
     return typeof obj.props.spec?.timeZone === "string" ? obj.props.spec.timeZone : "Etc/UTC";
+}
+
+/**
+ * The schedule and time zone to compute a CronJob's runs from, or undefined when either is unreadable: those are
+ * job-cronjob-schedule's and job-cronjob-time-zone's violations, and computing from them would throw or mislead.
+ */
+export function scheduleOf(obj: K8sObject): { schedule: string; timeZone: string } | undefined {
+    const schedule = obj.props.spec?.schedule;
+    const timeZone = timeZoneOf(obj);
+    if (typeof schedule !== "string" || cronProblem(schedule) || timeZoneProblem(timeZone)) return undefined;
+    return { schedule, timeZone };
 }

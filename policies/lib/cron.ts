@@ -8,9 +8,10 @@ const DESCRIPTORS: Record<string, string> = {
     "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
 };
 
+/** The run after (or before) `t`; undefined when there is none, or when the expression or time zone does not parse. */
 function at(expr: string, tz: string, t: number, dir: "next" | "prev"): number | undefined {
-    const it = CronExpressionParser.parse(DESCRIPTORS[expr.trim()] ?? expr, { currentDate: new Date(t), tz });
     try {
+        const it = CronExpressionParser.parse(DESCRIPTORS[expr.trim()] ?? expr, { currentDate: new Date(t), tz });
         return (dir === "next" ? it.next() : it.prev()).getTime();
     } catch {
         return undefined;
@@ -20,7 +21,8 @@ function at(expr: string, tz: string, t: number, dir: "next" | "prev"): number |
 /**
  * Longest interval between consecutive runs starting at `from` over `horizonDays`, in milliseconds.
  * Gaps inside one UTC day are under 24 h, so only the last run of a day and the first run of the next day
- * that has runs need comparing: at most one step per day, whatever the frequency.
+ * that has runs need comparing: at most one step per day, whatever the frequency. Infinity when it never runs, or
+ * when the expression or time zone cannot be read (callers skip those: see scheduleOf in backups.ts).
  */
 export function maxIntervalMs(expr: string, tz: string, from: Date, horizonDays = 800): number {
     const end = from.getTime() + horizonDays * DAY_MS;

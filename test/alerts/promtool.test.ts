@@ -32,7 +32,6 @@ describe("alert rules under promtool", function () {
 
     it("fails, naming the install command, when promtool is missing", () => {
         assert.throws(() => promtoolPath(["/nonexistent/promtool"]), (e: Error) => e.message.includes(INSTALL_PROMTOOL));
-        assert.ok(INSTALL_PROMTOOL.startsWith("apt-get install -y prometheus"));
     });
 
     for (const [label, settings] of [["the guide's defaults", DEFAULTS], ["moved thresholds", MOVED]] as const) {

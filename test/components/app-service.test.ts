@@ -94,7 +94,7 @@ describe("AppService", () => {
         assert.deepEqual(env.find((e: any) => e.name === "LOG_LEVEL"), { name: "LOG_LEVEL", value: "warn" });
     });
 
-    it("carries the pod annotations that order it after the migration", () => {
+    it("copies the given pod annotations (the migration Job's name) onto the pod template", () => {
         const t = plain(one(backend, "kubernetes:apps/v1:Deployment")).spec.template;
         assert.equal(t.metadata.annotations["fork-knife.io/migration-job"], "migrate-1-2-3-abcdef");
     });

@@ -78,7 +78,7 @@ describe("Database (declared)", () => {
         const defaults = ofType(g2, "postgresql:index/defaultPrivileges:DefaultPrivileges").map(plain);
         assert.ok(defaults.every((d) => d.owner === "fork_knife_migrator"));
         assert.equal(plain(one(g2, "postgresql:index/schema:Schema")).owner, "fork_knife_migrator");
-        assert.ok(one(g2, "postgresql:index/schema:Schema"));
+        assert.equal(one(g2, "postgresql:index/schema:Schema").retainOnDelete, true, "removing it from the program never drops the schema");
     });
 
     it("writes each connection string into its own annotated Secret, as Pulumi secrets", () => {

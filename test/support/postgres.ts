@@ -60,13 +60,26 @@ export async function startPostgres(): Promise<TestPostgres> {
     fs.writeFileSync(pwFile, password);
     if (process.getuid?.() === 0) execFileSync("chown", ["-R", "postgres:postgres", base]);
     fs.chmodSync(base, 0o755);
-    run(asServerUser([path.join(binDir, "initdb"), "-D", dataDir, "-U", "postgres", "--pwfile", pwFile,
-        "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"]));
-    const port = await freePort();
-    run(asServerUser([path.join(binDir, "pg_ctl"), "-D", dataDir, "-l", path.join(base, "server.log"), "-w", "-t", "60",
-        "-o", `-p ${port} -c listen_addresses=127.0.0.1 -k ${base} -c fsync=off -c max_connections=200`, "start"]));
-    const env = { PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: "postgres", PGPASSWORD: password };
-    return { host: "127.0.0.1", port, user: "postgres", password, binDir, dataDir, env };
+    try {
+        run(asServerUser([path.join(binDir, "initdb"), "-D", dataDir, "-U", "postgres", "--pwfile", pwFile,
+            "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"]));
+        // The port is free when chosen but may be taken before the server binds it (parallel runs): try again.
+        for (let attempt = 1; ; attempt++) {
+            const port = await freePort();
+            try {
+                run(asServerUser([path.join(binDir, "pg_ctl"), "-D", dataDir, "-l", path.join(base, "server.log"), "-w", "-t", "60",
+                    "-o", `-p ${port} -c listen_addresses=127.0.0.1 -k ${base} -c fsync=off -c max_connections=200`, "start"]));
+            } catch (e) {
+                if (attempt >= 3) throw e;
+                continue;
+            }
+            const env = { PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: "postgres", PGPASSWORD: password };
+            return { host: "127.0.0.1", port, user: "postgres", password, binDir, dataDir, env };
+        }
+    } catch (e) {
+        fs.rmSync(base, { recursive: true, force: true });
+        throw e;
+    }
 }
 
 export function stopPostgres(pg: TestPostgres): void {

@@ -14,10 +14,16 @@ export const restoreTest = stackPolicy({
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const backups = byComponent(args.resources, "backup", "CronJob");
-        if (backups.length === 0 && databases(args.resources).length === 0) return;
+        const dbs = databases(args.resources);
+        if (backups.length === 0 && dbs.length === 0) return;
         const tests = byComponent(args.resources, "restore-test", "CronJob");
         if (tests.length === 0) {
-            report("no restore-test CronJob (label app.kubernetes.io/component=restore-test) in a stack that has backups", backups[0]?.resource.urn);
+            // Named and attached like backup-daily's: the backup CronJob when there is one, else each database.
+            if (backups.length > 0) {
+                report(`CronJob/${backups[0].name}: no restore-test CronJob (label app.kubernetes.io/component=restore-test) in a stack that has backups`, backups[0].resource.urn);
+            } else {
+                for (const db of dbs) report(`${db.type} ${db.name}: no restore-test CronJob (label app.kubernetes.io/component=restore-test) in a stack that has a database`, db.urn);
+            }
         }
         const { now } = packSettings(args);
         for (const t of tests) {

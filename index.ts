@@ -139,6 +139,8 @@ const repository = settings.github && new Repository("repository", {
     ...settings.github,
     pulumiAccessToken: settings.secrets.pulumiAccessToken!,
     pulumiConfigPassphrase: settings.secrets.pulumiConfigPassphrase,
+    stagingPulumiAccessToken: settings.secrets.stagingPulumiAccessToken,
+    stagingPulumiConfigPassphrase: settings.secrets.stagingPulumiConfigPassphrase,
 });
 
 // Stack outputs: the audit view (README "Stack outputs")

@@ -21,6 +21,9 @@ export const SECRET_KEYS = {
     twilioAuthToken: { required: () => true },
     pulumiAccessToken: { required: (s: RawValues) => s.github !== undefined },
     pulumiConfigPassphrase: { required: () => false },
+    /** A token that reaches the staging stack only: every same-repository PR's preview gets it without approval. */
+    stagingPulumiAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    stagingPulumiConfigPassphrase: { required: () => false },
     backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
     backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
 } as const;

@@ -125,6 +125,7 @@ const BAD: BadInput[] = [
     { key: "backups", change: (v) => { v.backups = { retentionDays: 7 }; }, shows: null, allowed: /unknown key \(did you mean backup\?\); allowed keys: environment, namespace/ },
     { key: "twilioAuthToken", change: (_, raw) => { delete raw.secrets.twilioAuthToken; }, shows: null, allowed: /is required; set it with: pulumi config set --secret twilioAuthToken <value>/ },
     { key: "pulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiAccessToken/ },
+    { key: "stagingPulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.stagingPulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret stagingPulumiAccessToken/ },
     { key: "backupS3SecretAccessKey", stack: "production", change: (_, raw) => { delete raw.secrets.backupS3SecretAccessKey; }, shows: null, allowed: /pulumi config set --secret backupS3SecretAccessKey/ },
 ];
 
@@ -224,7 +225,7 @@ describe("settings: secure values", () => {
     it("hands secure values on as Pulumi secrets only", async () => {
         const s = parse("production");
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",
-            "databaseAdminPassword", "pulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
+            "databaseAdminPassword", "pulumiAccessToken", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
             "twilioAuthToken"]);
         for (const out of Object.values(s.secrets)) assert.strictEqual(await pulumi.isSecret(out!), true);
     });

@@ -1,17 +1,12 @@
 // A credential Secret's rotation record, read from the annotations AppSecrets writes (DESIGN.md "Rotation model").
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { ANNOTATION, LABEL } from "../../components/labels";
-import { MAX_AGE_DAYS } from "../../components/settings-schema";
+import { MAX_AGE_BY_KIND as LIMITS } from "../../components/rotation-limits";
 import { addDays, parseIsoDate } from "../../components/validators";
 import { credentialName, credentialValue } from "./credentials";
 
-/** The guide's limits by the secret-kind annotation's value. */
-export const MAX_AGE_BY_KIND: Record<string, number> = {
-    "jwt": MAX_AGE_DAYS.jwt,
-    "database-password": MAX_AGE_DAYS.databasePassword,
-    "stripe": MAX_AGE_DAYS.stripe,
-    "twilio": MAX_AGE_DAYS.twilio,
-};
+/** The guide's limits by the secret-kind annotation's value (the program's own table). */
+export const MAX_AGE_BY_KIND: Record<string, number> = LIMITS;
 /** Kinds the guide does not name get its longest limit. */
 export const DEFAULT_MAX_AGE_DAYS = Math.max(...Object.values(MAX_AGE_BY_KIND));
 export const WARN_DAYS_BEFORE_DUE = 14;

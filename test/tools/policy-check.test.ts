@@ -1,0 +1,125 @@
+// `npm run policy` and `npm run peer-check`, run as a user runs them.
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { REPO_ROOT } from "../../tools/lib/stack-config";
+import { synth } from "../../tools/synth";
+import { TODAY } from "../support/stacks";
+
+const made: string[] = [];
+const tmp = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), "fork-knife-policy-")); made.push(d); return d; };
+after(() => { for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+
+function tool(script: string, args: string[]) {
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", script), ...args],
+        { cwd: REPO_ROOT, encoding: "utf8" });
+}
+
+// A Helm-rendered chart: "# Source:" comments, an empty document, a List, and one bad Deployment.
+const HELM_OUTPUT = `---
+# Source: shop/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata: { name: shop, namespace: shop }
+spec: { selector: { app: shop }, ports: [{ port: 80 }] }
+---
+---
+# Source: shop/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop, namespace: shop }
+spec:
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      containers:
+        - name: web
+          image: nginx:latest
+          securityContext: { privileged: true }
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: { name: shop-settings, namespace: shop }
+    data: { DATABASE_URL: "postgresql://shop:hunter2hunter2@db:5432/shop" }
+`;
+
+describe("npm run policy", () => {
+    it("passes the manifests synth renders for production", async () => {
+        const out = tmp();
+        await synth({ stack: "production", now: TODAY, outDir: out });
+        const r = tool("policy-check.ts", ["--now", TODAY, path.join(out, "manifests")]);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /0 mandatory and 0 advisory violations/);
+    });
+
+    it("reads Helm output (multi-document, List, comments) and names file, object, policy and field; exit 1", () => {
+        const dir = tmp();
+        fs.mkdirSync(path.join(dir, "chart"));
+        const file = path.join(dir, "chart", "rendered.yaml");
+        fs.writeFileSync(file, HELM_OUTPUT);
+        const r = tool("policy-check.ts", [dir]);
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        const lines = r.stdout.split("\n");
+        const line = (policy: string) => lines.find((l) => l.startsWith(`${file}: `) && l.includes(`: ${policy}: `));
+        assert.match(line("workload-privileged") ?? "", /^.*rendered\.yaml: Deployment\/shop: workload-privileged: .*container "web".*privileged/);
+        assert.match(line("workload-image-pinned") ?? "", /Deployment\/shop: workload-image-pinned: .*nginx:latest/);
+        assert.ok(line("secret-no-credentials-in-configmap")?.includes("ConfigMap/shop-settings"), "the List is unpacked");
+        assert.ok(!r.stdout.includes("hunter2"), "a credential found is named, never printed");
+        assert.match(r.stdout, /3 objects, \d+ policies \(production\)/);
+    });
+
+    it("judges staging by staging's rules: an unpinned digest is only production's concern", () => {
+        const dir = tmp();
+        const file = path.join(dir, "d.yaml");
+        const synthDeployment = (digest: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api, namespace: fk, labels: { app.kubernetes.io/name: fork-knife, app.kubernetes.io/component: backend, app.kubernetes.io/part-of: fork-knife, app.kubernetes.io/managed-by: pulumi, fork-knife.io/environment: ENV } }
+spec:
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api, app.kubernetes.io/name: fork-knife, app.kubernetes.io/component: backend, app.kubernetes.io/part-of: fork-knife, app.kubernetes.io/managed-by: pulumi, fork-knife.io/environment: ENV } }
+    spec:
+      containers: [{ name: api, image: "ghcr.io/fork-knife/backend:2026.11.3${digest}" }]
+`;
+        fs.writeFileSync(file, synthDeployment(""));
+        const grep = (env: string) => {
+            fs.writeFileSync(file, synthDeployment("").replace(/ENV/g, env));
+            return tool("policy-check.ts", ["--environment", env, file]).stdout.split("\n").filter((l) => l.includes("workload-image-pinned"));
+        };
+        assert.equal(grep("staging").length, 0);
+        assert.equal(grep("production").length, 1);
+    });
+
+    it("refuses bad arguments with exit 2 and the usage", () => {
+        const r = tool("policy-check.ts", ["--environment", "qa", "x.yaml"]);
+        assert.equal(r.status, 2);
+        assert.match(r.stderr, /--environment must be staging or production, got qa/);
+        assert.equal(tool("policy-check.ts", []).status, 2);
+    });
+});
+
+describe("npm run peer-check", () => {
+    const cases = path.resolve(REPO_ROOT, "..", "shared", "peer-cases");
+
+    it("agrees with every mapped kube-score and Polaris case (../shared/peer-cases must be there)", () => {
+        assert.ok(fs.existsSync(path.join(cases, "expectations.json")), `${cases} is missing: CI lays ../shared beside the clone`);
+        const r = tool("peer-check.ts", []);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        const m = /^agreement: (\d+)\/(\d+)$/m.exec(r.stdout);
+        assert.ok(m, r.stdout);
+        assert.ok(Number(m![2]) >= 150, "the mapped cases did not shrink");
+        assert.equal(m![1], m![2], r.stdout.split("\ndisagreements:")[1] ?? "");
+    });
+
+    it("fails clearly when the cases are not there", () => {
+        const r = tool("peer-check.ts", ["--cases", path.join(tmp(), "nowhere")]);
+        assert.equal(r.status, 2);
+        assert.match(r.stderr, /expectations\.json not found/);
+    });
+});

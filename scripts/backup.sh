@@ -8,6 +8,7 @@
 #   BACKUP_JOBS     parallel jobs for the directory format (default 1)
 #   BACKUP_LABEL    optional [a-z0-9-] tag in the file name (e.g. pre-migrate-<release>)
 #   LOCK_STALE_SECONDS  an S3 lock object older than this is taken over (default 21600)
+#   LOCK_SETTLE_SECONDS wait between writing our S3 lock object and reading the others (default 2, at least 1)
 set -euo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
@@ -17,11 +18,16 @@ set -euo pipefail
 : "${BACKUP_JOBS:=1}"
 : "${BACKUP_LABEL:=}"
 : "${LOCK_STALE_SECONDS:=21600}"
+: "${LOCK_SETTLE_SECONDS:=2}"
 MODE=${1:-run}
 ERR="$WORK_DIR/.backup.err.$$"
+OUT="$WORK_DIR/.backup.out.$$"
 PARTIAL=""
 UPLOADING=""
-S3_LOCK_HELD=0
+LOCK_DIR=.backup.locks
+LOCK_TOKEN=""
+# One run's lock object: <UTC stamp>-<host>-<pid>-<random>; anything else under LOCK_DIR is garbage.
+TOKEN_RE="^${STAMP_RE}-[a-z0-9-]+-[0-9]+-[0-9]+\$"
 
 cleanup() {
     [ -n "$PARTIAL" ] && rm -rf -- "$PARTIAL"
@@ -32,14 +38,24 @@ cleanup() {
         else "$RCLONE" deletefile "$(remote)/$UPLOADING" >/dev/null 2>&1; fi
         log "removed the unfinished upload of $UPLOADING"
     fi
-    [ "$S3_LOCK_HELD" = 1 ] && "$RCLONE" deletefile "$(remote)/.backup.lock" >/dev/null 2>&1
-    rm -f "$ERR"
+    release_lock
+    rm -f "$ERR" "$OUT"
+}
+
+# Removes our own lock object, by its name: never another run's, even one that took over from us.
+release_lock() {
+    [ -n "$LOCK_TOKEN" ] || return 0
+    "$RCLONE" deletefile "$(remote)/$LOCK_DIR/$LOCK_TOKEN" >/dev/null 2>&1 ||
+        log "could not remove our lock object $LOCK_DIR/$LOCK_TOKEN (taken over, or storage unreachable)"
+    LOCK_TOKEN=""
 }
 
 [[ "$MODE" =~ ^(run|prune)$ ]] || fail "unknown mode $MODE (run or prune)"
 [[ "$RETENTION_DAYS" =~ ^[0-9]+$ ]] && [ "$RETENTION_DAYS" -ge 1 ] || fail "RETENTION_DAYS must be a whole number of days >= 1"
 [[ "$BACKUP_FORMAT" =~ ^(custom|directory)$ ]] || fail "BACKUP_FORMAT must be custom or directory"
 [[ "$BACKUP_LABEL" =~ ^[a-z0-9-]*$ ]] || fail "BACKUP_LABEL may hold only a-z, 0-9 and -"
+[[ "$LOCK_STALE_SECONDS" =~ ^[0-9]+$ ]] || fail "LOCK_STALE_SECONDS must be a whole number of seconds"
+[[ "$LOCK_SETTLE_SECONDS" =~ ^[0-9]+$ ]] && [ "$LOCK_SETTLE_SECONDS" -ge 1 ] || fail "LOCK_SETTLE_SECONDS must be a whole number of seconds >= 1"
 mkdir -p "$WORK_DIR"
 is_s3 || [ -d "$BACKUP_DIR" ] || fail "backup directory $BACKUP_DIR does not exist (is the volume mounted?)"
 
@@ -50,20 +66,67 @@ acquire_lock() {
         flock -n 9 || fail "another backup is running (lock $BACKUP_DIR/.backup.lock is held)"
         return
     fi
-    # Object storage has no lock primitive in rclone 1.60: write a token, read it back, and treat a
-    # foreign or fresh token as a running backup. concurrencyPolicy Forbid is the first line of defence.
-    local token held age
     exec 9>>"$WORK_DIR/.backup.lock"; flock -n 9 || fail "another backup is running in this pod"
-    if store_exists .backup.lock; then
-        held=$(store_cat .backup.lock)
-        age=$(( $(date +%s) - ${held##* } ))
+    acquire_s3_lock
+}
+
+# Object storage has no lock primitive that rclone 1.60 can use (no conditional writes), so each run writes its
+# own lock object under LOCK_DIR, waits LOCK_SETTLE_SECONDS, lists them all, and goes ahead only if its own is
+# the oldest by the server's LastModified (ties: the lexically smaller name). Runs that see each other agree on
+# one winner. A run that listed before the other's write saw only itself, but then the other wrote at least
+# LOCK_SETTLE_SECONDS after the first one's write, so its LastModified is later (1 s resolution) and it loses.
+# What this still relies on: a store with strong read-after-write listing (AWS S3 since 2020, MinIO, Ceph RGW;
+# a store with eventually consistent listings can let two runs through), a LastModified set when the write
+# lands, and a settle time longer than the listing's 1 s resolution. A run killed with SIGKILL leaves its lock
+# object until it is LOCK_STALE_SECONDS old. concurrencyPolicy Forbid remains the first line of defence.
+acquire_s3_lock() {
+    local host token listing when name epoch now age first oldest=""
+    check_legacy_lock
+    host=$(printf '%s' "${HOSTNAME:-local}" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9-' '-' | cut -c1-63)
+    token="$(date -u +%Y%m%dT%H%M%SZ)-${host:-local}-$$-$RANDOM"
+    LOCK_TOKEN=$token
+    echo "$token $(date +%s)" | store_write "$LOCK_DIR/$token"
+    interruptible sleep "$LOCK_SETTLE_SECONDS"
+    listing=$(rclone_run lsf --files-only --use-server-modtime --format tp --separator ';' "$(remote)/$LOCK_DIR")
+    now=$(date +%s)
+    while IFS=';' read -r when name; do
+        [ -n "$name" ] || continue
+        epoch=$(date -d "$when" +%s 2>/dev/null || true)
+        if ! [[ "$name" =~ $TOKEN_RE ]] || [ -z "$epoch" ]; then
+            log "lock object $LOCK_DIR/$name is not a lock token of this tool: treating it as stale and removing it"
+            "$RCLONE" deletefile "$(remote)/$LOCK_DIR/$name" >/dev/null 2>&1 || true
+            continue
+        fi
+        age=$(( now - epoch ))
+        if [ "$name" != "$token" ] && [ "$age" -gt "$LOCK_STALE_SECONDS" ]; then
+            log "taking over from a stale lock object $LOCK_DIR/$name (${age}s old)"
+            "$RCLONE" deletefile "$(remote)/$LOCK_DIR/$name" >/dev/null 2>&1 || true
+            continue
+        fi
+        oldest+="$epoch $name"$'\n'
+    done <<<"$listing"
+    first=$(printf '%s' "$oldest" | LC_ALL=C sort -k1,1n -k2,2 | head -n 1)
+    [ "${first#* }" = "$token" ] && return
+    release_lock
+    [ -n "$first" ] && grep -q " $token\$" <<<"$oldest" ||
+        fail "our lock object $BACKUP_TARGET/$LOCK_DIR/$token is not listed after writing it (listing not consistent?)"
+    fail "another backup is running (lock object $BACKUP_TARGET/$LOCK_DIR/${first#* }, $(( now - ${first%% *} ))s old)"
+}
+
+# Earlier versions used one object, .backup.lock, holding "<token> <epoch seconds>". A fresh one means such a
+# run is still going; a stale, empty or garbled one is removed.
+check_legacy_lock() {
+    local held age
+    store_exists .backup.lock || return 0
+    held=$(store_cat .backup.lock)
+    if [[ "$held" =~ ^[^[:space:]]+\ ([0-9]{1,12})$ ]]; then
+        age=$(( $(date +%s) - BASH_REMATCH[1] ))
         [ "$age" -gt "$LOCK_STALE_SECONDS" ] || fail "another backup is running (lock object $BACKUP_TARGET/.backup.lock, ${age}s old)"
-        log "taking over a stale lock object (${age}s old)"
+        log "removing a stale lock object .backup.lock (${age}s old)"
+    else
+        log "lock object .backup.lock is not a lock token (${#held} bytes): treating it as stale and removing it"
     fi
-    token="${HOSTNAME:-local}-$$-$RANDOM $(date +%s)"
-    echo "$token" | store_write .backup.lock
-    S3_LOCK_HELD=1
-    [ "$(store_cat .backup.lock)" = "$token" ] || { S3_LOCK_HELD=0; fail "another backup took the lock object at the same time"; }
+    "$RCLONE" deletefile "$(remote)/.backup.lock" >/dev/null 2>&1 || true
 }
 
 # Leftovers of killed runs. Safe only under the lock, and only for names that are ours.
@@ -97,7 +160,7 @@ check_versions() {
 }
 
 dump_and_publish() {
-    local started name ext stage final sidecar size finished listing attempt
+    local started name ext stage final sidecar size finished attempt
     started=$(iso_now)
     ext=$([ "$BACKUP_FORMAT" = directory ] && echo dir || echo dump)
     stage=$(is_s3 && echo "$WORK_DIR" || echo "$BACKUP_DIR")
@@ -110,15 +173,17 @@ dump_and_publish() {
     done
     PARTIAL="$stage/$name.partial"
     log "dumping ${PGDATABASE:-?} (PostgreSQL $SERVER_VERSION) to $name"
+    # Long steps run through `interruptible` and write to files, not $(...), so a SIGTERM stops them at once.
     if [ "$BACKUP_FORMAT" = directory ]; then
-        "$(pgbin pg_dump)" -Fd -j "$BACKUP_JOBS" -f "$PARTIAL" 2>"$ERR" || fail "pg_dump failed: $(describe_error "$ERR")"
+        interruptible "$(pgbin pg_dump)" -Fd -j "$BACKUP_JOBS" -f "$PARTIAL" 2>"$ERR" || fail "pg_dump failed: $(describe_error "$ERR")"
     else
-        "$(pgbin pg_dump)" -Fc -f "$PARTIAL" 2>"$ERR" || fail "pg_dump failed: $(describe_error "$ERR")"
+        interruptible "$(pgbin pg_dump)" -Fc -f "$PARTIAL" 2>"$ERR" || fail "pg_dump failed: $(describe_error "$ERR")"
     fi
     # A readable table of contents proves the archive is complete and not truncated.
-    listing=$("$(pgbin pg_restore)" --list "$PARTIAL" 2>"$ERR") || fail "verification failed: pg_restore --list cannot read the dump: $(describe_error "$ERR")"
-    [ -n "$listing" ] || fail "verification failed: the dump has an empty table of contents"
-    sidecar=$(write_checksums "$PARTIAL" "$name" 2>"$ERR") || fail "checksum failed: $(describe_error "$ERR")"
+    interruptible "$(pgbin pg_restore)" --list "$PARTIAL" >"$OUT" 2>"$ERR" || fail "verification failed: pg_restore --list cannot read the dump: $(describe_error "$ERR")"
+    [ -s "$OUT" ] || fail "verification failed: the dump has an empty table of contents"
+    interruptible write_checksums "$PARTIAL" "$name" >"$OUT" 2>"$ERR" || fail "checksum failed: $(describe_error "$ERR")"
+    sidecar=$(cat "$OUT")
     size=$(backup_size "$PARTIAL")
     final="$stage/$name"
     if is_s3; then

@@ -33,8 +33,10 @@ FAIL_MARK="$WORK_DIR/.${SCRIPT_NAME}.failed.$$"
 
 log() { echo "$SCRIPT_NAME: $*" >&2; }
 
-# The one line a failed run leaves behind; the exit status is always non-zero.
+# The one line a failed run leaves behind; the exit status is always non-zero. FAIL_REASON keeps the reason for
+# the exit hook (only when fail runs in the main shell, not inside $(...)).
 fail() {
+    FAIL_REASON=$*
     : >"$FAIL_MARK" 2>/dev/null || true
     echo "$SCRIPT_NAME: FAILED: $*" >&2
     exit 1
@@ -64,10 +66,70 @@ on_exit() {
     if [ "$status" -ne 0 ] && [ ! -e "$FAIL_MARK" ]; then
         echo "$SCRIPT_NAME: FAILED: unexpected error (exit $status) in: ${LAST_COMMAND:-?}" >&2
     fi
-    rm -f "$FAIL_MARK" 2>/dev/null || true
+    rm -f "$FAIL_MARK" "$WORK_DIR/.rclone.err.$$" 2>/dev/null || true
 }
 trap 'LAST_COMMAND=$BASH_COMMAND' ERR
 trap 'on_exit $?' EXIT
+
+# ---- signals -----------------------------------------------------------------------------------
+# The scripts are the container's PID 1, and PID 1 ignores every signal it has no handler for: without this
+# trap the kubelet's SIGTERM (activeDeadlineSeconds, eviction, a drain) does nothing, SIGKILL follows after the
+# grace period, and the EXIT hook never runs (scratch database, S3 lock and partial uploads left behind).
+# On TERM/INT: stop every process below this shell, print the one FAILED line, exit 143 (130 for INT), and the
+# EXIT hook cleans up. Bash runs a trap only between commands, so long commands go through `interruptible`.
+RUNNING=""
+FAIL_REASON=""
+on_signal() {
+    trap '' TERM INT
+    FAIL_REASON="interrupted by SIG$1${RUNNING:+ while running $RUNNING}"
+    stop_children
+    : >"$FAIL_MARK" 2>/dev/null || true
+    echo "$SCRIPT_NAME: FAILED: $FAIL_REASON" >&2
+    exit "$2"
+}
+trap 'on_signal TERM 143' TERM
+trap 'on_signal INT 130' INT
+
+# Every process below this shell, read from /proc without forking (a forked reader would list itself).
+# Empty when /proc does not show this shell's PID namespace, so it can never name someone else's process.
+DESCENDANTS=()
+find_descendants() {
+    local f line pid rest ppid c queue
+    local -A kids=()
+    DESCENDANTS=()
+    read -r line </proc/self/stat 2>/dev/null || return 0
+    [ "${line%% *}" = "$$" ] || return 0
+    for f in /proc/[0-9]*/stat; do
+        read -r line <"$f" 2>/dev/null || continue
+        pid=${line%% *}; rest=${line##*) }; ppid=${rest#* }; ppid=${ppid%% *}
+        kids[$ppid]="${kids[$ppid]:-} $pid"
+    done
+    queue=("$$")
+    while [ "${#queue[@]}" -gt 0 ]; do
+        pid=${queue[0]}; queue=("${queue[@]:1}")
+        for c in ${kids[$pid]:-}; do DESCENDANTS+=("$c"); queue+=("$c"); done
+    done
+}
+
+# TERM to every descendant (a child script runs its own trap and cleanup), then wait for our children.
+stop_children() {
+    find_descendants
+    if [ "${#DESCENDANTS[@]}" -gt 0 ]; then kill -TERM "${DESCENDANTS[@]}" 2>/dev/null || true; fi
+    wait 2>/dev/null || true
+}
+
+# Runs a command or function in the background and waits for it, so that a SIGTERM arriving meanwhile runs
+# the trap at once instead of after the command ends. Exit status and redirections are the command's own;
+# stdin is not passed (background commands read /dev/null).
+interruptible() {
+    local child status=0
+    RUNNING=${1##*/}
+    "$@" &
+    child=$!
+    wait "$child" || status=$?
+    RUNNING=""
+    return "$status"
+}
 
 utc_stamp() { date -u -d "${BACKUP_NOW:-now}" +%Y%m%dT%H%M%SZ; }
 iso_now() { date -u -d "${BACKUP_NOW:-now}" +%Y-%m-%dT%H:%M:%SZ; }
@@ -88,8 +150,11 @@ is_s3() { [[ "$BACKUP_TARGET" == s3://* ]]; }
 remote() { local rest=${BACKUP_TARGET#s3://}; echo "${RCLONE_REMOTE}:${rest%/}"; }
 
 rclone_run() {
-    local err="$WORK_DIR/.rclone.err.$$" reason
-    if ! "$RCLONE" --retries 3 --low-level-retries 5 "$@" 2>"$err"; then
+    local err="$WORK_DIR/.rclone.err.$$" reason status=0
+    # rcat reads stdin (small objects only): it runs in the foreground, everything else is interruptible.
+    if [ "$1" = rcat ]; then "$RCLONE" --retries 3 --low-level-retries 5 "$@" 2>"$err" || status=$?
+    else interruptible "$RCLONE" --retries 3 --low-level-retries 5 "$@" 2>"$err" || status=$?; fi
+    if [ "$status" -ne 0 ]; then
         reason=$(tail -n 1 "$err" | sed 's/^.*ERROR : //')
         rm -f "$err"
         fail "object storage ($(remote)) $1 failed: $reason"
@@ -132,15 +197,16 @@ store_delete() {
     else rm -rf -- "${BACKUP_DIR:?}/$1"; fi
 }
 
-# Local path of a backup, downloading it first for s3 targets.
+# Sets FETCHED to the local path of a backup, downloading it first for s3 targets. Not meant for $(...):
+# a download is long, and a trap waits for a command substitution to end.
 store_fetch() {
     local name=$1
-    if ! is_s3; then echo "$BACKUP_DIR/$name"; return; fi
+    if ! is_s3; then FETCHED="$BACKUP_DIR/$name"; return; fi
     mkdir -p "$WORK_DIR/fetch"
     rm -rf -- "${WORK_DIR:?}/fetch/$name"
     if [[ "$name" == *.dir ]]; then rclone_run copy "$(remote)/$name" "$WORK_DIR/fetch/$name"
     else rclone_run copyto "$(remote)/$name" "$WORK_DIR/fetch/$name"; fi
-    echo "$WORK_DIR/fetch/$name"
+    FETCHED="$WORK_DIR/fetch/$name"
 }
 
 # ---- checksums ---------------------------------------------------------------------------------

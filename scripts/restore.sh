@@ -18,6 +18,7 @@ set -euo pipefail
 : "${RESTORE_OWNERSHIP:=skip}"
 : "${RESTORE_MAINTENANCE_DB:=postgres}"
 ERR="$WORK_DIR/.restore.err.$$"
+OUT="$WORK_DIR/.restore.out.$$"
 CREATED=0
 
 cleanup() {
@@ -25,7 +26,7 @@ cleanup() {
     if [ "$1" -ne 0 ] && [ "$CREATED" = 1 ]; then
         "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS $(quote_ident "$RESTORE_DATABASE") WITH (FORCE)" >/dev/null 2>&1
     fi
-    rm -f "$ERR"
+    rm -f "$ERR" "$OUT"
     if is_s3; then rm -rf -- "${WORK_DIR:?}/fetch"; fi
 }
 
@@ -54,10 +55,13 @@ if [ "$RESTORE_DATABASE" = "$live" ] || [ "$RESTORE_DATABASE" = "$source_db" ]; 
     is_live=1
 fi
 
-# Integrity before anything touches a database: a corrupted or truncated file stops here.
-path=$(store_fetch "$name")
-problem=$(verify_checksum "$path" "$name" "$(store_cat "$name.sha256")") || fail "corrupted backup, not restored: $problem"
-"$(pgbin pg_restore)" --list "$path" >/dev/null 2>"$ERR" || fail "unreadable backup $name: $(describe_error "$ERR")"
+# Integrity before anything touches a database: a corrupted or truncated file stops here. The long steps
+# (download, hashing, pg_restore) run through `interruptible`, never inside $(...), so a SIGTERM stops them.
+sidecar=$(store_cat "$name.sha256")
+store_fetch "$name"
+path=$FETCHED
+interruptible verify_checksum "$path" "$name" "$sidecar" >"$OUT" || fail "corrupted backup, not restored: $(cat "$OUT")"
+interruptible "$(pgbin pg_restore)" --list "$path" >/dev/null 2>"$ERR" || fail "unreadable backup $name: $(describe_error "$ERR")"
 
 exists=$(sql "SELECT count(*) FROM pg_database WHERE datname = $(quote_literal "$RESTORE_DATABASE")")
 if [ "$exists" = 0 ]; then
@@ -72,7 +76,7 @@ args=(--exit-on-error -d "$RESTORE_DATABASE")
 [ "$is_live" = 1 ] && args+=(--clean --if-exists)
 if [ "$RESTORE_JOBS" -gt 1 ]; then args+=(-j "$RESTORE_JOBS"); elif [ "$is_live" = 1 ]; then args+=(--single-transaction); fi
 log "restoring $name into $RESTORE_DATABASE"
-"$(pgbin pg_restore)" "${args[@]}" "$path" 2>"$ERR" || fail "pg_restore into $RESTORE_DATABASE failed: $(describe_error "$ERR")"
+interruptible "$(pgbin pg_restore)" "${args[@]}" "$path" 2>"$ERR" || fail "pg_restore into $RESTORE_DATABASE failed: $(describe_error "$ERR")"
 CREATED=0
 seconds=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 echo "$SCRIPT_NAME: OK restored $name into $RESTORE_DATABASE in ${seconds}s"

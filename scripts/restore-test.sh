@@ -13,6 +13,7 @@ set -euo pipefail
 : "${RESTORE_MAINTENANCE_DB:=postgres}"
 HERE=$(dirname "${BASH_SOURCE[0]}")
 ERR="$WORK_DIR/.restore-test.err.$$"
+OUT="$WORK_DIR/.restore-test.out.$$"
 SCRATCH="restore_test_$(date -u +%Y%m%d%H%M%S)_$$"
 CHECKED_AT=$(iso_now)
 STAMP=$(utc_stamp)
@@ -26,7 +27,7 @@ cleanup() {
     "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS \"$SCRATCH\" WITH (FORCE)" >/dev/null 2>&1 ||
         echo "$SCRIPT_NAME: WARNING: could not drop scratch database $SCRATCH" >&2
     (record) >/dev/null 2>&1 || echo "$SCRIPT_NAME: WARNING: could not record the result in $(store_label)" >&2
-    rm -f "$ERR"
+    rm -f "$ERR" "$OUT"
 }
 
 record() {
@@ -38,7 +39,7 @@ record() {
   "checkedAt": "$CHECKED_AT",
   "restoreSeconds": ${SECONDS_TAKEN:-null},
   "tables": "$(json_escape "$RESTORE_TEST_TABLES")",
-  "reason": "$(json_escape "$REASON")"
+  "reason": "$(json_escape "${REASON:-$FAIL_REASON}")"
 }
 EOF
 )
@@ -52,12 +53,33 @@ scratch_sql() {
 }
 quote_table() { local t=$1; if [[ "$t" == *.* ]]; then printf '"%s"."%s"' "${t%%.*}" "${t#*.}"; else printf '"%s"' "$t"; fi; }
 
+# Scratch databases of runs killed outright (SIGKILL, OOM, a node lost) hold a full copy of production. This
+# script owns the name pattern restore_test_<UTC yyyymmddHHMMSS>_<pid>; those older than a day are dropped
+# (a restore test never runs that long: the Job's deadline is 6 h). Other databases are never touched.
+drop_stale_scratch() {
+    local names name stamp epoch cutoff
+    names=$("$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$RESTORE_MAINTENANCE_DB" \
+        -c "SELECT datname FROM pg_database WHERE datname ~ '^restore_test_[0-9]{14}_[0-9]+\$'" 2>"$ERR") ||
+        { log "WARNING: could not list old scratch databases: $(describe_error "$ERR")"; return 0; }
+    cutoff=$(( $(date -u +%s) - 86400 ))
+    for name in $names; do
+        stamp=${name#restore_test_}; stamp=${stamp%%_*}
+        epoch=$(date -u -d "${stamp:0:8} ${stamp:8:2}:${stamp:10:2}:${stamp:12:2}" +%s 2>/dev/null) || continue
+        [ "$epoch" -lt "$cutoff" ] || continue
+        log "dropping scratch database $name left by an earlier run"
+        "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>"$ERR" ||
+            log "WARNING: could not drop $name: $(describe_error "$ERR")"
+    done
+}
+
 mkdir -p "$WORK_DIR"
+drop_stale_scratch
 NAME=$(resolve_backup_name "$BACKUP_NAME") || { REASON="no backup to test"; exit 1; }
 
 started=$(date +%s.%N)
-if ! out=$(BACKUP_NAME="$NAME" RESTORE_DATABASE="$SCRATCH" LIVE_DATABASE="" RESTORE_CONFIRM="" bash "$HERE/restore.sh" 2>&1); then
-    flunk "restore of $NAME failed: $(echo "$out" | grep 'FAILED:' | tail -n 1 | sed 's/^.*FAILED: //')"
+# In the background (interruptible), never in $(...): a SIGTERM must stop the restore, not wait for it.
+if ! BACKUP_NAME="$NAME" RESTORE_DATABASE="$SCRATCH" LIVE_DATABASE="" RESTORE_CONFIRM="" interruptible bash "$HERE/restore.sh" >"$OUT" 2>&1; then
+    flunk "restore of $NAME failed: $(grep 'FAILED:' "$OUT" | tail -n 1 | sed 's/^.*FAILED: //')"
 fi
 SECONDS_TAKEN=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 

@@ -41,7 +41,7 @@ describe("scripts: S3-compatible target through rclone (s3rver)", function () {
         ...plainEnv(rcloneEnv({ endpoint, region: "us-east-1" })),
         RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID: "S3RVER",
         RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY: "S3RVER",
-        BACKUP_TARGET: target, WORK_DIR: tempDir("work"), PGDATABASE: source, RETENTION_DAYS: "7", ...extra,
+        BACKUP_TARGET: target, WORK_DIR: tempDir("work"), PGDATABASE: source, RETENTION_DAYS: "7", LOCK_SETTLE_SECONDS: "1", ...extra,
     });
     // Asynchronous on purpose: s3rver answers from this very process, so a synchronous child would deadlock.
     const rclone = (args: string[], input?: Buffer) => new Promise<Buffer>((resolve, reject) => {

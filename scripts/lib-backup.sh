@@ -79,8 +79,11 @@ trap 'on_exit $?' EXIT
 # EXIT hook cleans up. Bash runs a trap only between commands, so long commands go through `interruptible`.
 RUNNING=""
 FAIL_REASON=""
+# The trap may run inside a redirection (`interruptible pg_dump 2>"$ERR"`): it speaks on the script's own stdout/stderr.
+exec {SCRIPT_STDOUT}>&1 {SCRIPT_STDERR}>&2
 on_signal() {
     trap '' TERM INT
+    exec 1>&"$SCRIPT_STDOUT" 2>&"$SCRIPT_STDERR"
     FAIL_REASON="interrupted by SIG$1${RUNNING:+ while running $RUNNING}"
     stop_children
     : >"$FAIL_MARK" 2>/dev/null || true
@@ -124,6 +127,7 @@ stop_children() {
 interruptible() {
     local child status=0
     RUNNING=${1##*/}
+    if [[ "$RUNNING" =~ ^(bash|sh|env)$ ]]; then RUNNING=${2##*/}; fi
     "$@" &
     child=$!
     wait "$child" || status=$?

@@ -1,13 +1,12 @@
 // backup.sh, restore.sh and restore-test.sh against the real test PostgreSQL: round trips and every fault
 // the issue lists, each ending in a failed run that leaves the previous verified backup and latest.json intact.
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { psql, testPostgres, TestPostgres } from "../support/postgres";
 import {
-    createAppDatabase, databaseExists, dropDatabase, failedLines, fingerprint, readManifest, removeTempDirs, runScript, sha256, shimBin,
-    snapshotDir, startScript, tempDir, uniqueName, waitFor,
+    createAppDatabase, createStallingDatabase, databaseExists, dropDatabase, dumpWaiting, failedLines, fingerprint, lockTable, readManifest,
+    removeTempDirs, runScript, sha256, shimBin, snapshotDir, stalledScratch, startScript, tempDir, uniqueName, waitFor,
 } from "./harness";
 
 describe("scripts: backup.sh and restore.sh (real PostgreSQL)", function () {
@@ -208,6 +207,67 @@ describe("scripts: backup.sh and restore.sh (real PostgreSQL)", function () {
         });
     });
 
+    // The kubelet sends SIGTERM on activeDeadlineSeconds, eviction or a drain, then SIGKILL after the grace period.
+    describe("signals: SIGTERM mid-run stops the work, cleans up, and fails with one line", function () {
+        it("backup.sh interrupted during pg_dump: exit 143, no .partial, pg_dump stopped, the next run is not blocked", async function () {
+            const db = newDb("bk_term");
+            createAppDatabase(pg, db, 50);
+            const dir = tempDir("bk");
+            await verifiedBackup(dir, { PGDATABASE: db });
+            const before = snapshotDir(dir);
+            const release = await lockTable(pg, db, "orders");
+            try {
+                const run = startScript(pg, "backup.sh", backupEnv(dir, { PGDATABASE: db }));
+                await waitFor("pg_dump blocked on the table lock", () => dumpWaiting(pg, db));
+                assert.ok(fs.readdirSync(dir).some((n) => n.endsWith(".partial")), "the dump is in progress");
+                run.child.kill("SIGTERM");
+                const r = await run.done;
+                assert.strictEqual(r.code, 143, r.stderr);
+                assert.deepStrictEqual(failedLines(r), ["backup: FAILED: interrupted by SIGTERM while running pg_dump"], r.stderr);
+                assert.deepStrictEqual(snapshotDir(dir), before, "no .partial, nothing new");
+            } finally { await release(); }
+            // pg_dump was stopped with the script: it no longer holds the flock it inherited, so a new run goes ahead.
+            const next = await runScript(pg, "backup.sh", backupEnv(dir, { PGDATABASE: db }));
+            assert.strictEqual(next.code, 0, next.stderr);
+        });
+
+        it("restore-test.sh interrupted during the restore: exit 143, the scratch database dropped, the failure recorded", async function () {
+            const db = newDb("bk_stall");
+            createStallingDatabase(pg, db);
+            const dir = tempDir("bk");
+            await verifiedBackup(dir, { PGDATABASE: db });
+            const run = startScript(pg, "restore-test.sh", backupEnv(dir, { PGDATABASE: db }));
+            let scratch = "";
+            await waitFor("the restore stalled in the scratch database", () => (scratch = stalledScratch(pg)) !== "");
+            run.child.kill("SIGTERM");
+            const r = await run.done;
+            assert.strictEqual(r.code, 143, r.stderr);
+            assert.deepStrictEqual(failedLines(r), ["restore-test: FAILED: interrupted by SIGTERM while running restore.sh"], r.stderr);
+            assert.strictEqual(databaseExists(pg, scratch), false, `${scratch} must be dropped`);
+            assert.strictEqual(psql(pg, "postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'restore\\_test\\_%'"), "0");
+            const record = JSON.parse(fs.readFileSync(path.join(dir, "restore-test-latest.json"), "utf8"));
+            assert.strictEqual(record.result, "failed");
+            assert.strictEqual(record.reason, "interrupted by SIGTERM while running restore.sh");
+        });
+
+        it("restore-test.sh drops scratch databases of killed runs older than a day, and no other database", async function () {
+            const dir = tempDir("bk");
+            await verifiedBackup(dir);
+            const stamp = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+            const old = `restore_test_${stamp(2 * 86400_000)}_4242`;
+            const fresh = `restore_test_${stamp(3600_000)}_4343`;
+            const notOurs = ["restore_test_keep", `restore_test_${stamp(2 * 86400_000)}_1_copy`, `xrestore_test_${stamp(2 * 86400_000)}_1`];
+            for (const d of [old, fresh, ...notOurs]) { created.push(d); psql(pg, "postgres", `CREATE DATABASE "${d}"`); }
+            try {
+                const r = await runScript(pg, "restore-test.sh", backupEnv(dir));
+                assert.strictEqual(r.code, 0, r.stderr);
+                assert.match(r.stderr, new RegExp(`dropping scratch database ${old} left by an earlier run`));
+                assert.strictEqual(databaseExists(pg, old), false);
+                for (const d of [fresh, ...notOurs]) assert.strictEqual(databaseExists(pg, d), true, d);
+            } finally { for (const d of [fresh, ...notOurs]) dropDatabase(pg, d); }
+        });
+    });
+
     it("retention keeps the newest verified backup even when every backup is older than retentionDays", async function () {
         const dir = tempDir("bk");
         const daysAgo = (d: number) => new Date(Date.now() - d * 86400_000).toISOString();
@@ -268,21 +328,4 @@ describe("scripts: backup.sh and restore.sh (real PostgreSQL)", function () {
 function execOrThrow(cmd: string, args: string[]): void {
     const r = require("child_process").spawnSync(cmd, args, { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-}
-
-/** Holds an ACCESS EXCLUSIVE lock on a table from a separate session, so pg_dump blocks mid-dump. */
-async function lockTable(pg: TestPostgres, db: string, table: string): Promise<() => Promise<void>> {
-    const app = `locker_${process.pid}_${Date.now()}`;
-    const child = spawn(path.join(pg.binDir, "psql"), ["-X", "-q", "-d", db, "-c", `BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);`],
-        { env: { ...process.env, ...pg.env, PGAPPNAME: app }, stdio: "ignore" });
-    await waitFor("the table lock", () => psql(pg, "postgres",
-        `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '${app}' AND l.mode = 'AccessExclusiveLock' AND l.granted`) !== "0");
-    return async () => {
-        psql(pg, "postgres", `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${app}'`);
-        await new Promise((r) => (child.exitCode !== null ? r(null) : child.on("close", r)));
-    };
-}
-
-function dumpWaiting(pg: TestPostgres, db: string): boolean {
-    return psql(pg, "postgres", `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND application_name = 'pg_dump' AND wait_event_type = 'Lock'`) !== "0";
 }

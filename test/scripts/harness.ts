@@ -64,6 +64,23 @@ export function createAppDatabase(pg: TestPostgres, db: string, users = 500): vo
         CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100;`);
 }
 
+/** An application database whose restore stalls inside restore-test.sh's scratch database: a CHECK calls a function
+ *  that sleeps only in databases named restore_test_*, so creating and dumping it stay quick, and a test can
+ *  interrupt the restore at a known point instead of racing it. */
+export function createStallingDatabase(pg: TestPostgres, db: string): void {
+    createAppDatabase(pg, db, 50);
+    psql(pg, db, `
+        CREATE FUNCTION public.stall() RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN IF current_database() LIKE 'restore\\_test\\_%' THEN PERFORM pg_sleep(600); END IF; RETURN true; END $$;
+        CREATE TABLE stalled (id int CHECK (public.stall()));
+        INSERT INTO stalled VALUES (1);`);
+}
+
+/** The scratch database a restore-test.sh run is restoring into, once its restore is stalled (see above). */
+export function stalledScratch(pg: TestPostgres): string {
+    return psql(pg, "postgres", "SELECT datname FROM pg_stat_activity WHERE datname LIKE 'restore\\_test\\_%' AND wait_event = 'PgSleep' LIMIT 1");
+}
+
 /** Per-table row count and a checksum of every row's content: equal fingerprints mean equal data. */
 export function fingerprint(pg: TestPostgres, db: string): Record<string, string> {
     const tables = psql(pg, db, "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").split("\n").filter(Boolean);
@@ -118,4 +135,21 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 30
         if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 100));
     }
+}
+
+/** Holds an ACCESS EXCLUSIVE lock on a table from a separate session, so pg_dump blocks mid-dump. */
+export async function lockTable(pg: TestPostgres, db: string, table: string): Promise<() => Promise<void>> {
+    const app = `locker_${process.pid}_${Date.now()}`;
+    const child = spawn(path.join(pg.binDir, "psql"), ["-X", "-q", "-d", db, "-c", `BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);`],
+        { env: { ...process.env, ...pg.env, PGAPPNAME: app }, stdio: "ignore" });
+    await waitFor("the table lock", () => psql(pg, "postgres",
+        `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '${app}' AND l.mode = 'AccessExclusiveLock' AND l.granted`) !== "0");
+    return async () => {
+        psql(pg, "postgres", `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${app}'`);
+        await new Promise((r) => (child.exitCode !== null ? r(null) : child.on("close", r)));
+    };
+}
+
+export function dumpWaiting(pg: TestPostgres, db: string): boolean {
+    return psql(pg, "postgres", `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND application_name = 'pg_dump' AND wait_event_type = 'Lock'`) !== "0";
 }

@@ -7,7 +7,10 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { testPostgres, TestPostgres } from "../support/postgres";
-import { createAppDatabase, databaseExists, dropDatabase, failedLines, fingerprint, removeTempDirs, runScript, tempDir, uniqueName } from "./harness";
+import {
+    createAppDatabase, databaseExists, dropDatabase, dumpWaiting, failedLines, fingerprint, lockTable, removeTempDirs, runScript, ScriptResult,
+    startScript, tempDir, uniqueName, waitFor,
+} from "./harness";
 import { rcloneEnv } from "../../components/backup-storage";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -214,6 +217,36 @@ exec "${real}" "$@"
         const { name: second } = await backupTo("dir-interrupted", { BACKUP_FORMAT: "directory" });
         assert.notStrictEqual(second, first);
         assert.deepStrictEqual(await list(remote), [first + "/", `${first}.sha256`, second + "/", `${second}.sha256`, "latest.json"].sort());
+    });
+
+    describe("the lock: one lock object per run under .backup.locks/", function () {
+        const locks = async (prefix: string) => (await list(`backup:backups/${prefix}`)).includes(".backup.locks/")
+            ? await list(`backup:backups/${prefix}/.backup.locks`) : [];
+        let db: string;
+        before(function () { db = uniqueName("s3_lock"); dbs.push(db); createAppDatabase(pg, db, 50); });
+
+        it("SIGTERM during pg_dump: exit 143, one FAILED line, the lock object and the staged .partial removed", async function () {
+            const prefix = "sigterm";
+            await backupTo(prefix, { PGDATABASE: db });
+            const objectsBefore = await list(`backup:backups/${prefix}`);
+            const work = tempDir("work");
+            const release = await lockTable(pg, db, "orders");
+            let r: ScriptResult;
+            try {
+                const run = startScript(pg, "backup.sh", env({ BACKUP_TARGET: `s3://backups/${prefix}`, PGDATABASE: db, WORK_DIR: work }));
+                await waitFor("pg_dump blocked on the table lock", () => dumpWaiting(pg, db));
+                assert.strictEqual((await locks(prefix)).length, 1, "the run holds its lock object");
+                assert.ok(fs.readdirSync(work).some((n) => n.endsWith(".partial")), "the dump is being staged");
+                run.child.kill("SIGTERM");
+                r = await run.done;
+            } finally { await release(); }
+            assert.strictEqual(r.code, 143, r.stderr);
+            assert.deepStrictEqual(failedLines(r), ["backup: FAILED: interrupted by SIGTERM while running pg_dump"], r.stderr);
+            assert.deepStrictEqual(await locks(prefix), [], "the lock object is released");
+            assert.deepStrictEqual(leftovers(work), [], "no .partial, no scratch files");
+            assert.deepStrictEqual(await list(`backup:backups/${prefix}`), objectsBefore.filter((o) => o !== ".backup.locks/"));
+            await backupTo(prefix, { PGDATABASE: db });
+        });
     });
 
     it("retention in the bucket deletes old backups of ours and keeps the newest verified one", async function () {

@@ -219,9 +219,10 @@ exec "${real}" "$@"
         assert.deepStrictEqual(await list(remote), [first + "/", `${first}.sha256`, second + "/", `${second}.sha256`, "latest.json"].sort());
     });
 
-    describe("the lock: one lock object per run under .backup.locks/", function () {
+    describe("the lock: one lock object per run under .backup.locks/, the oldest wins", function () {
         const locks = async (prefix: string) => (await list(`backup:backups/${prefix}`)).includes(".backup.locks/")
             ? await list(`backup:backups/${prefix}/.backup.locks`) : [];
+        const token = (host: string) => `${new Date().toISOString().replace(/[-:]/g, "").slice(0, 15)}Z-${host}-4242-17`;
         let db: string;
         before(function () { db = uniqueName("s3_lock"); dbs.push(db); createAppDatabase(pg, db, 50); });
 
@@ -246,6 +247,80 @@ exec "${real}" "$@"
             assert.deepStrictEqual(leftovers(work), [], "no .partial, no scratch files");
             assert.deepStrictEqual(await list(`backup:backups/${prefix}`), objectsBefore.filter((o) => o !== ".backup.locks/"));
             await backupTo(prefix, { PGDATABASE: db });
+        });
+
+        it("an empty legacy .backup.lock and a garbled lock object are treated as stale, with a log line each", async function () {
+            const prefix = "garbled";
+            const remote = `backup:backups/${prefix}`;
+            await rclone(["rcat", `${remote}/.backup.lock`], Buffer.from(""));
+            await rclone(["rcat", `${remote}/.backup.locks/not a token`], Buffer.from("garbage"));
+            const r = await runScript(pg, "backup.sh", env({ BACKUP_TARGET: `s3://backups/${prefix}`, PGDATABASE: db }));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stderr, /lock object \.backup\.lock is not a lock token \(0 bytes\): treating it as stale and removing it/);
+            assert.match(r.stderr, /lock object \.backup\.locks\/not a token is not a lock token of this tool: treating it as stale/);
+            assert.ok(!(await list(remote)).includes(".backup.lock"));
+            assert.deepStrictEqual(await locks(prefix), []);
+
+            // A well-formed legacy lock (a run of the previous version) is still honoured while fresh.
+            await rclone(["rcat", `${remote}/.backup.lock`], Buffer.from(`old-pod-1-2 ${Math.floor(Date.now() / 1000) - 60}\n`));
+            const refused = await runScript(pg, "backup.sh", env({ BACKUP_TARGET: `s3://backups/${prefix}`, PGDATABASE: db }));
+            assert.notStrictEqual(refused.code, 0);
+            assert.deepStrictEqual(failedLines(refused).length, 1, refused.stderr);
+            assert.match(failedLines(refused)[0], /another backup is running \(lock object s3:\/\/backups\/garbled\/\.backup\.lock, \d+s old\)/);
+        });
+
+        it("a fresh lock object of another run makes the run fail, and our cleanup leaves that object alone", async function () {
+            const prefix = "foreign";
+            const remote = `backup:backups/${prefix}`;
+            await backupTo(prefix, { PGDATABASE: db });
+            const theirs = token("other-pod");
+            await rclone(["rcat", `${remote}/.backup.locks/${theirs}`], Buffer.from(`${theirs} ${Math.floor(Date.now() / 1000)}\n`));
+            const r = await runScript(pg, "backup.sh", env({ BACKUP_TARGET: `s3://backups/${prefix}`, PGDATABASE: db }));
+            assert.notStrictEqual(r.code, 0);
+            assert.deepStrictEqual(failedLines(r).length, 1, r.stderr);
+            assert.match(failedLines(r)[0], new RegExp(`another backup is running \\(lock object s3://backups/foreign/\\.backup\\.locks/${theirs}, \\d+s old\\)`));
+            assert.deepStrictEqual(await locks(prefix), [theirs]);
+        });
+
+        it("a run whose lock was taken over does not delete the new holder's lock object when it ends", async function () {
+            const prefix = "takeover";
+            const remote = `backup:backups/${prefix}`;
+            const release = await lockTable(pg, db, "users");
+            let r: ScriptResult;
+            const theirs = token("new-holder");
+            try {
+                const run = startScript(pg, "backup.sh", env({ BACKUP_TARGET: `s3://backups/${prefix}`, PGDATABASE: db }));
+                await waitFor("pg_dump blocked on the table lock", () => dumpWaiting(pg, db));
+                // What a later run does once this one's lock looks stale: removes it and writes its own.
+                const [ours] = await locks(prefix);
+                assert.ok(ours, "the run holds a lock object");
+                await rclone(["deletefile", `${remote}/.backup.locks/${ours}`]);
+                await rclone(["rcat", `${remote}/.backup.locks/${theirs}`], Buffer.from(`${theirs} ${Math.floor(Date.now() / 1000)}\n`));
+                await release();
+                r = await run.done;
+            } finally { await release(); }
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(await locks(prefix), [theirs]);
+        });
+
+        it("two runs started together: exactly one goes ahead", async function () {
+            const prefix = "together";
+            const release = await lockTable(pg, db, "users");
+            const runs = [0, 1].map(() => startScript(pg, "backup.sh", env({ BACKUP_TARGET: `s3://backups/${prefix}`, PGDATABASE: db })));
+            let results: ScriptResult[];
+            try {
+                // The loser ends on its own; the winner waits in pg_dump until the table lock is released.
+                const loser = await Promise.race(runs.map((run) => run.done));
+                assert.notStrictEqual(loser.code, 0, loser.stderr);
+                assert.deepStrictEqual(failedLines(loser).length, 1, loser.stderr);
+                assert.match(failedLines(loser)[0], /another backup is running \(lock object s3:\/\/backups\/together\/\.backup\.locks\//);
+                await waitFor("the winner's pg_dump", () => dumpWaiting(pg, db));
+            } finally {
+                await release();
+                results = await Promise.all(runs.map((run) => run.done));
+            }
+            assert.deepStrictEqual(results.map((r) => r.code).sort(), [0, 1], results.map((r) => r.stderr).join("\n"));
+            assert.deepStrictEqual(await locks(prefix), []);
         });
     });
 

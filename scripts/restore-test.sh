@@ -48,8 +48,16 @@ EOF
 }
 
 flunk() { REASON=$*; fail "$*"; }
+# Sets SQL_OUT to one query's answer in the scratch database. Never call it inside $(...): a failure must end
+# the run here, in the main shell, with its own reason (a connection or permission error is not "no rows").
 scratch_sql() {
-    "$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$SCRATCH" -c "$1" 2>"$ERR" || flunk "check failed: $(describe_error "$ERR")"
+    SQL_OUT=$("$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$SCRATCH" -c "$1" 2>"$ERR") ||
+        flunk "check failed: $(describe_error "$ERR")"
+}
+# Runs a yes/no query; flunks with the given reason unless the answer is t.
+scratch_check() {
+    scratch_sql "$1"
+    [ "$SQL_OUT" = t ] || flunk "$2"
 }
 quote_table() { local t=$1; if [[ "$t" == *.* ]]; then printf '"%s"."%s"' "${t%%.*}" "${t#*.}"; else printf '"%s"' "$t"; fi; }
 
@@ -84,14 +92,12 @@ fi
 SECONDS_TAKEN=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 
 # Prisma's bookkeeping proves the schema came back; the listed tables prove the data did.
-[ "$(scratch_sql "SELECT to_regclass('public._prisma_migrations') IS NOT NULL")" = t ] ||
-    flunk "restored $NAME has no _prisma_migrations table"
-[ "$(scratch_sql 'SELECT count(*) FROM public._prisma_migrations')" -gt 0 ] ||
-    flunk "restored $NAME has an empty _prisma_migrations table"
+scratch_check "SELECT to_regclass('public._prisma_migrations') IS NOT NULL" "restored $NAME has no _prisma_migrations table"
+scratch_check "SELECT EXISTS (SELECT 1 FROM public._prisma_migrations)" "restored $NAME has an empty _prisma_migrations table"
 for table in ${RESTORE_TEST_TABLES//,/ }; do
     [[ "$table" =~ ^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$ ]] || flunk "not a table name: $table"
-    [ "$(scratch_sql "SELECT to_regclass('$(quote_table "$table")') IS NOT NULL")" = t ] || flunk "restored $NAME has no table $table"
-    [ "$(scratch_sql "SELECT EXISTS (SELECT 1 FROM $(quote_table "$table"))")" = t ] || flunk "restored $NAME: table $table has no rows"
+    scratch_check "SELECT to_regclass('$(quote_table "$table")') IS NOT NULL" "restored $NAME has no table $table"
+    scratch_check "SELECT EXISTS (SELECT 1 FROM $(quote_table "$table"))" "restored $NAME: table $table has no rows"
 done
 
 RESULT=passed

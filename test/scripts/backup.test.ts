@@ -323,6 +323,28 @@ describe("scripts: backup.sh and restore.sh (real PostgreSQL)", function () {
         assert.notStrictEqual(missing.code, 0);
         assert.match(failedLines(missing)[0], /no _prisma_migrations table/);
     });
+
+    it("restore-test reports a check that fails for another reason (permission denied) as that reason, in one line", async function () {
+        // The scratch database belongs to a role without superuser rights; one listed "table" is a view it cannot read.
+        const role = uniqueName("bk_tester");
+        const password = `pw-${role}`;
+        psql(pg, "postgres", `CREATE ROLE ${role} LOGIN CREATEDB PASSWORD '${password}'`);
+        try {
+            const db = newDb("bk_perm");
+            createAppDatabase(pg, db, 20);
+            psql(pg, db, "CREATE VIEW role_names AS SELECT rolname FROM pg_catalog.pg_authid");
+            const dir = tempDir("bk");
+            await verifiedBackup(dir, { PGDATABASE: db });
+            const r = await runScript(pg, "restore-test.sh", backupEnv(dir, { PGUSER: role, PGPASSWORD: password, RESTORE_TEST_TABLES: "users,role_names" }));
+            assert.notStrictEqual(r.code, 0);
+            assert.strictEqual(failedLines(r).length, 1, r.stderr);
+            assert.match(failedLines(r)[0], /restore-test: FAILED: check failed: .*permission denied for table pg_authid$/);
+            const record = JSON.parse(fs.readFileSync(path.join(dir, "restore-test-latest.json"), "utf8"));
+            assert.strictEqual(record.result, "failed");
+            assert.match(record.reason, /^check failed: .*permission denied for table pg_authid$/);
+            assert.strictEqual(psql(pg, "postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'restore\\_test\\_%'"), "0");
+        } finally { psql(pg, "postgres", `DROP ROLE ${role}`); }
+    });
 });
 
 function execOrThrow(cmd: string, args: string[]): void {

@@ -62,6 +62,8 @@ describe_error() {
 # Exit hook: unexpected errors (set -e) still end in exactly one FAILED line.
 on_exit() {
     local status=$1
+    # A SIGTERM now must not cut the cleanup short (the kubelet's SIGKILL still bounds it).
+    trap '' TERM INT
     if declare -F cleanup >/dev/null; then cleanup "$status" || true; fi
     if [ "$status" -ne 0 ] && [ ! -e "$FAIL_MARK" ]; then
         echo "$SCRIPT_NAME: FAILED: unexpected error (exit $status) in: ${LAST_COMMAND:-?}" >&2

@@ -104,6 +104,9 @@ export class BackupSchedule extends pulumi.ComponentResource {
                 metadata: { labels: standardLabels(component, args.environment) },
                 spec: {
                     restartPolicy: "Never",
+                    // Time after SIGTERM for the scripts' cleanup: drop a production-sized scratch database,
+                    // release the S3 lock, purge a half-uploaded dump.
+                    terminationGracePeriodSeconds: 120,
                     automountServiceAccountToken: false,
                     securityContext: restrictedPodSecurityContext(),
                     // The rclone image ships a static binary; copying it lets the scripts run in the PostgreSQL image.

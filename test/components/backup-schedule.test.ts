@@ -87,6 +87,7 @@ describe("BackupSchedule", () => {
                 assert.equal(p.securityContext.runAsNonRoot, true);
                 assert.equal(p.securityContext.seccompProfile.type, "RuntimeDefault");
                 assert.equal(p.automountServiceAccountToken, false);
+                assert.ok(p.terminationGracePeriodSeconds >= 120, "time for the scripts' SIGTERM cleanup");
                 for (const c of [...p.containers, ...(p.initContainers ?? [])]) {
                     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
                     assert.equal(c.securityContext.allowPrivilegeEscalation, false);

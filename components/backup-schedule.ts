@@ -164,7 +164,9 @@ export class BackupSchedule extends pulumi.ComponentResource {
             }
             // Named per request, so the same settings never restore twice and a new request is a new Job.
             const id = crypto.createHash("sha256").update(`${b.restoreFrom}|${b.confirmRestore ?? ""}`).digest("hex").slice(0, 8);
-            this.restoreJob = new k8s.batch.v1.Job(`${name}-restore`, {
+            // The request id is in the Pulumi name too: with ignoreChanges, a replacement under the same name would
+            // keep the old request's spec (Pulumi fills ignored properties from state) and restore the old backup.
+            this.restoreJob = new k8s.batch.v1.Job(`${name}-restore-${id}`, {
                 metadata: meta(`restore-${id}`, "restore"),
                 spec: jobSpec("restore", "restore.sh", args.restoreCredentialsSecret, {
                     BACKUP_NAME: b.restoreFrom, RESTORE_DATABASE: args.databaseName, LIVE_DATABASE: args.databaseName,

@@ -177,6 +177,9 @@ describe("BackupSchedule", () => {
         assert.equal(plain(one(later, "kubernetes:batch/v1:Job")).metadata.name, job.metadata.name, "same request, same Job");
         const another = await run("staging", { set: { "fork-knife:backup": { restoreFrom: "fork-knife-20261102T030000Z.dump" } } });
         assert.notEqual(plain(one(another, "kubernetes:batch/v1:Job")).metadata.name, job.metadata.name, "a new request is a new Job");
+        // ...and a new Pulumi resource: under the same resource name, ignoreChanges would keep the old request's spec.
+        assert.notEqual(one(another, "kubernetes:batch/v1:Job").urn, restore.urn);
+        assert.ok(restore.name.endsWith(job.metadata.name.replace(/^restore-/, "")), "the resource name carries the request id");
 
         await assert.rejects(run("production", {}, (a) => ({ ...a, backup: { ...a.backup, restoreFrom: "latest", confirmRestore: "staging" } })),
             /confirmRestore must equal the stack name \(production\)/);

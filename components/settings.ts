@@ -187,8 +187,9 @@ export interface ConnectionBudget { needed: number; allowed: number; reserved: n
 export function connectionBudget(s: Pick<ParsedSettings, "backend" | "worker" | "database" | "backup">): ConnectionBudget {
     // pg_dump and pg_restore -j N open N workers and a leader; the custom format uses one connection.
     const parallel = s.backup.format === "directory" ? s.backup.parallelJobs + 1 : 1;
-    // The restore test may overlap a backup (both run early in the morning), so both are reserved.
-    const roles = { migration: MIGRATION_CONNECTIONS, backup: parallel, restore: parallel };
+    // The restore test may overlap a backup (both run early in the morning), so both are reserved, each with one
+    // spare: the scripts' cleanup after a SIGTERM, or an operator's psql, logs in while the dump still runs.
+    const roles = { migration: MIGRATION_CONNECTIONS, backup: parallel + 1, restore: parallel + 1 };
     const reserved = roles.migration + roles.backup + roles.restore;
     const pools = (s.backend.maxReplicas + s.worker.maxReplicas) * s.database.poolSizePerPod;
     return { needed: pools + reserved, allowed: Math.floor(s.database.maxConnections * 0.8), reserved, roles };

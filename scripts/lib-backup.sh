@@ -105,7 +105,8 @@ find_descendants() {
     read -r line </proc/self/stat 2>/dev/null || return 0
     [ "${line%% *}" = "$$" ] || return 0
     for f in /proc/[0-9]*/stat; do
-        read -r line <"$f" 2>/dev/null || continue
+        # stderr first: a process that exited since the glob must not print "No such file".
+        read -r line 2>/dev/null <"$f" || continue
         pid=${line%% *}; rest=${line##*) }; ppid=${rest#* }; ppid=${ppid%% *}
         kids[$ppid]="${kids[$ppid]:-} $pid"
     done

@@ -82,7 +82,7 @@ const BAD: BadInput[] = [
     { key: "database.host", change: (v) => { delete v.database.host; }, shows: null, allowed: /is required \(the PostgreSQL host name\)/ },
     { key: "database.sslMode", change: (v) => { v.database.sslMode = "disable"; }, shows: '"disable"', allowed: /require, verify-ca, verify-full/ },
     { key: "database.maxConnections", change: (v) => { v.database.maxConnections = 5; }, shows: "5", allowed: /integer from 10 to 100000/ },
-    { key: "database.maxConnections", change: (v) => { v.database.maxConnections = 30; }, shows: "30", allowed: /connection budget does not hold: .* = 34, allowed is 80 % of maxConnections = 24; raise maxConnections to at least 43/ },
+    { key: "database.maxConnections", change: (v) => { v.database.maxConnections = 30; }, shows: "30", allowed: /connection budget does not hold: .* = 36, allowed is 80 % of maxConnections = 24; raise maxConnections to at least 45/ },
     { key: "database.name", change: (v) => { v.database.name = "Fork-Knife"; }, shows: '"Fork-Knife"', allowed: /PostgreSQL identifier/ },
     { key: "rotation.jwt.rotatedAt", change: (v) => { v.rotation.jwt.rotatedAt = "2026-12-01"; }, shows: '"2026-12-01"', allowed: /must not be in the future \(today is 2026-11-25\)/ },
     { key: "rotation.jwt.rotatedAt", change: (v) => { v.rotation.jwt.rotatedAt = "2026-02-30"; }, shows: '"2026-02-30"', allowed: /ISO 8601 date such as 2026-10-01.*not a calendar date/ },
@@ -286,18 +286,18 @@ describe("settings: good inputs", () => {
         const s = parse("staging", (v) => {
             v.rotation.jwt.rotatedAt = "2026-11-25";
             v.backend = { resources: { cpu: "1", cpuLimit: "1000m", memory: "512Mi", memoryLimit: "512Mi" } };
-            // staging needs (4 + 2) × 5 + 2 migration + 1 backup + 1 restore = 34 connections: 80 % of 43 is 34.
-            v.database.maxConnections = 43;
+            // staging needs (4 + 2) × 5 + 2 migration + 2 backup + 2 restore = 36 connections: 80 % of 45 is 36.
+            v.database.maxConnections = 45;
         });
         assert.strictEqual(s.rotation.jwt.rotatedAt, "2026-11-25");
-        assert.deepStrictEqual(connectionBudget(s), { needed: 34, allowed: 34, reserved: 4, roles: { migration: 2, backup: 1, restore: 1 } });
-        assert.throws(() => parse("staging", (v) => { v.database.maxConnections = 42; }), SettingsError);
+        assert.deepStrictEqual(connectionBudget(s), { needed: 36, allowed: 36, reserved: 6, roles: { migration: 2, backup: 2, restore: 2 } });
+        assert.throws(() => parse("staging", (v) => { v.database.maxConnections = 44; }), SettingsError);
     });
 
     it("counts pg_dump's and pg_restore's parallel jobs in the connection budget", () => {
         const s = parse("production", (v) => { v.backup.format = "directory"; v.backup.parallelJobs = 4; });
-        // (10 + 6) × 5 pools + 2 migration + (4 jobs + 1 leader) dump + (4 + 1) restore test = 92 of 80 % × 200.
-        assert.deepStrictEqual(connectionBudget(s), { needed: 92, allowed: 160, reserved: 12, roles: { migration: 2, backup: 5, restore: 5 } });
+        // (10 + 6) × 5 pools + 2 migration + (4 jobs + 1 leader + 1 spare) dump + (4 + 1 + 1) restore test = 94 of 80 % × 200.
+        assert.deepStrictEqual(connectionBudget(s), { needed: 94, allowed: 160, reserved: 14, roles: { migration: 2, backup: 6, restore: 6 } });
     });
 
     it("allows a production restore only when confirmRestore names the stack", () => {

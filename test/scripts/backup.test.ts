@@ -149,7 +149,11 @@ describe("scripts: backup.sh and restore.sh (real PostgreSQL)", function () {
             const db = newDb("bk_full");
             createAppDatabase(pg, db, 20);
             const dir = tempDir("bk-full");
-            execOrThrow("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", dir]);
+            try {
+                execOrThrow("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", dir]);
+            } catch (e) {
+                throw new Error(`this test mounts a 256 KiB tmpfs, which needs root with mount rights: run \`sudo npm test\` (${(e as Error).message.split("\n")[0]})`);
+            }
             try {
                 await verifiedBackup(dir, { PGDATABASE: db });
                 // Incompressible rows, several times the free space.

@@ -244,6 +244,9 @@ describe("GitHub workflows", () => {
             command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true,
             policyPacks: "policies", policyPackConfigs: "policies/config/${{ matrix.stack }}.json",
         });
+        // The job will hold credentials: no dependency's install script runs in it.
+        const installs = preview.steps.filter((s) => /\bnpm (ci|install)\b/.test(s.run ?? ""));
+        assert.deepStrictEqual(installs.map((s) => s.run), ["npm ci --ignore-scripts"]);
     });
 
     it("deploy: main to staging on push; production by dispatch, export kept before up, /health after, rollback on failure", () => {

@@ -1,21 +1,13 @@
 // `npm run policy` and `npm run peer-check`, run as a user runs them.
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../../tools/lib/stack-config";
 import { synth } from "../../tools/synth";
 import { TODAY } from "../support/stacks";
+import { runTool, scratchDirs } from "../support/tools";
 
-const made: string[] = [];
-const tmp = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), "fork-knife-policy-")); made.push(d); return d; };
-after(() => { for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
-
-function tool(script: string, args: string[]) {
-    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", script), ...args],
-        { cwd: REPO_ROOT, encoding: "utf8" });
-}
+const tmp = scratchDirs("policy");
 
 // A Helm-rendered chart: "# Source:" comments, an empty document, a List, and one bad Deployment.
 const HELM_OUTPUT = `---
@@ -53,7 +45,7 @@ describe("npm run policy", () => {
     it("passes the manifests synth renders for production", async () => {
         const out = tmp();
         await synth({ stack: "production", now: TODAY, outDir: out });
-        const r = tool("policy-check.ts", ["--now", TODAY, path.join(out, "manifests")]);
+        const r = runTool("policy-check.ts", ["--now", TODAY, path.join(out, "manifests")]);
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.match(r.stdout, /0 mandatory and 0 advisory violations/);
     });
@@ -63,7 +55,7 @@ describe("npm run policy", () => {
         fs.mkdirSync(path.join(dir, "chart"));
         const file = path.join(dir, "chart", "rendered.yaml");
         fs.writeFileSync(file, HELM_OUTPUT);
-        const r = tool("policy-check.ts", [dir]);
+        const r = runTool("policy-check.ts", [dir]);
         assert.equal(r.status, 1, r.stdout + r.stderr);
         const lines = r.stdout.split("\n");
         const line = (policy: string) => lines.find((l) => l.startsWith(`${file}: `) && l.includes(`: ${policy}: `));
@@ -89,17 +81,17 @@ spec:
 `.replace(/ENV/g, env);
         const grep = (env: string) => {
             fs.writeFileSync(file, deployment(env));
-            return tool("policy-check.ts", ["--environment", env, file]).stdout.split("\n").filter((l) => l.includes("workload-image-pinned"));
+            return runTool("policy-check.ts", ["--environment", env, file]).stdout.split("\n").filter((l) => l.includes("workload-image-pinned"));
         };
         assert.equal(grep("staging").length, 0);
         assert.equal(grep("production").length, 1);
     });
 
     it("refuses bad arguments with exit 2 and the usage", () => {
-        const r = tool("policy-check.ts", ["--environment", "qa", "x.yaml"]);
+        const r = runTool("policy-check.ts", ["--environment", "qa", "x.yaml"]);
         assert.equal(r.status, 2);
         assert.match(r.stderr, /--environment must be staging or production, got qa/);
-        assert.equal(tool("policy-check.ts", []).status, 2);
+        assert.equal(runTool("policy-check.ts", []).status, 2);
     });
 });
 
@@ -108,7 +100,7 @@ describe("npm run peer-check", () => {
 
     it("agrees with every mapped kube-score and Polaris case (../shared/peer-cases must be there)", () => {
         assert.ok(fs.existsSync(path.join(cases, "expectations.json")), `${cases} is missing: CI lays ../shared beside the clone`);
-        const r = tool("peer-check.ts", []);
+        const r = runTool("peer-check.ts", []);
         assert.equal(r.status, 0, r.stdout + r.stderr);
         const m = /^agreement: (\d+)\/(\d+)$/m.exec(r.stdout);
         assert.ok(m, r.stdout);
@@ -117,7 +109,7 @@ describe("npm run peer-check", () => {
     });
 
     it("fails clearly when the cases are not there", () => {
-        const r = tool("peer-check.ts", ["--cases", path.join(tmp(), "nowhere")]);
+        const r = runTool("peer-check.ts", ["--cases", path.join(tmp(), "nowhere")]);
         assert.equal(r.status, 2);
         assert.match(r.stderr, /expectations\.json not found/);
     });

@@ -1,7 +1,5 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { MOCK_SECRET_MARKER } from "../../tools/lib/program";
@@ -12,19 +10,15 @@ import { evaluatePolicies } from "../../policies/offline";
 import { runProgram } from "../../tools/lib/program";
 import { synth, SynthResult, toOfflineResource } from "../../tools/synth";
 import { TODAY } from "../support/stacks";
+import { runTool, scratchDirs } from "../support/tools";
 
-const made: string[] = [];
-const tmp = () => { const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fork-knife-synth-")); made.push(dir); return dir; };
-after(() => { for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true }); });
+const tmp = scratchDirs("synth");
 
 function readManifests(dir: string): any[] {
     return fs.readdirSync(path.join(dir, "manifests")).map((f) => YAML.parse(fs.readFileSync(path.join(dir, "manifests", f), "utf8")));
 }
 
-function cli(args: string[]) {
-    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", "synth.ts"), ...args],
-        { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env } });
-}
+const cli = (args: string[]) => runTool("synth.ts", args);
 
 describe("npm run synth", () => {
     const results = {} as Record<"staging" | "production", SynthResult>;

@@ -1,0 +1,23 @@
+// Running the command-line tools as a user runs them, in scratch directories that the suite removes afterwards.
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { REPO_ROOT } from "../../tools/lib/stack-config";
+
+/** `npm run <tool>` without npm: tools/<script> under ts-node, from the repository root. */
+export function runTool(script: string, args: string[]): SpawnSyncReturns<string> {
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", script), ...args],
+        { cwd: REPO_ROOT, encoding: "utf8" });
+}
+
+/** A maker of temporary directories for one test file; they are removed when its suites end. */
+export function scratchDirs(prefix: string): () => string {
+    const made: string[] = [];
+    after(() => { for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true }); });
+    return () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fork-knife-${prefix}-`));
+        made.push(dir);
+        return dir;
+    };
+}

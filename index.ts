@@ -1,17 +1,17 @@
 // fork-knife: one stack of the backend, wired as DESIGN.md's resource map. Settings are read and validated
 // first; nothing is registered when they are wrong.
 import * as k8s from "@pulumi/kubernetes";
-import { Alerts } from "./components/alerts";
-import { AppSecrets } from "./components/app-secrets";
-import { AppService, serviceName } from "./components/app-service";
-import { BackupSchedule } from "./components/backup-schedule";
-import { Database } from "./components/database";
-import { imageReference } from "./components/image";
-import { ANNOTATION, standardLabels } from "./components/labels";
-import { MigrationJob, migrationJobName } from "./components/migration-job";
-import { Repository } from "./components/repository";
-import { rotationChecksum } from "./components/rotation";
-import { connectionBudget, readSettings } from "./components/settings";
+import { Alerts } from "./components/monitoring/alerts";
+import { AppSecrets } from "./components/app/app-secrets";
+import { AppService, serviceName } from "./components/app/app-service";
+import { BackupSchedule } from "./components/data/backup-schedule";
+import { Database } from "./components/data/database";
+import { imageReference } from "./components/app/image";
+import { ANNOTATION, standardLabels } from "./components/lib/labels";
+import { MigrationJob, migrationJobName } from "./components/data/migration-job";
+import { Repository } from "./components/release/repository";
+import { rotationChecksum } from "./components/app/rotation";
+import { connectionBudget, readSettings } from "./components/config/settings";
 
 const settings = readSettings();
 const env = settings.environment;
@@ -143,7 +143,7 @@ const repository = settings.github && new Repository("repository", {
     stagingPulumiConfigPassphrase: settings.secrets.stagingPulumiConfigPassphrase,
 });
 
-// Stack outputs: the audit view (README "Stack outputs")
+// Stack outputs: the audit view (docs/auditing.md, "Stack outputs")
 export const namespaceName = ns;
 export const backendService = backend.service?.metadata.name;
 export const audit = {

@@ -2,7 +2,7 @@
 // the same validateResource / validateStack functions `pulumi preview --policy-pack` calls, handed
 // CrossGuard-shaped arguments. Used by `npm run synth`, `npm run policy`, `npm run peer-check` and tests.
 import { PolicyResource, PolicyResourceOptions } from "@pulumi/policy";
-import { isoDay } from "../components/validators";
+import { isoDay } from "../components/config/validators";
 import { Environment, FkPolicy, isStackPolicy, Level, levelFor, PackConfig } from "./lib/policy";
 import { POLICIES } from "./registry";
 

@@ -1,4 +1,4 @@
-// Auditor's report from `pulumi stack export` (or synth's stack-export.json). See README.md, "Auditor's guide".
+// Auditor's report from `pulumi stack export` (or synth's stack-export.json). See docs/auditing.md.
 import { auditCommand } from "./lib/audit-cli";
 
 try {

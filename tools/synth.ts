@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import * as YAML from "yaml";
-import { SettingsError } from "../components/settings";
+import { SettingsError } from "../components/config/settings";
 import { evaluatePolicies, OfflineResource, PolicyOutcome } from "../policies/offline";
 import { ProgramRun, RecordedResource, redactSecrets, runProgram } from "./lib/program";
 import { isKubernetesObject, Manifest, SchemaProblem, toManifest, validateManifest } from "./lib/render";

@@ -1,4 +1,4 @@
-import { DAY_MS } from "../../components/validators";
+import { DAY_MS } from "../../components/config/validators";
 import { formatHours, maxIntervalMs } from "../lib/cron";
 import { byComponent, databases, scheduleOf } from "../lib/backups";
 import { packSettings, stackPolicy } from "../lib/policy";

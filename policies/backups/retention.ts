@@ -1,4 +1,4 @@
-import { ANNOTATION } from "../../components/labels";
+import { ANNOTATION } from "../../components/lib/labels";
 import { byComponent } from "../lib/backups";
 import { packSettings, stackPolicy } from "../lib/policy";
 

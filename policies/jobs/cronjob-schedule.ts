@@ -1,4 +1,4 @@
-import { cronProblem } from "../../components/validators";
+import { cronProblem } from "../../components/config/validators";
 import { describe, isKind } from "../lib/k8s";
 import { resourcePolicy } from "../lib/policy";
 

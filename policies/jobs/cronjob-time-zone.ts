@@ -1,4 +1,4 @@
-import { timeZoneProblem } from "../../components/validators";
+import { timeZoneProblem } from "../../components/config/validators";
 import { describe, isKind } from "../lib/k8s";
 import { resourcePolicy } from "../lib/policy";
 

@@ -1,4 +1,4 @@
-import { ANNOTATION, LABEL } from "../../components/labels";
+import { ANNOTATION, LABEL } from "../../components/lib/labels";
 import { describe, isKind } from "../lib/k8s";
 import { resourcePolicy } from "../lib/policy";
 

@@ -1,6 +1,6 @@
 // Finding the backup resources of a stack by their component label (DESIGN.md), and what they promise.
 import { PolicyResource } from "@pulumi/policy";
-import { cronProblem, timeZoneProblem } from "../../components/validators";
+import { cronProblem, timeZoneProblem } from "../../components/config/validators";
 import { componentOf, k8sObjects, K8sObject } from "./graph";
 
 export const DATABASE_TYPES = ["fork-knife:data:Database"];

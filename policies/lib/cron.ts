@@ -1,7 +1,7 @@
 // How often a CronJob really runs, computed from its schedule (not string-matched): the longest gap between
 // two consecutive runs over a horizon, in the CronJob's time zone.
 import { CronExpressionParser } from "cron-parser";
-import { DAY_MS } from "../../components/validators";
+import { DAY_MS } from "../../components/config/validators";
 
 const DESCRIPTORS: Record<string, string> = {
     "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",

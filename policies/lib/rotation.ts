@@ -1,8 +1,8 @@
 // A credential Secret's rotation record, read from the annotations AppSecrets writes (DESIGN.md "Rotation model").
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { ANNOTATION, LABEL } from "../../components/labels";
-import { MAX_AGE_BY_KIND as LIMITS } from "../../components/rotation-limits";
-import { addDays, parseIsoDate } from "../../components/validators";
+import { ANNOTATION, LABEL } from "../../components/lib/labels";
+import { MAX_AGE_BY_KIND as LIMITS } from "../../components/app/rotation-limits";
+import { addDays, parseIsoDate } from "../../components/config/validators";
 import { credentialName, credentialValue } from "./credentials";
 
 /** The guide's limits by the secret-kind annotation's value (the program's own table). */

@@ -1,4 +1,4 @@
-import { LABEL } from "../../components/labels";
+import { LABEL } from "../../components/lib/labels";
 import { componentOf, k8sObjects } from "../lib/graph";
 import { stackPolicy } from "../lib/policy";
 

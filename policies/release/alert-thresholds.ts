@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { ALERT, alertRuleGroups, AlertSettings, GUIDE_THRESHOLDS, Rule, ThresholdKey } from "../../components/alert-rules";
+import { ALERT, alertRuleGroups, AlertSettings, GUIDE_THRESHOLDS, Rule, ThresholdKey } from "../../components/monitoring/alert-rules";
 import { k8sObjects } from "../lib/graph";
 import { stackPolicy } from "../lib/policy";
 

@@ -1,4 +1,4 @@
-import { RELEASE_BRANCH, REQUIRED_CHECKS } from "../../components/release-checks";
+import { RELEASE_BRANCH, REQUIRED_CHECKS } from "../../components/release/release-checks";
 import { resourcePolicy } from "../lib/policy";
 
 export const BRANCH_PROTECTION_TYPE = "github:index/branchProtection:BranchProtection";

@@ -1,4 +1,4 @@
-import { ANNOTATION } from "../../components/labels";
+import { ANNOTATION } from "../../components/lib/labels";
 import { byComponent } from "../lib/backups";
 import { k8sObjects, mustFollow, refersTo } from "../lib/graph";
 import { containersOf, podTemplate } from "../lib/k8s";

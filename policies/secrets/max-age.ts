@@ -1,5 +1,5 @@
-import { ANNOTATION } from "../../components/labels";
-import { addDays, isoDay } from "../../components/validators";
+import { ANNOTATION } from "../../components/lib/labels";
+import { addDays, isoDay } from "../../components/config/validators";
 import { describe, isKind } from "../lib/k8s";
 import { resourcePolicy } from "../lib/policy";
 import { DEFAULT_MAX_AGE_DAYS, isCredentialSecret, MAX_AGE_BY_KIND, rotationRecord } from "../lib/rotation";

@@ -1,4 +1,4 @@
-import { DAY_MS, isoDay } from "../../components/validators";
+import { DAY_MS, isoDay } from "../../components/config/validators";
 import { describe, isKind } from "../lib/k8s";
 import { packSettings, resourcePolicy } from "../lib/policy";
 import { isCredentialSecret, rotationRecord, WARN_DAYS_BEFORE_DUE } from "../lib/rotation";

@@ -1,4 +1,4 @@
-import { isoDay } from "../../components/validators";
+import { isoDay } from "../../components/config/validators";
 import { describe, isKind } from "../lib/k8s";
 import { packSettings, resourcePolicy } from "../lib/policy";
 import { isCredentialSecret, rotationRecord } from "../lib/rotation";

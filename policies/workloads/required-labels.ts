@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { COMPONENTS, LABEL, PART_OF } from "../../components/labels";
+import { COMPONENTS, LABEL, PART_OF } from "../../components/lib/labels";
 import { describe, kindOf, podTemplate } from "../lib/k8s";
 import { packSettings, resourcePolicy } from "../lib/policy";
 

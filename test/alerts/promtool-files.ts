@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { AlertName, Rule, RuleGroup } from "../../components/alert-rules";
+import { AlertName, Rule, RuleGroup } from "../../components/monitoring/alert-rules";
 import { Scenario } from "./scenarios";
 
 export const RULES_FILE = "rules.yaml";

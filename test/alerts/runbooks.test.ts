@@ -1,12 +1,12 @@
-// Every alert's runbook_url must land on a runbook: a heading in the README's "Incident response" section whose
-// GitHub anchor is the URL's fragment.
+// Every alert's runbook_url must land on a runbook: a heading in docs/runbook.md whose GitHub anchor is the URL's
+// fragment.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ALERT, alertRuleGroups, METRICS, RUNBOOK_BASE, runbookAnchor } from "../../components/alert-rules";
-import { settingsSchema } from "../../components/settings-schema";
+import { ALERT, alertRuleGroups, METRICS, RUNBOOK_BASE, runbookAnchor } from "../../components/monitoring/alert-rules";
+import { settingsSchema } from "../../components/config/settings-schema";
 
-const DOC = path.join(__dirname, "..", "..", "README.md");
+const DOCS = path.join(__dirname, "..", "..", "docs");
 
 /** GitHub's heading anchor: lower case, punctuation other than - and _ dropped, spaces to -. */
 function githubAnchor(heading: string): string {
@@ -21,14 +21,13 @@ function section(text: string, title: string): string {
 }
 
 describe("alert runbooks", () => {
-    const text = `\n${fs.readFileSync(DOC, "utf8")}`;
-    const incident = section(text, "Incident response");
-    const runbooks = new Map(incident.split(/\n### /).slice(1).map((block) => {
+    const incident = `\n${fs.readFileSync(path.join(DOCS, "runbook.md"), "utf8")}`;
+    const runbooks = new Map(incident.split(/\n## /).slice(1).map((block) => {
         const [heading, ...body] = block.split("\n");
         return [githubAnchor(heading), body.join("\n").trim()] as const;
     }));
 
-    it("has one runbook per alert under Incident response, at the anchor its runbook_url names", () => {
+    it("has one runbook per alert in docs/runbook.md, at the anchor its runbook_url names", () => {
         // The URLs as Prometheus will carry them: from the rendered rules, not from the helper that builds them.
         const defaults = settingsSchema("production", "production", new Date("2026-11-25")).shape.alerts.parse(undefined);
         const rules = alertRuleGroups(defaults, { namespace: "ns", environment: "production", backendJob: "svc", backendContainer: "backend" })
@@ -36,7 +35,7 @@ describe("alert runbooks", () => {
         assert.strictEqual(new Set(rules.map((r: any) => r.alert)).size, Object.values(ALERT).length);
         for (const rule of rules as any[]) {
             const [base, fragment] = String(rule.annotations.runbook_url).split("#");
-            assert.strictEqual(base, RUNBOOK_BASE, `${rule.alert} points at the README`);
+            assert.strictEqual(base, RUNBOOK_BASE, `${rule.alert} points at docs/runbook.md`);
             assert.ok(runbooks.has(fragment), `${rule.alert}: no runbook heading at #${fragment}`);
         }
         for (const alert of Object.values(ALERT)) {
@@ -53,7 +52,7 @@ describe("alert runbooks", () => {
     });
 
     it("documents every metric name the rules read", () => {
-        const monitoring = section(text, "Monitoring and alerts");
+        const monitoring = section(`\n${fs.readFileSync(path.join(DOCS, "operations.md"), "utf8")}`, "Monitoring and alerts");
         for (const metric of Object.values(METRICS)) assert.ok(monitoring.includes(`\`${metric}`), `${metric} is not documented`);
     });
 });

@@ -2,7 +2,7 @@
 // (it must fire at the first evaluation its `for` allows, and not one minute earlier) and series just short of
 // it (it must stay silent). Values are generated, never copied from the rules, so a rule that drifts from its
 // setting fails here.
-import { ALERT, AlertName, AlertSettings, FIXED, KSM_COMPONENT_LABEL, METRICS } from "../../components/alert-rules";
+import { ALERT, AlertName, AlertSettings, FIXED, KSM_COMPONENT_LABEL, METRICS } from "../../components/monitoring/alert-rules";
 
 export const NS = "fork-knife-test";
 export const OTHER_NS = "someone-else";

@@ -2,8 +2,8 @@
 // evaluates one policy through the offline evaluator (the same objects the PolicyPack registers).
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { evaluatePolicies, OfflineResource, PolicyOutcome } from "../../policies/offline";
-import { standardLabels, selectorLabels, ANNOTATION } from "../../components/labels";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../components/pod-security";
+import { standardLabels, selectorLabels, ANNOTATION } from "../../components/lib/labels";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../components/lib/pod-security";
 
 export const NS = "fork-knife-production";
 export const DIGEST = "sha256:" + "a".repeat(64);

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { runProgram } from "../../tools/lib/program";
 import { loadStackConfig, StackConfig } from "../../tools/lib/stack-config";
-import { SettingsError } from "../../components/settings";
+import { SettingsError } from "../../components/config/settings";
 
 const INDEX = path.join(__dirname, "..", "..", "index.ts");
 const NOW = "2026-11-25";

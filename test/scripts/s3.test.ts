@@ -11,7 +11,7 @@ import {
     createAppDatabase, databaseExists, dropDatabase, dumpWaiting, failedLines, fingerprint, lockTable, removeTempDirs, runScript, ScriptResult,
     startScript, tempDir, uniqueName, waitFor,
 } from "./harness";
-import { rcloneEnv } from "../../components/backup-storage";
+import { rcloneEnv } from "../../components/data/backup-storage";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const S3rver = require("s3rver");

@@ -1,6 +1,6 @@
 // Replays the Database component's declared roles and grants as the SQL the PostgreSQL provider issues,
 // so a test can prove on a real server what each role may do.
-import { GrantSpec, RoleNames } from "../../components/database-grants";
+import { GrantSpec, RoleNames } from "../../components/data/database-grants";
 
 const ON: Record<GrantSpec["objectType"], (db: string, schema: string) => string> = {
     database: (db) => `DATABASE "${db}"`,

@@ -4,7 +4,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { parse } from "yaml";
 import { CronExpressionParser } from "cron-parser";
-import { ACTIONS_SECRETS, ENVIRONMENTS, EnvironmentSpec, RELEASE_STACKS, REQUIRED_CHECKS } from "../../components/release-checks";
+import { ACTIONS_SECRETS, ENVIRONMENTS, EnvironmentSpec, RELEASE_STACKS, REQUIRED_CHECKS } from "../../components/release/release-checks";
 import { workflowProblems } from "./workflow-parser";
 
 const DIR = path.join(__dirname, "..", "..", ".github", "workflows");

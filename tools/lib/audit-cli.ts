@@ -2,7 +2,7 @@
 // 1 when a secret is overdue or backups or restore tests are missing, 2 when the input or the arguments
 // are wrong (one line on stderr, never a stack trace).
 import { parseArgs } from "util";
-import { parseIsoDate } from "../../components/validators";
+import { parseIsoDate } from "../../components/config/validators";
 import { ExportError, readExport } from "./audit-export";
 import { renderMarkdown } from "./audit-markdown";
 import { buildReport } from "./audit-report";

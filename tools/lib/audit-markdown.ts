@@ -1,5 +1,5 @@
 // The audit report as Markdown: what an auditor reads in the weekly workflow's summary or attaches to evidence.
-import { ANNOTATION } from "../../components/labels";
+import { ANNOTATION } from "../../components/lib/labels";
 import { AuditReport, DUE_SOON_DAYS, ScheduleEntry } from "./audit-report";
 
 const cell = (v: unknown): string => (v === undefined || v === null || v === "" ? "—" : String(v).replace(/\|/g, "\\|").replace(/\r?\n/g, " "));

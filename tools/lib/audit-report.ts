@@ -2,9 +2,9 @@
 // restore tests, the running release, scaling ranges, protected resources, and resources without the
 // labels everything else relies on. Resources are found by labels and annotations (DESIGN.md), never by name.
 import { CronExpressionParser } from "cron-parser";
-import { ANNOTATION, LABEL } from "../../components/labels";
-import { MAX_AGE_BY_KIND } from "../../components/rotation-limits";
-import { addDays, DAY_MS, isoDay, parseIsoDate } from "../../components/validators";
+import { ANNOTATION, LABEL } from "../../components/lib/labels";
+import { MAX_AGE_BY_KIND } from "../../components/app/rotation-limits";
+import { addDays, DAY_MS, isoDay, parseIsoDate } from "../../components/config/validators";
 import { at, list, num, StackState, StateResource, str, stringMap, urnName } from "./audit-export";
 
 /** A secret due within this many days is reported as due soon (a warning, not a failure). */

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { DAY_MS } from "../../../components/validators";
+import { DAY_MS } from "../../../components/config/validators";
 import { maxIntervalMs } from "../../../policies/lib/cron";
 
 describe("policies/lib/cron maxIntervalMs", () => {

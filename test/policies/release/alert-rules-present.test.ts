@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { alertRuleGroups } from "../../../components/alert-rules";
-import { standardLabels } from "../../../components/labels";
-import { settingsSchema } from "../../../components/settings-schema";
+import { alertRuleGroups } from "../../../components/monitoring/alert-rules";
+import { standardLabels } from "../../../components/lib/labels";
+import { settingsSchema } from "../../../components/config/settings-schema";
 import { deployment, metadata, NAMES, NS, outcome, res } from "../support";
 
 const guide = settingsSchema("production", "production", new Date()).shape.alerts.parse({});

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { alertRuleGroups, ALERT, RuleGroup } from "../../../components/alert-rules";
-import { settingsSchema } from "../../../components/settings-schema";
+import { alertRuleGroups, ALERT, RuleGroup } from "../../../components/monitoring/alert-rules";
+import { settingsSchema } from "../../../components/config/settings-schema";
 import { durationMs } from "../../../policies/release/alert-thresholds";
 import { clone, metadata, res, violations } from "../support";
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { REQUIRED_CHECKS } from "../../../components/release-checks";
+import { REQUIRED_CHECKS } from "../../../components/release/release-checks";
 import { res, violations } from "../support";
 
 const TYPE = "github:index/branchProtection:BranchProtection";

@@ -1,0 +1,199 @@
+// The guide's backup section as resources: a daily verified dump with retention, a quarterly restore test,
+// a guarded one-shot restore, and in production a backup before every release's migration.
+// The scripts (scripts/*.sh) run in the official PostgreSQL image of the server's major version.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ANNOTATION, ComponentName, standardLabels } from "../lib/labels";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
+import { Environment, ParsedSettings } from "../config/settings-schema";
+import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
+import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
+import { jobNetworkPolicy } from "../lib/network-policy";
+
+export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
+/** A backup slower than this is killed and reported as failed, not left running into the next one. */
+export const BACKUP_DEADLINE_SECONDS = 6 * 3600;
+/** Pulumi waits 10 minutes for a Job by default; a production dump may take hours, and the release waits for it. */
+const JOB_TIMEOUTS = { create: "6h30m", update: "6h30m" };
+
+/** The TCP port of the object-storage endpoint: explicit, else by scheme (AWS S3 when unset: HTTPS). */
+export function objectStoragePort(endpoint: string | undefined): number {
+    if (!endpoint) return 443;
+    const url = new URL(endpoint);
+    return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+}
+
+export interface BackupScheduleArgs {
+    /** Namespace every resource goes in. */
+    namespace: pulumi.Input<string>;
+    /** staging or production. */
+    environment: Environment;
+    /** Stack name: a production restore must be confirmed with it. */
+    stack: string;
+    /** The validated `fork-knife:backup` settings. */
+    backup: ParsedSettings["backup"];
+    /** The application's database: the restore Job's target, and what restore.sh refuses without confirmation. */
+    databaseName: string;
+    /** This release's migration Job name (migrationJobName(image)); names the pre-migration backup Job. */
+    releaseName: string;
+    /** Where the database listens, for the backup pods' egress rule. */
+    databasePort: number;
+    /** Secret with PG* variables of the read-only backup role (pg_dump). */
+    backupCredentialsSecret: pulumi.Input<string>;
+    /** Secret with PG* variables of a role allowed to CREATE DATABASE (restore test, restore). */
+    restoreCredentialsSecret: pulumi.Input<string>;
+    /** Object-storage credentials, required when backup.target is s3://. */
+    s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
+}
+
+export class BackupSchedule extends pulumi.ComponentResource {
+    public readonly backupCronJob: k8s.batch.v1.CronJob;
+    public readonly restoreTestCronJob: k8s.batch.v1.CronJob;
+    public readonly restoreJob?: k8s.batch.v1.Job;
+    public readonly preMigrationBackupJob?: k8s.batch.v1.Job;
+    public readonly preMigrationBackupJobName?: pulumi.Output<string>;
+    /** Rotation record of the object-storage keys (s3:// targets only). */
+    public readonly s3CredentialsRecord?: RotationRecord;
+
+    constructor(name: string, args: BackupScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fork-knife:backup:BackupSchedule", name, {}, opts);
+        const b = args.backup;
+        const s3 = isS3Target(b.target);
+        if (s3 && !args.s3Credentials) throw new Error(`fork-knife:backup.target = ${b.target}: needs backupS3AccessKeyId and backupS3SecretAccessKey`);
+        const meta = (n: string, component: ComponentName) => ({ name: n, namespace: args.namespace, labels: standardLabels(component, args.environment) });
+
+        const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
+            metadata: meta("backup-scripts", "backup"),
+            data: Object.fromEntries(BACKUP_SCRIPTS.map((f) => [f, fs.readFileSync(path.join(__dirname, "..", "..", "scripts", f), "utf8")])),
+        }, { parent: this });
+
+        const storage = s3 ? undefined : new k8s.core.v1.PersistentVolumeClaim(`${name}-storage`, {
+            metadata: { ...meta("backups", "backup"), annotations: { "pulumi.com/skipAwait": "true" } },
+            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: b.storageSize } } },
+        }, { parent: this, protect: args.environment === "production" });
+
+        // The object-storage keys are credentials like any other: a Secret of their own with a rotation record.
+        this.s3CredentialsRecord = s3 ? rotationRecord("object-storage-key", args.s3Credentials!.rotatedAt) : undefined;
+        const s3Secret = s3 ? credentialSecret(`${name}-s3`, {
+            namespace: args.namespace, environment: args.environment, secretName: "backup-s3-credentials",
+            record: this.s3CredentialsRecord!,
+            values: {
+                [RCLONE_CREDENTIAL_KEYS.accessKeyId]: args.s3Credentials!.accessKeyId,
+                [RCLONE_CREDENTIAL_KEYS.secretAccessKey]: args.s3Credentials!.secretAccessKey,
+            },
+        }, { parent: this }) : undefined;
+
+        const pod = (component: ComponentName, script: string, credentials: pulumi.Input<string>, env: Record<string, string>) => {
+            const common = {
+                BACKUP_TARGET: b.target, BACKUP_DIR: "/backups", WORK_DIR: "/work", HOME: "/tmp", BACKUP_FORMAT: b.format,
+                BACKUP_JOBS: String(b.parallelJobs), RESTORE_JOBS: String(b.parallelJobs), RETENTION_DAYS: String(b.retentionDays),
+                ...(s3 ? { RCLONE: "/tools/rclone" } : {}),
+            };
+            const volumes: k8s.types.input.core.v1.Volume[] = [
+                TMP_VOLUME,
+                { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o555 } },
+                { name: "work", emptyDir: { sizeLimit: s3 ? b.storageSize : "1Gi" } },
+                s3 ? { name: "tools", emptyDir: { sizeLimit: "128Mi" } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
+            ];
+            const mounts = [TMP_MOUNT, { name: "scripts", mountPath: "/scripts", readOnly: true }, { name: "work", mountPath: "/work" },
+                s3 ? { name: "tools", mountPath: "/tools", readOnly: true } : { name: "backups", mountPath: "/backups" }];
+            return {
+                metadata: { labels: standardLabels(component, args.environment) },
+                spec: {
+                    restartPolicy: "Never",
+                    // Time after SIGTERM for the scripts' cleanup: drop a production-sized scratch database,
+                    // release the S3 lock, purge a half-uploaded dump.
+                    terminationGracePeriodSeconds: 120,
+                    automountServiceAccountToken: false,
+                    securityContext: restrictedPodSecurityContext(),
+                    // The rclone image ships a static binary; copying it lets the scripts run in the PostgreSQL image.
+                    initContainers: s3 ? [{
+                        name: "rclone", image: args.backup.rcloneImage, command: ["cp", "/usr/local/bin/rclone", "/tools/rclone"],
+                        securityContext: restrictedContainerSecurityContext(),
+                        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+                        volumeMounts: [{ name: "tools", mountPath: "/tools" }],
+                    }] : [],
+                    containers: [{
+                        name: component, image: b.postgresImage, command: ["bash", `/scripts/${script}`],
+                        envFrom: [{ secretRef: { name: credentials } }, ...(s3Secret ? [{ secretRef: { name: s3Secret.metadata.name } }] : [])],
+                        env: [...Object.entries({ ...common, ...env }).map(([k, v]) => ({ name: k, value: v })), ...(s3 ? rcloneEnv({ endpoint: b.s3Endpoint, region: b.s3Region }) : [])],
+                        securityContext: restrictedContainerSecurityContext(),
+                        resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+                        volumeMounts: mounts,
+                    }],
+                    volumes,
+                },
+            };
+        };
+        const jobSpec = (component: ComponentName, script: string, credentials: pulumi.Input<string>, env: Record<string, string> = {}) => ({
+            backoffLimit: 1,
+            activeDeadlineSeconds: BACKUP_DEADLINE_SECONDS,
+            template: pod(component, script, credentials, env),
+        });
+        const cron = (n: string, component: ComponentName, schedule: string, script: string, credentials: pulumi.Input<string>,
+            env: Record<string, string>, annotations: Record<string, string> = {}) => new k8s.batch.v1.CronJob(`${name}-${n}`, {
+            metadata: { ...meta(n, component), annotations },
+            spec: {
+                schedule, timeZone: b.timeZone,
+                concurrencyPolicy: "Forbid",
+                // A run missed by more than an hour (cluster down) is skipped, and the backup-age alert fires.
+                startingDeadlineSeconds: 3600,
+                successfulJobsHistoryLimit: 3,
+                failedJobsHistoryLimit: 3,
+                jobTemplate: { metadata: { labels: standardLabels(component, args.environment) }, spec: jobSpec(component, script, credentials, env) },
+            },
+        }, { parent: this });
+
+        jobNetworkPolicy(name, {
+            namespace: args.namespace, environment: args.environment, databasePort: args.databasePort,
+            components: ["backup", "pre-migration-backup", "restore-test", "restore"],
+            extraTcpPorts: s3 ? [objectStoragePort(b.s3Endpoint)] : [],
+        }, { parent: this });
+
+        this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},
+            { [ANNOTATION.retentionDays]: String(b.retentionDays), [ANNOTATION.backupTarget]: b.target });
+        this.restoreTestCronJob = cron("restore-test", "restore-test", b.restoreTestSchedule, "restore-test.sh", args.restoreCredentialsSecret,
+            { RESTORE_TEST_TABLES: b.restoreTestTables.join(","), RESTORE_MAINTENANCE_DB: "postgres" });
+
+        if (b.restoreFrom) {
+            if (args.environment === "production" && b.confirmRestore !== args.stack) {
+                throw new Error(`fork-knife:backup.confirmRestore must equal the stack name (${args.stack}) to restore production`);
+            }
+            // Named per request, so the same settings never restore twice and a new request is a new Job.
+            const id = crypto.createHash("sha256").update(`${b.restoreFrom}|${b.confirmRestore ?? ""}`).digest("hex").slice(0, 8);
+            // The request id is in the Pulumi name too: with ignoreChanges, a replacement under the same name would
+            // keep the old request's spec (Pulumi fills ignored properties from state) and restore the old backup.
+            this.restoreJob = new k8s.batch.v1.Job(`${name}-restore-${id}`, {
+                metadata: meta(`restore-${id}`, "restore"),
+                spec: jobSpec("restore", "restore.sh", args.restoreCredentialsSecret, {
+                    BACKUP_NAME: b.restoreFrom, RESTORE_DATABASE: args.databaseName, LIVE_DATABASE: args.databaseName,
+                    RESTORE_CONFIRM: args.databaseName, RESTORE_OWNERSHIP: "keep", RESTORE_MAINTENANCE_DB: "postgres",
+                }),
+            }, {
+                parent: this,
+                // A restore overwrites the live database: an unrelated change (retention, image) must never replace
+                // the Job and so run it again. Only a new request (another restoreFrom/confirmRestore) is a new Job.
+                ignoreChanges: ["spec"],
+                customTimeouts: JOB_TIMEOUTS,
+            });
+        }
+
+        if (b.preMigrationBackup) {
+            const jobName = `pre-${args.releaseName}`.slice(0, 63).replace(/-+$/, "");
+            this.preMigrationBackupJob = new k8s.batch.v1.Job(`${name}-pre-migration`, {
+                metadata: { ...meta(jobName, "pre-migration-backup"), annotations: { [ANNOTATION.replaceUnready]: "true" } },
+                spec: jobSpec("pre-migration-backup", "backup.sh", args.backupCredentialsSecret, { BACKUP_LABEL: jobName }),
+            }, { parent: this, customTimeouts: JOB_TIMEOUTS });
+            this.preMigrationBackupJobName = this.preMigrationBackupJob.metadata.name;
+        }
+
+        this.registerOutputs({
+            backupCronJob: this.backupCronJob.metadata.name,
+            restoreTestCronJob: this.restoreTestCronJob.metadata.name,
+            preMigrationBackupJobName: this.preMigrationBackupJobName,
+        });
+    }
+}

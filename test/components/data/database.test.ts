@@ -1,0 +1,162 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Database, DatabaseArgs } from "../../../components/data/database";
+import { grantPlan, RoleNames } from "../../../components/data/database-grants";
+import { isSecretValue, ProgramRun, runProgram } from "../../../tools/lib/program";
+import { grantSql, roleSql } from "../../support/grant-sql";
+import { psql, testPostgres } from "../../support/postgres";
+import { ofType, one, plain } from "../../support/stacks";
+
+function args(generation: number): DatabaseArgs {
+    return {
+        namespace: "fork-knife-test",
+        environment: "production",
+        connection: { host: "db.internal", port: 5432, name: "forkknife", sslMode: "require", adminUser: "postgres", adminPassword: pulumi.secret("ADMIN_SENTINEL") },
+        maxConnections: 200,
+        poolSizePerPod: 5,
+        maxPods: 16,
+        reserved: { migration: 2, backup: 1, restore: 3 },
+        rotation: { rotatedAt: "2026-09-01", generation },
+    };
+}
+
+const render = (generation: number) =>
+    runProgram({ stack: "test", config: {}, secretKeys: [], program: () => { new Database("database", args(generation)); } });
+
+const secretNamed = (run: ProgramRun, name: string) =>
+    plain(ofType(run, "kubernetes:core/v1:Secret").find((r) => (r.inputs.metadata as any).name === name)!);
+const rolePassword = (run: ProgramRun, slot: number) => plain(one(run, "postgresql:index/role:Role", `database-app-${slot}`)).password;
+
+describe("Database (declared)", () => {
+    let g2: ProgramRun;
+    let g3: ProgramRun;
+    before(async () => { g2 = await render(2); g3 = await render(3); });
+
+    it("manages everything through its own provider built from settings, admin password secret", () => {
+        const provider = one(g2, "pulumi:providers:postgresql");
+        assert.ok(isSecretValue(provider.inputs.password));
+        assert.equal(provider.inputs.host, "db.internal");
+        assert.equal(provider.inputs.sslmode, "require");
+        for (const r of g2.resources.filter((x) => x.type.startsWith("postgresql:"))) {
+            assert.ok(r.provider?.startsWith(provider.urn), `${r.type} ${r.name} uses the explicit provider`);
+        }
+    });
+
+    it("bumping the generation moves DATABASE_URL to the other role and leaves the idle role's password alone", () => {
+        const url2 = secretNamed(g2, "fork-knife-database").stringData.DATABASE_URL as string;
+        const url3 = secretNamed(g3, "fork-knife-database").stringData.DATABASE_URL as string;
+        assert.match(url2, /^postgresql:\/\/fork_knife_app_0:/);
+        assert.match(url3, /^postgresql:\/\/fork_knife_app_1:/);
+        assert.equal(rolePassword(g2, 0), rolePassword(g3, 0), "the role old pods still use keeps working");
+        assert.notEqual(rolePassword(g2, 1), rolePassword(g3, 1), "the role taking over gets a fresh password");
+        assert.ok(url3.includes(encodeURIComponent(rolePassword(g3, 1))));
+    });
+
+    it("bounds each role's connections by the budget, and the URL's pool by poolSizePerPod", () => {
+        const limit = (name: string) => plain(one(g2, "postgresql:index/role:Role", name)).connectionLimit;
+        assert.equal(limit("database-app-0"), 16 * 5);
+        assert.equal(limit("database-app-1"), 16 * 5);
+        assert.equal(limit("database-migrator"), 2);
+        assert.equal(limit("database-backup"), 1);
+        assert.equal(limit("database-restore"), 3, "pg_restore -j 2 and its leader");
+        assert.match(secretNamed(g2, "fork-knife-database").stringData.DATABASE_URL, /connection_limit=5/);
+        const outputs = one(g2, "fork-knife:data:Database").outputs;
+        assert.deepEqual([outputs.maxConnections, outputs.poolSizePerPod, outputs.reservedConnections], [200, 5, 6]);
+    });
+
+    it("gives the app data privileges only and the backup role read access only", () => {
+        const grants = ofType(g2, "postgresql:index/grant:Grant").map(plain);
+        const forRole = (role: string, type: string) => grants.filter((g) => g.role === role && g.objectType === type).flatMap((g) => g.privileges);
+        for (const app of ["fork_knife_app_0", "fork_knife_app_1"]) {
+            assert.deepEqual(forRole(app, "table").sort(), ["DELETE", "INSERT", "SELECT", "UPDATE"]);
+            assert.deepEqual(forRole(app, "schema"), ["USAGE"], "no CREATE on the schema: no DDL");
+        }
+        assert.deepEqual(forRole("fork_knife_backup", "table"), ["SELECT"]);
+        assert.deepEqual(forRole("fork_knife_backup", "sequence"), ["SELECT"]);
+        const defaults = ofType(g2, "postgresql:index/defaultPrivileges:DefaultPrivileges").map(plain);
+        assert.ok(defaults.every((d) => d.owner === "fork_knife_migrator"));
+        assert.equal(plain(one(g2, "postgresql:index/schema:Schema")).owner, "fork_knife_migrator");
+        assert.equal(one(g2, "postgresql:index/schema:Schema").retainOnDelete, true, "removing it from the program never drops the schema");
+    });
+
+    it("writes each connection string into its own annotated Secret, as Pulumi secrets", () => {
+        for (const name of ["fork-knife-database", "fork-knife-migrator", "fork-knife-db-backup", "fork-knife-db-restore"]) {
+            const raw = ofType(g2, "kubernetes:core/v1:Secret").find((r) => (r.inputs.metadata as any).name === name)!;
+            assert.ok(isSecretValue(raw.inputs.stringData), name);
+            const a = plain(raw).metadata.annotations;
+            assert.equal(a["fork-knife.io/secret-kind"], "database-password");
+            assert.equal(a["fork-knife.io/next-rotation-due"], "2027-02-28");
+        }
+        assert.deepEqual(Object.keys(secretNamed(g2, "fork-knife-db-backup").stringData).sort(),
+            ["PGDATABASE", "PGHOST", "PGPASSWORD", "PGPORT", "PGSSLMODE", "PGUSER"]);
+        assert.equal(secretNamed(g2, "fork-knife-db-backup").stringData.PGUSER, "fork_knife_backup");
+        assert.match(secretNamed(g2, "fork-knife-migrator").stringData.DIRECT_URL, /^postgresql:\/\/fork_knife_migrator:/);
+    });
+});
+
+describe("Database grants on a real PostgreSQL", () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const roles: RoleNames = {
+        migrator: `t_${suffix}_migrator`, app: [`t_${suffix}_app_0`, `t_${suffix}_app_1`], backup: `t_${suffix}_backup`, restore: `t_${suffix}_restore`,
+    };
+    const db = `t_${suffix}_grants`;
+    const password = `pw-${suffix}`;
+    const as = (role: string, sql: string) => {
+        const pg = testPostgres();
+        return spawnSync(path.join(pg.binDir, "psql"), ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
+            { env: { ...process.env, ...pg.env, PGUSER: role, PGPASSWORD: password }, encoding: "utf8" });
+    };
+    const ok = (role: string, sql: string) => { const r = as(role, sql); assert.equal(r.status, 0, `${role}: ${sql}: ${r.stderr}`); return r.stdout.trim(); };
+    const denied = (role: string, sql: string) => { const r = as(role, sql); assert.notEqual(r.status, 0, `${role} may ${sql}`); assert.match(r.stderr, /permission denied|must be owner/); };
+
+    before(() => {
+        const pg = testPostgres();
+        psql(pg, "postgres", `CREATE DATABASE ${db}`);
+        for (const s of roleSql(roles, password, { app: 80, reserved: 3 })) psql(pg, "postgres", s);
+        psql(pg, db, `REVOKE ALL ON SCHEMA public FROM PUBLIC; ALTER SCHEMA public OWNER TO ${roles.migrator}`);
+        for (const s of grantSql(grantPlan(roles), db, "public", roles.migrator)) psql(pg, db, s);
+        // A migration, run as the migrator after the grants: default privileges must cover its tables.
+        ok(roles.migrator, "CREATE TABLE users (id serial PRIMARY KEY, email text); INSERT INTO users (email) VALUES ('a@example.com')");
+    });
+    after(() => {
+        const pg = testPostgres();
+        psql(pg, "postgres", `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        for (const r of [roles.restore, roles.backup, ...roles.app, roles.migrator]) psql(pg, "postgres", `DROP ROLE IF EXISTS ${r}`);
+    });
+
+    it("lets the app roles read and write rows of tables created later by migrations", () => {
+        for (const app of roles.app) {
+            ok(app, "INSERT INTO users (email) VALUES ('b@example.com')");
+            ok(app, "UPDATE users SET email = 'c@example.com' WHERE email = 'b@example.com'");
+            ok(app, "DELETE FROM users WHERE email = 'c@example.com'");
+            assert.equal(ok(app, "SELECT count(*) FROM users"), "1");
+        }
+    });
+
+    it("refuses the app roles any DDL", () => {
+        for (const app of roles.app) {
+            denied(app, "CREATE TABLE evil (id int)");
+            denied(app, "DROP TABLE users");
+            denied(app, "ALTER TABLE users ADD COLUMN evil int");
+            denied(app, "TRUNCATE users");
+        }
+    });
+
+    it("lets the backup role read everything and write nothing", () => {
+        assert.equal(ok(roles.backup, "SELECT count(*) FROM users"), "1");
+        ok(roles.backup, "SELECT last_value FROM users_id_seq");
+        denied(roles.backup, "INSERT INTO users (email) VALUES ('x@example.com')");
+        denied(roles.backup, "DELETE FROM users");
+        denied(roles.backup, "CREATE TABLE evil (id int)");
+        const pg = testPostgres();
+        const dump = spawnSync(path.join(pg.binDir, "pg_dump"), ["-Fc", "--no-sync", "-d", db, "-f", "/dev/null"],
+            { env: { ...process.env, ...pg.env, PGUSER: roles.backup, PGPASSWORD: password }, encoding: "utf8" });
+        assert.equal(dump.status, 0, `pg_dump as the backup role: ${dump.stderr}`);
+    });
+
+    it("lets the migrator change the schema", () => {
+        ok(roles.migrator, "ALTER TABLE users ADD COLUMN name text");
+    });
+});

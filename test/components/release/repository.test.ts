@@ -1,0 +1,201 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { DEPENDABOT_PATH, dependabotYaml } from "../../../components/release/dependabot";
+import { ENVIRONMENTS, REQUIRED_CHECKS } from "../../../components/release/release-checks";
+import { parseReviewers, Repository, RepositoryArgs, stagingCredential } from "../../../components/release/repository";
+import { isSecretValue, MOCK_SECRET_MARKER, redactSecrets, RecordedResource, runProgram } from "../../../tools/lib/program";
+
+const TOKEN = `${MOCK_SECRET_MARKER}-pulumi-token`;
+const PASSPHRASE = `${MOCK_SECRET_MARKER}-passphrase`;
+const STAGING_TOKEN = `${MOCK_SECRET_MARKER}-staging-pulumi-token`;
+const STAGING_PASSPHRASE = `${MOCK_SECRET_MARKER}-staging-passphrase`;
+const ENVIRONMENT_TYPE = "github:index/repositoryEnvironment:RepositoryEnvironment";
+const POLICY_TYPE = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
+const SECRET_TYPE = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret";
+
+function base(over: Partial<RepositoryArgs> = {}): RepositoryArgs {
+    return {
+        owner: "fork-knife", repository: "fork-knife-backend", requiredApprovals: 2,
+        productionReviewers: ["alice", "fork-knife/sre"],
+        pulumiAccessToken: pulumi.secret(TOKEN), pulumiConfigPassphrase: pulumi.secret(PASSPHRASE),
+        stagingPulumiAccessToken: pulumi.secret(STAGING_TOKEN), stagingPulumiConfigPassphrase: pulumi.secret(STAGING_PASSPHRASE),
+        ...over,
+    };
+}
+
+async function run(args: RepositoryArgs): Promise<RecordedResource[]> {
+    const result = await runProgram({ stack: "production", config: {}, secretKeys: [], program: () => { new Repository("repo", args); } });
+    return result.resources;
+}
+
+const ofType = (rs: RecordedResource[], type: string) => rs.filter((r) => r.type === type);
+
+describe("Repository", () => {
+    let resources: RecordedResource[];
+    before(async () => { resources = await run(base()); });
+
+    it("puts every GitHub resource under the component and its own provider", () => {
+        const component = resources.find((r) => r.type === "fork-knife:release:Repository")!;
+        const provider = ofType(resources, "pulumi:providers:github")[0];
+        assert.ok(component && provider);
+        assert.strictEqual(provider.parent, component.urn);
+        assert.strictEqual(provider.inputs.owner, "fork-knife");
+        const githubResources = resources.filter((r) => r.type.startsWith("github:"));
+        assert.ok(githubResources.length >= 6);
+        for (const r of githubResources) {
+            assert.strictEqual(r.parent, component.urn, r.urn);
+            assert.ok(r.provider?.startsWith(provider.urn), `${r.urn} uses ${r.provider}`);
+        }
+    });
+
+    it("protects main: reviews, stale reviews dismissed, the CI checks up to date, no force pushes, admins included", () => {
+        const [bp] = ofType(resources, "github:index/branchProtection:BranchProtection");
+        const i = bp.inputs as any;
+        assert.strictEqual(i.pattern, "main");
+        assert.strictEqual(i.repositoryId, "fork-knife-backend");
+        assert.strictEqual(i.requiredPullRequestReviews[0].requiredApprovingReviewCount, 2);
+        assert.strictEqual(i.requiredPullRequestReviews[0].dismissStaleReviews, true);
+        assert.deepStrictEqual(i.requiredStatusChecks[0].contexts, [...REQUIRED_CHECKS]);
+        assert.strictEqual(i.requiredStatusChecks[0].strict, true);
+        assert.strictEqual(i.allowsForcePushes, false);
+        assert.strictEqual(i.allowsDeletions, false);
+        assert.strictEqual(i.enforceAdmins, true);
+    });
+
+    it("writes the committed Dependabot file before main is protected", () => {
+        const [file] = ofType(resources, "github:index/repositoryFile:RepositoryFile");
+        assert.strictEqual(file.inputs.file, DEPENDABOT_PATH);
+        assert.strictEqual(file.inputs.content, fs.readFileSync(path.join(__dirname, "..", "..", "..", DEPENDABOT_PATH), "utf8"));
+        const [bp] = ofType(resources, "github:index/branchProtection:BranchProtection");
+        assert.ok(bp.dependencies.includes(file.urn));
+    });
+
+    const envs = () => ofType(resources, ENVIRONMENT_TYPE);
+    const env = (name: string) => envs().find((e) => e.inputs.environment === name)!.inputs as any;
+    const branchPolicies = () => ofType(resources, POLICY_TYPE).map((p) => p.inputs as any);
+
+    it("creates exactly the environments the workflows use", () => {
+        assert.deepStrictEqual(envs().map((e) => e.inputs.environment).sort(), Object.keys(ENVIRONMENTS).sort());
+        assert.deepStrictEqual(Object.keys(ENVIRONMENTS).sort(), ["production", "production-audit", "production-preview", "staging"]);
+    });
+
+    it("gates production on reviewers and main, leaves staging open to any branch", () => {
+        const prod = env("production");
+        assert.strictEqual(prod.reviewers[0].users.length, 1);
+        assert.strictEqual(prod.reviewers[0].teams.length, 1);
+        assert.strictEqual(prod.preventSelfReview, true);
+        assert.strictEqual(prod.canAdminsBypass, false);
+        assert.deepStrictEqual(prod.deploymentBranchPolicy, { protectedBranches: false, customBranchPolicies: true });
+        assert.deepStrictEqual(branchPolicies().filter((p) => p.environment === "production").map((p) => p.branchPattern), ["main"]);
+        const staging = env("staging");
+        assert.strictEqual(staging.reviewers, undefined);
+        assert.strictEqual(staging.deploymentBranchPolicy, undefined);
+        assert.ok(!branchPolicies().some((p) => p.environment === "staging"));
+    });
+
+    it("production-preview: the production reviewers approve, self-review refused, any branch (pull requests) allowed", () => {
+        const preview = env("production-preview");
+        assert.deepStrictEqual(preview.reviewers, env("production").reviewers);
+        assert.ok(preview.reviewers[0].users.length + preview.reviewers[0].teams.length > 0);
+        assert.strictEqual(preview.preventSelfReview, true);
+        assert.strictEqual(preview.canAdminsBypass, false);
+        // A branch policy would refuse pull-request refs (refs/pull/N/merge), and the preview would never run.
+        assert.strictEqual(preview.deploymentBranchPolicy, undefined);
+        assert.ok(!branchPolicies().some((p) => p.environment === "production-preview"));
+    });
+
+    it("production-audit: main only, no reviewers (the weekly audit runs unattended)", () => {
+        const audit = env("production-audit");
+        assert.strictEqual(audit.reviewers, undefined);
+        assert.deepStrictEqual(audit.deploymentBranchPolicy, { protectedBranches: false, customBranchPolicies: true });
+        assert.deepStrictEqual(branchPolicies().filter((p) => p.environment === "production-audit").map((p) => p.branchPattern), ["main"]);
+    });
+
+    it("every environment's reviewers and branch rule are what ENVIRONMENTS says", () => {
+        for (const [name, spec] of Object.entries(ENVIRONMENTS)) {
+            const e = env(name);
+            assert.strictEqual(e.reviewers !== undefined, spec.reviewers, name);
+            assert.strictEqual(e.deploymentBranchPolicy !== undefined, spec.mainOnly, name);
+            assert.strictEqual(branchPolicies().some((p) => p.environment === name && p.branchPattern === "main"), spec.mainOnly, name);
+        }
+    });
+
+    it("creates no repository-level Actions secret: every Pulumi credential is an environment secret", () => {
+        assert.deepStrictEqual(ofType(resources, "github:index/actionsSecret:ActionsSecret"), []);
+        assert.deepStrictEqual(ofType(resources, "github:index/actionsOrganizationSecret:ActionsOrganizationSecret"), []);
+        const secrets = ofType(resources, SECRET_TYPE);
+        assert.deepStrictEqual(secrets.map((s) => `${s.inputs.environment}/${s.inputs.secretName}`).sort(),
+            Object.entries(ENVIRONMENTS).flatMap(([e, spec]) => spec.secrets.map((n) => `${e}/${n}`)).sort());
+        for (const s of secrets) assert.ok(isSecretValue(s.inputs.value), `${s.inputs.environment}/${s.inputs.secretName} is not a secret`);
+        assert.ok(!JSON.stringify(redactSecrets(resources)).includes(MOCK_SECRET_MARKER));
+    });
+
+    it("holds each stack's own credentials: production's only behind reviewers or main, staging's in staging", () => {
+        const value = (environment: string, secretName: string) =>
+            (ofType(resources, SECRET_TYPE).find((s) => s.inputs.environment === environment && s.inputs.secretName === secretName)?.inputs.value as any)?.value;
+        assert.strictEqual(value("staging", "PULUMI_ACCESS_TOKEN"), STAGING_TOKEN);
+        assert.strictEqual(value("staging", "PULUMI_CONFIG_PASSPHRASE"), STAGING_PASSPHRASE);
+        for (const e of ["production", "production-preview"]) {
+            assert.strictEqual(value(e, "PULUMI_ACCESS_TOKEN"), TOKEN, e);
+            assert.strictEqual(value(e, "PULUMI_CONFIG_PASSPHRASE"), PASSPHRASE, e);
+        }
+        assert.strictEqual(value("production-audit", "PULUMI_ACCESS_TOKEN"), TOKEN);
+        assert.strictEqual(value("production-audit", "PULUMI_CONFIG_PASSPHRASE"), undefined, "the audit never decrypts");
+        // Every environment that holds the production token gates it behind reviewers or main.
+        for (const s of ofType(resources, SECRET_TYPE).filter((x) => (x.inputs.value as any).value === TOKEN)) {
+            const spec = ENVIRONMENTS[s.inputs.environment as keyof typeof ENVIRONMENTS];
+            assert.ok(spec.reviewers || spec.mainOnly, `${s.inputs.environment} holds the production token ungated`);
+        }
+    });
+
+    it("never puts the production credentials into staging when staging has none of its own", async () => {
+        const rs = await run(base({ stagingPulumiAccessToken: undefined, stagingPulumiConfigPassphrase: undefined }));
+        const secrets = ofType(rs, SECRET_TYPE);
+        assert.ok(!secrets.some((s) => s.inputs.environment === "staging"), "staging got a secret");
+        assert.deepStrictEqual(secrets.map((s) => `${s.inputs.environment}/${s.inputs.secretName}`).sort(), [
+            "production-audit/PULUMI_ACCESS_TOKEN",
+            "production-preview/PULUMI_ACCESS_TOKEN", "production-preview/PULUMI_CONFIG_PASSPHRASE",
+            "production/PULUMI_ACCESS_TOKEN", "production/PULUMI_CONFIG_PASSPHRASE",
+        ]);
+    });
+
+    it("refuses a staging token or passphrase equal to production's, without showing either", async () => {
+        const value = (o: pulumi.Output<string> | undefined) => (o as any).promise() as Promise<string>;
+        await assert.rejects(value(stagingCredential("stagingPulumiAccessToken", pulumi.secret(TOKEN), pulumi.secret(TOKEN))),
+            (e: Error) => /stagingPulumiAccessToken equals the production value/.test(e.message) && !e.message.includes(MOCK_SECRET_MARKER));
+        await assert.rejects(value(stagingCredential("stagingPulumiConfigPassphrase", PASSPHRASE, pulumi.secret(PASSPHRASE))),
+            /stagingPulumiConfigPassphrase equals the production value/);
+        assert.strictEqual(await value(stagingCredential("stagingPulumiAccessToken", STAGING_TOKEN, TOKEN)), STAGING_TOKEN);
+        assert.strictEqual(await value(stagingCredential("stagingPulumiConfigPassphrase", STAGING_PASSPHRASE, undefined)), STAGING_PASSPHRASE);
+        assert.strictEqual(stagingCredential("stagingPulumiAccessToken", undefined, TOKEN), undefined);
+    });
+
+    it("creates no passphrase secret when there is none, and passes the GitHub token to the provider as a secret", async () => {
+        const rs = await run(base({ pulumiConfigPassphrase: undefined, stagingPulumiConfigPassphrase: undefined, githubToken: pulumi.secret(`${MOCK_SECRET_MARKER}-gh`) }));
+        assert.deepStrictEqual(ofType(rs, SECRET_TYPE).map((s) => s.inputs.secretName), Object.keys(ENVIRONMENTS).map(() => "PULUMI_ACCESS_TOKEN"));
+        const [provider] = ofType(rs, "pulumi:providers:github");
+        assert.ok(isSecretValue(provider.inputs.token));
+    });
+});
+
+describe("parseReviewers", () => {
+    it("splits users from teams of the owner", () => {
+        assert.deepStrictEqual(parseReviewers("Fork-Knife", ["bob", "fork-knife/sre"]), { users: ["bob"], teams: ["sre"] });
+    });
+    it("refuses no reviewers, too many, and teams of another organisation", () => {
+        assert.throws(() => parseReviewers("o", []), /at least one/);
+        assert.throws(() => parseReviewers("o", ["a", "b", "c", "d", "e", "f", "g"]), /at most 6/);
+        assert.throws(() => parseReviewers("o", ["other/sre"]), /must belong to the repository's owner o/);
+    });
+});
+
+describe("Dependabot configuration", () => {
+    it("is committed exactly as the Repository writes it, with monthly npm updates", () => {
+        const committed = fs.readFileSync(path.join(__dirname, "..", "..", "..", DEPENDABOT_PATH), "utf8");
+        assert.strictEqual(committed, dependabotYaml());
+        const npm = (require("yaml").parse(committed).updates as any[]).find((u) => u["package-ecosystem"] === "npm");
+        assert.strictEqual(npm.schedule.interval, "monthly");
+    });
+});

@@ -15,10 +15,29 @@ export const REDIS_PORT = 6379;
 export const WORKER_HEARTBEAT_FILE = "/tmp/worker-heartbeat";
 export const WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120;
 
-/** Stable Service name: clients and the ServiceMonitor find the backend by it. */
-export function serviceName(component: ComponentName): string {
+/**
+ * The name an operator types (`kubectl rollout undo deployment/fork-knife-backend`): the Deployment, its Service,
+ * HPA and PDB all carry it, fixed rather than auto-named, and the runbooks' commands are tested against it.
+ */
+export function workloadName(component: Extract<ComponentName, "backend" | "worker">): string {
     return `fork-knife-${component}`;
 }
+
+/** Stable Service name: clients and the ServiceMonitor find the backend by it. */
+export function serviceName(component: Extract<ComponentName, "backend" | "worker">): string {
+    return workloadName(component);
+}
+
+/**
+ * A fixed name cannot be created while the old object still holds it, so an object whose change forces a
+ * replacement must be deleted first. That is the Deployment (spec.selector is immutable) and the Service
+ * (spec.type and spec.clusterIP are replace-only for the Kubernetes provider). The Kubernetes provider reaches the
+ * same answer on its own for named objects; saying it here keeps the intent when the provider changes, and lets
+ * the tests see it. HPA, PDB (policy/v1) and NetworkPolicy have no replace-only field: they are only replaced when
+ * they move to another namespace, where the old object does not stand in the way, so they keep create-first.
+ * The cost of a replaced Deployment is a short outage of that workload: a selector change is a planned event.
+ */
+const REPLACE_IN_PLACE = { deleteBeforeReplace: true } as const;
 
 export interface ScalingArgs {
     /** HPA floor: replicas kept even when idle. */
@@ -85,6 +104,7 @@ export class AppService extends pulumi.ComponentResource {
         const labels = standardLabels(args.component, args.environment);
         const selector = selectorLabels(args.component);
         const metadata = { namespace: args.namespace, labels };
+        const named = { ...metadata, name: workloadName(args.component) };
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(name, {
             metadata,
@@ -120,7 +140,7 @@ export class AppService extends pulumi.ComponentResource {
         };
 
         this.deployment = new k8s.apps.v1.Deployment(name, {
-            metadata,
+            metadata: named,
             spec: {
                 // No replicas: the HPA owns the count, and a static value would fight it on every update.
                 selector: { matchLabels: selector },
@@ -147,11 +167,11 @@ export class AppService extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this });
+        }, { parent: this, ...REPLACE_IN_PLACE });
         this.deploymentName = this.deployment.metadata.name;
 
         this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, {
-            metadata,
+            metadata: named,
             spec: {
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deploymentName },
                 minReplicas: args.scaling.minReplicas,
@@ -169,7 +189,7 @@ export class AppService extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {
-            metadata,
+            metadata: named,
             spec: {
                 selector: { matchLabels: selector },
                 // One at a time, whatever the replica count: a drain always makes progress.
@@ -197,7 +217,7 @@ export class AppService extends pulumi.ComponentResource {
                     selector,
                     ports: [{ name: "http", port: args.http.port, targetPort: "http", protocol: "TCP" }],
                 },
-            }, { parent: this });
+            }, { parent: this, ...REPLACE_IN_PLACE });
         }
 
         this.registerOutputs({

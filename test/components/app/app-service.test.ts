@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { AppService, AppServiceArgs, WORKER_HEARTBEAT_FILE } from "../../../components/app/app-service";
+import { AppService, AppServiceArgs, WORKER_HEARTBEAT_FILE, workloadName } from "../../../components/app/app-service";
 import { ProgramRun, runProgram } from "../../../tools/lib/program";
 import { one, plain } from "../../support/stacks";
 
@@ -155,5 +155,28 @@ describe("AppService", () => {
             assert.equal(labels["app.kubernetes.io/managed-by"], "pulumi");
             assert.equal(labels["fork-knife.io/environment"], "production");
         }
+    });
+
+    it("names the Deployment, its Service, HPA and PDB fork-knife-<component>, in the inputs (not auto-named)", () => {
+        for (const [run, component, kinds] of [
+            [backend, "backend", ["apps/v1:Deployment", "core/v1:Service", "autoscaling/v2:HorizontalPodAutoscaler", "policy/v1:PodDisruptionBudget"]],
+            [worker, "worker", ["apps/v1:Deployment", "autoscaling/v2:HorizontalPodAutoscaler", "policy/v1:PodDisruptionBudget"]],
+        ] as const) {
+            for (const kind of kinds) {
+                assert.equal(plain(one(run, `kubernetes:${kind}`)).metadata.name, `fork-knife-${component}`, `${component} ${kind}`);
+            }
+            assert.equal(plain(one(run, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).spec.scaleTargetRef.name, `fork-knife-${component}`);
+        }
+        assert.equal(workloadName("worker"), "fork-knife-worker");
+    });
+
+    it("deletes before replacing exactly the named objects that have replace-only fields: Deployment and Service", () => {
+        const dbr = (run: ProgramRun, type: string) => one(run, `kubernetes:${type}`).deleteBeforeReplace;
+        for (const run of [backend, worker]) {
+            assert.equal(dbr(run, "apps/v1:Deployment"), true, "a new selector replaces the Deployment under the same name");
+            assert.equal(dbr(run, "autoscaling/v2:HorizontalPodAutoscaler"), false);
+            assert.equal(dbr(run, "policy/v1:PodDisruptionBudget"), false);
+        }
+        assert.equal(dbr(backend, "core/v1:Service"), true, "a new type or clusterIP replaces the Service under the same name");
     });
 });

@@ -70,7 +70,7 @@ export interface AppServiceArgs {
     component: Extract<ComponentName, "backend" | "worker">;
     /** Immutable image reference, tag and digest when known. */
     image: pulumi.Input<string>;
-    /** Container command; the image's entrypoint when unset. */
+    /** Container command (settings: `backend.command`, `worker.command`); never a migration, that is the MigrationJob's. */
     command?: string[];
     /** HTTP serving: adds the Service, HTTP probes on healthPath and ingress on the port. */
     http?: { port: number; healthPath: string };

@@ -90,6 +90,15 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.deepEqual([audit.scaling.backend.deployment, audit.scaling.worker.deployment], ["fork-knife-backend", "fork-knife-worker"]);
             });
 
+            it("starts the backend with backend.command and the worker with worker.command (no migration in either)", async () => {
+                const command = (run: ProgramRun, c: string) => plain(withComponent(run, "Deployment", c)[0]).spec.template.spec.containers[0].command;
+                assert.deepEqual(command(runs[stack], "backend"), ["npm", "run", "start:prod"]);
+                assert.deepEqual(command(runs[stack], "worker"), ["npm", "run", "worker"]);
+                const backend = JSON.parse(loadStackConfig({ stack }).config["fork-knife:backend"] ?? "{}");
+                const custom = await runStack(stack, { set: { "fork-knife:backend": { ...backend, command: ["node", "dist/main.js"] } } });
+                assert.deepEqual(command(custom, "backend"), ["node", "dist/main.js"]);
+            });
+
             it("rolls the pods when a credential is rotated, not when nothing changed", async () => {
                 const checksum = (run: ProgramRun) => plain(withComponent(run, "Deployment", "backend")[0]).spec.template.metadata.annotations["fork-knife.io/rotation-checksum"];
                 const rotation = JSON.parse(loadStackConfig({ stack }).config["fork-knife:rotation"]);

@@ -28,16 +28,17 @@ export function serviceName(component: Extract<ComponentName, "backend" | "worke
     return workloadName(component);
 }
 
-/**
- * A fixed name cannot be created while the old object still holds it, so an object whose change forces a
- * replacement must be deleted first. That is the Deployment (spec.selector is immutable) and the Service
- * (spec.type and spec.clusterIP are replace-only for the Kubernetes provider). The Kubernetes provider reaches the
- * same answer on its own for named objects; saying it here keeps the intent when the provider changes, and lets
- * the tests see it. HPA, PDB (policy/v1) and NetworkPolicy have no replace-only field: they are only replaced when
- * they move to another namespace, where the old object does not stand in the way, so they keep create-first.
- * The cost of a replaced Deployment is a short outage of that workload: a selector change is a planned event.
+/*
+ * deleteBeforeReplace, where it applies: a fixed name cannot be created while the old object still holds it, so a
+ * change that replaces an object under the same name must delete it first. Here that is the Deployment (a new
+ * spec.selector: immutable) and the Service (a new spec.type or spec.clusterIP); HPA, PDB (policy/v1) and the
+ * CronJobs have no replace-only field. The Kubernetes provider already answers deleteBeforeReplace for exactly
+ * that case (a replacement whose name and namespace stay the same) and create-first otherwise, so the option is
+ * deliberately NOT forced here: forcing it would also delete first when the name changes, and the first
+ * `pulumi up` of these fixed names renames the old auto-named Deployments (backend-1a2b3c4d → fork-knife-backend),
+ * which must create the new one first so the Service never loses its endpoints. A delete-first replacement is a
+ * short outage of that workload: plan a selector change like a release.
  */
-const REPLACE_IN_PLACE = { deleteBeforeReplace: true } as const;
 
 export interface ScalingArgs {
     /** HPA floor: replicas kept even when idle. */
@@ -167,7 +168,7 @@ export class AppService extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this, ...REPLACE_IN_PLACE });
+        }, { parent: this });
         this.deploymentName = this.deployment.metadata.name;
 
         this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, {
@@ -217,7 +218,7 @@ export class AppService extends pulumi.ComponentResource {
                     selector,
                     ports: [{ name: "http", port: args.http.port, targetPort: "http", protocol: "TCP" }],
                 },
-            }, { parent: this, ...REPLACE_IN_PLACE });
+            }, { parent: this });
         }
 
         this.registerOutputs({

@@ -225,7 +225,7 @@ describe("settings: secure values", () => {
     it("hands secure values on as Pulumi secrets only", async () => {
         const s = parse("production");
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",
-            "databaseAdminPassword", "pulumiAccessToken", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
+            "databaseAdminPassword", "pulumiAccessToken", "slackWebhookUrl", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
             "twilioAuthToken"]);
         for (const out of Object.values(s.secrets)) assert.strictEqual(await pulumi.isSecret(out!), true);
     });

@@ -215,15 +215,16 @@ function alertingProblems(env: Environment, values: RawValues, secrets: RawConfi
         problems.push(`${PROJECT}:pagerdutyRoutingKey: must not be set together with ${PROJECT}:pagerduty: the PagerDuty ` +
             `integration's own key feeds the pager (pulumi config rm pagerdutyRoutingKey)`);
     }
-    const pagerInUse = env === "production" && (hasRoutingKey || hasPagerduty);
-    const records: [string, boolean, string][] = [
-        ["pagerdutyRoutingKey", pagerInUse, "the PagerDuty routing key was issued"],
-        ["slackWebhook", hasWebhook, "the Slack webhook was issued"],
+    // A record is required where its credential is allowed and set, and refused where there is no credential at all.
+    const pagerSet = hasRoutingKey || hasPagerduty;
+    const records: [string, boolean, boolean, string][] = [
+        ["pagerdutyRoutingKey", pagerSet, pagerSet && env === "production", "the PagerDuty routing key was issued"],
+        ["slackWebhook", hasWebhook, hasWebhook, "the Slack webhook was issued"],
     ];
-    for (const [record, inUse, what] of records) {
+    for (const [record, credentialSet, required, what] of records) {
         const present = rotation[record] !== undefined;
-        if (inUse && !present) problems.push(`${PROJECT}:rotation.${record}.rotatedAt: is required: the date ${what}`);
-        if (!inUse && present) {
+        if (required && !present) problems.push(`${PROJECT}:rotation.${record}.rotatedAt: is required: the date ${what}`);
+        if (!credentialSet && present) {
             problems.push(`${PROJECT}:rotation.${record}: is only allowed while its credential is configured ` +
                 `(${record === "slackWebhook" ? "slackWebhookUrl" : "pagerdutyRoutingKey or pagerduty"})`);
         }

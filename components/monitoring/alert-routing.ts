@@ -37,6 +37,15 @@ export const ROUTING_SECRETS = {
  */
 export const INHIBIT_LABEL = { signal: "signal", cause: "cause" } as const;
 
+/** The signals alerts name today; a new exporter adds its own. */
+export const SIGNALS = ["backend", "postgres", "redis", "kube-state-metrics", "probe"] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+/** The labels a rule sets to join the inhibition: its signal, and `cause="true"` when it reports the signal gone. */
+export function inhibitionLabels(signal: Signal, cause = false): Record<string, string> {
+    return { [INHIBIT_LABEL.signal]: signal, ...(cause ? { [INHIBIT_LABEL.cause]: "true" } : {}) };
+}
+
 /** The inhibit rules of the convention, as the AlertmanagerConfig states them. */
 export function inhibitRules(): Array<{ sourceMatch: Matcher[]; targetMatch: Matcher[]; equal: string[] }> {
     const { signal, cause } = INHIBIT_LABEL;

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { alertRuleGroups, Rule } from "../../components/monitoring/alert-rules";
-import { alertmanagerConfigFile, operatorReceiverName, ROOT_RECEIVER } from "../../components/monitoring/alert-routing";
+import { alertmanagerConfigFile, INHIBIT_LABEL, operatorReceiverName, ROOT_RECEIVER, SIGNALS } from "../../components/monitoring/alert-routing";
 import { parseSettings, RawConfig, SECRET_KEYS, Settings } from "../../components/config/settings";
 import { loadStackConfig } from "../../tools/lib/stack-config";
 import { amtool, amtoolPath, INSTALL_AMTOOL, routesFor } from "./amtool";
@@ -105,6 +105,19 @@ describe("alert routing under amtool", function () {
                     assert.strictEqual(verify.status, 0, verify.output);
                 });
             }
+
+            it("labels for the inhibition convention are well-formed: a cause names a known signal", () => {
+                for (const rule of alerts) {
+                    const labels = rule.labels ?? {};
+                    const signal = labels[INHIBIT_LABEL.signal];
+                    const cause = labels[INHIBIT_LABEL.cause];
+                    if (signal !== undefined) assert.ok((SIGNALS as readonly string[]).includes(signal), `${rule.alert}: signal "${signal}" is not one of ${SIGNALS.join(", ")}`);
+                    if (cause !== undefined) {
+                        assert.strictEqual(cause, "true", `${rule.alert}: cause must be "true" or absent`);
+                        assert.ok(signal, `${rule.alert}: a cause without a signal silences nothing`);
+                    }
+                }
+            });
 
             it("sends another namespace's alerts to none of this stack's receivers", () => {
                 const { receivers } = routesFor(configFile, { alertname: "ForkKnifeHighErrorRate", namespace: `${ns}-other`, severity: "critical" }, dir);

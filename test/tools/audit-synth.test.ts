@@ -16,6 +16,7 @@ import { TODAY } from "../support/stacks";
 const KIND_LIMIT: Record<SecretKind, number> = {
     "jwt": MAX_AGE_DAYS.jwt, "database-password": MAX_AGE_DAYS.databasePassword, "stripe": MAX_AGE_DAYS.stripe, "twilio": MAX_AGE_DAYS.twilio,
     "object-storage-key": MAX_AGE_DAYS.backupS3,
+    "pagerduty-routing-key": MAX_AGE_DAYS.pagerdutyRoutingKey, "slack-webhook": MAX_AGE_DAYS.slackWebhook,
 };
 
 const tempDirs: string[] = [];

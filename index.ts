@@ -2,6 +2,7 @@
 // first; nothing is registered when they are wrong.
 import * as k8s from "@pulumi/kubernetes";
 import { Alerts } from "./components/monitoring/alerts";
+import { HealthProbe } from "./components/monitoring/health-probe";
 import { AppSecrets } from "./components/app/app-secrets";
 import { AppService, serviceName } from "./components/app/app-service";
 import { BackupSchedule } from "./components/data/backup-schedule";
@@ -124,6 +125,16 @@ const worker = new AppService("worker", {
     databasePort: settings.database.port,
 }, rollout);
 
+// ├─ HealthProbe: the public /health from outside, through the blackbox exporter (the total-outage signal)
+const healthProbe = settings.alerts.enabled && settings.publicUrl ? new HealthProbe("health-probe", {
+    namespace: ns,
+    environment: env,
+    publicUrl: settings.publicUrl,
+    healthPath: settings.backend.healthPath,
+    proberUrl: settings.healthProbe.proberUrl,
+    module: settings.healthProbe.module,
+}, inNamespace) : undefined;
+
 // ├─ Alerts: the guide's thresholds as a PrometheusRule, and the ServiceMonitor that feeds it
 const alerts = new Alerts("alerts", {
     namespace: ns,
@@ -131,6 +142,7 @@ const alerts = new Alerts("alerts", {
     settings: settings.alerts,
     backendService: { name: serviceName("backend"), port: "http", metricsPath: "/metrics" },
     backendContainer: "backend",
+    publicProbeJob: healthProbe?.job,
 }, inNamespace);
 
 // └─ Repository: branch protection, environments, Actions secrets. Set `github` in one stack only

@@ -197,7 +197,7 @@ describe("alert pipeline end to end (real Prometheus, exporters, Alertmanager)",
         servers.push(alertmanager);
         const prometheus = await startPrometheus(dir, prometheusConfig({
             namespace, alertmanagerPort: alertmanager.port, postgresExporterPort: postgresExporter.port,
-            redisExporterPort: redisExporter.port, blackboxPort: blackbox.port, scrapeInterval: "1s", probeInterval: "2s",
+            redisExporterPort: redisExporter.port, blackboxPort: blackbox.port, scrapeInterval: "2s", probeInterval: "3s",
             probe: { job: probe.spec.jobName, module: probe.spec.module, target: health.url, labels: { ...probe.spec.targets.staticConfig.labels } },
         }));
         servers.push(prometheus);

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./components/monitoring/alerts";
 import { AlertRouting } from "./components/monitoring/alert-routing";
 import { OnCall } from "./components/monitoring/on-call";
+import { HealthProbe } from "./components/monitoring/health-probe";
 import { AppSecrets } from "./components/app/app-secrets";
 import { AppService, serviceName } from "./components/app/app-service";
 import { BackupSchedule } from "./components/data/backup-schedule";
@@ -129,6 +130,16 @@ const worker = new AppService("worker", {
     databasePort: settings.database.port,
 }, rollout);
 
+// ├─ HealthProbe: the public /health from outside, through the blackbox exporter (the total-outage signal)
+const healthProbe = settings.alerts.enabled && settings.publicUrl ? new HealthProbe("health-probe", {
+    namespace: ns,
+    environment: env,
+    publicUrl: settings.publicUrl,
+    healthPath: settings.backend.healthPath,
+    proberUrl: settings.healthProbe.proberUrl,
+    module: settings.healthProbe.module,
+}, inNamespace) : undefined;
+
 // ├─ Alerts: the guide's thresholds as a PrometheusRule, and the ServiceMonitor that feeds it
 const alerts = new Alerts("alerts", {
     namespace: ns,
@@ -136,6 +147,7 @@ const alerts = new Alerts("alerts", {
     settings: settings.alerts,
     backendService: { name: serviceName("backend"), port: "http", metricsPath: "/metrics" },
     backendContainer: "backend",
+    publicProbeJob: healthProbe?.job,
 }, inNamespace);
 
 // ├─ Alerting: critical → pager, warning → team (docs/operations.md, "Severities and routing"). With `pagerduty`,

@@ -105,6 +105,39 @@ const appCommand = (d: string[]) => z.array(
         }
     })
     .default(d);
+/** kube-prometheus-stack ships no blackbox exporter; this is the prometheus-community chart's Service in `monitoring`. */
+export const DEFAULT_PROBER_URL = "http://prometheus-blackbox-exporter.monitoring.svc:9115";
+
+/** Why a URL is not acceptable as the public URL, or undefined. Never echoes the URL (it may carry a password). */
+export function publicUrlProblem(value: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return "an https:// URL such as https://api.fork-knife.example";
+    }
+    if (url.protocol !== "https:") return "an https:// URL (users reach the service over TLS, so the probe checks TLS too)";
+    if (url.username || url.password) return "an https:// URL without credentials (user:password@ would be stored and shown in plain text)";
+    if (url.search || url.hash || value.includes("?") || value.includes("#")) {
+        return "an https:// URL without query or fragment (backend.healthPath is appended to it)";
+    }
+    return undefined;
+}
+
+const publicUrl = z.string({ required_error: "is required in production: the https:// URL users reach, which the outside health check probes",
+    invalid_type_error: "must be a string" }).superRefine((v, ctx) => {
+    const p = publicUrlProblem(v);
+    if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
+});
+
+const proberUrl = z.string({ invalid_type_error: "must be a string" }).superRefine((v, ctx) => {
+    let url: URL | undefined;
+    try { url = new URL(v); } catch { /* reported below */ }
+    if (!url || !["http:", "https:"].includes(url.protocol) || url.username || url.password || url.search || url.hash || !url.hostname) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom,
+            message: "must be the blackbox exporter's http:// or https:// URL (host, port, optional path; no credentials, query or fragment)" });
+    }
+});
 
 export function settingsSchema(environment: Environment, stack: string, now: Date) {
     const prod = environment === "production";
@@ -192,6 +225,8 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             backupMaxAgeHours: int(1, 24 * 14).default(26),
             queueDepthWarning: int(1, 10_000_000).default(1000),
             minJobsPerMinute: z.number().min(0, "must be 0 or more jobs per minute").default(1),
+            // At 100 % Redis already evicts keys or refuses writes (noeviction): an alert there comes too late.
+            redisMemoryPercent: int(1, 99).default(80),
             team: z.string().regex(/^[a-z0-9-]+$/, "must be a team label such as backend").default("backend"),
         }).strict().default({}),
         github: z.object({
@@ -235,6 +270,15 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             /** How often the whole chain repeats when nobody acknowledges. */
             repeats: int(0, 9).default(2),
         }).strict().optional(),
+        /** The URL users reach; the outside health Probe checks it. Required in production: without it a total outage
+         *  (every pod down, ingress, DNS or TLS broken) pages nobody. */
+        publicUrl: prod ? publicUrl : publicUrl.optional(),
+        healthProbe: z.object({
+            /** The blackbox exporter Prometheus asks to probe publicUrl. */
+            proberUrl: proberUrl.default(DEFAULT_PROBER_URL),
+            /** Its module that checks for a 2xx answer over TLS. */
+            module: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a blackbox exporter module name such as http_2xx").default("http_2xx"),
+        }).strict().default({}),
         logLevel: z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(", ")}` }) }).default("info"),
     }).strict();
 }

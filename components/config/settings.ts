@@ -389,7 +389,8 @@ function distance(a: string, b: string): number {
 }
 
 function show(v: unknown): string {
-    const s = JSON.stringify(v);
+    // A URL's user:password@ is a credential, whichever key it was typed into: never echo it.
+    const s = JSON.stringify(v)?.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\/\s"]*@/g, "$1[credentials not shown]@");
     if (s === undefined) return "(not set)";
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

@@ -81,7 +81,7 @@ describe("the program (index.ts) under Pulumi mocks", () => {
 
             it("gives what people type by hand fixed names: the workloads, their Service/HPA/PDB, the CronJobs", () => {
                 const run = runs[stack];
-                const names = (kind: string) => run.resources.filter((r) => r.custom && r.type.endsWith(`:${kind}`))
+                const names = (kind: string) => run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type.endsWith(`:${kind}`))
                     .map((r) => plain(r).metadata.name).sort();
                 assert.deepEqual(names("Deployment"), ["fork-knife-backend", "fork-knife-worker"]);
                 assert.deepEqual(names("HorizontalPodAutoscaler"), ["fork-knife-backend", "fork-knife-worker"]);

@@ -124,6 +124,17 @@ const BAD: BadInput[] = [
     { key: "alerts.diskUsagePercent", change: (v) => { v.alerts.diskUsagePercent = 101; }, shows: "101", allowed: /integer from 1 to 100/ },
     { key: "alerts.enabled", change: (v) => { v.alerts.enabled = "true"; }, shows: '"true"', allowed: /must be a boolean/ },
     { key: "alerts.errorRate", change: (v) => { v.alerts.errorRate = 5; }, shows: null, allowed: /unknown key; allowed keys: enabled, .*errorRatePercent, errorRateForMinutes/ },
+    { key: "alerts.redisMemoryPercent", change: (v) => { v.alerts.redisMemoryPercent = 100; }, shows: "100", allowed: /integer from 1 to 99/ },
+    { key: "alerts.redisMemoryPercent", change: (v) => { v.alerts.redisMemoryPercent = 0; }, shows: "0", allowed: /integer from 1 to 99/ },
+    { key: "alerts.redisMemoryPercent", change: (v) => { v.alerts.redisMemoryPercent = 80.5; }, shows: "80.5", allowed: /integer from 1 to 99/ },
+    { key: "publicUrl", stack: "production", change: (v) => { delete v.publicUrl; }, shows: null, allowed: /is required in production: the https:\/\/ URL users reach/ },
+    { key: "publicUrl", stack: "production", change: (v) => { v.publicUrl = "http://api.fork-knife.example.com"; }, shows: '"http://api.fork-knife.example.com"', allowed: /must be an https:\/\/ URL/ },
+    { key: "publicUrl", change: (v) => { v.publicUrl = "api.fork-knife.example.com"; }, shows: '"api.fork-knife.example.com"', allowed: /must be an https:\/\/ URL such as/ },
+    { key: "publicUrl", change: (v) => { v.publicUrl = "https://api.fork-knife.example.com/?x=1"; }, shows: '"https://api.fork-knife.example.com/?x=1"', allowed: /without query or fragment/ },
+    { key: "publicUrl", change: (v) => { v.publicUrl = 443; }, shows: "443", allowed: /must be a string/ },
+    { key: "healthProbe.proberUrl", change: (v) => { v.healthProbe = { proberUrl: "blackbox:9115" }; }, shows: '"blackbox:9115"', allowed: /blackbox exporter's http:\/\/ or https:\/\/ URL/ },
+    { key: "healthProbe.module", change: (v) => { v.healthProbe = { module: "http 2xx" }; }, shows: '"http 2xx"', allowed: /blackbox exporter module name/ },
+    { key: "healthProbe.interval", change: (v) => { v.healthProbe = { interval: "10s" }; }, shows: null, allowed: /unknown key; allowed keys: proberUrl, module/ },
     { key: "github.owner", stack: "production", change: (v) => { v.github.owner = "-fork"; }, shows: '"-fork"', allowed: /GitHub user or organisation name/ },
     { key: "github.requiredApprovals", stack: "production", change: (v) => { v.github.requiredApprovals = 0; }, shows: "0", allowed: /integer from 1 to 6/ },
     { key: "github.repository", stack: "production", change: (v) => { delete v.github.repository; }, shows: null, allowed: /is required/ },
@@ -454,5 +465,50 @@ describe("settings: good inputs", () => {
     it("allows a production restore only when confirmRestore names the stack", () => {
         const s = parse("production", (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = "production"; });
         assert.strictEqual(s.backup.restoreFrom, "latest");
+    });
+});
+
+describe("settings: publicUrl, healthProbe and the Redis memory threshold", () => {
+    // Assembled at run time: a credential-shaped literal must not sit in the repository.
+    const PASSWORD = ["hunter", "2", "Xq9"].join("");
+
+    it("never prints credentials typed into publicUrl, only that they are not allowed", () => {
+        const raw = rawConfig("production");
+        raw.values.publicUrl = `https://ops:${PASSWORD}@api.fork-knife.example.com`;
+        const problems = problemsOf(raw);
+        assert.strictEqual(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0], /^fork-knife:publicUrl = "https:\/\/\[credentials not shown\]@api\.fork-knife\.example\.com": must be an https:\/\/ URL without credentials/);
+        assert.ok(!problems[0].includes(PASSWORD) && !problems[0].includes("ops:"), problems[0]);
+    });
+
+    it("hides the whole user:password part even when the password holds an @", () => {
+        const raw = rawConfig("production");
+        raw.values.publicUrl = `http://ops:${PASSWORD}@x@api.fork-knife.example.com/`;
+        const line = problemsOf(raw).join("\n");
+        assert.ok(!line.includes(PASSWORD) && !line.includes("@x@"), line);
+    });
+
+    it("makes publicUrl optional in staging and required in production", () => {
+        const staging = parse("staging", (v) => { delete v.publicUrl; });
+        assert.strictEqual(staging.publicUrl, undefined);
+        assert.throws(() => parse("production", (v) => { delete v.publicUrl; }), SettingsError);
+        assert.strictEqual(parse("production").publicUrl, "https://api.fork-knife.example.com");
+    });
+
+    it("accepts an https URL with a port and a base path", () => {
+        const s = parse("production", (v) => { v.publicUrl = "https://fork-knife.example.com:8443/api/"; });
+        assert.strictEqual(s.publicUrl, "https://fork-knife.example.com:8443/api/");
+    });
+
+    it("defaults: the prometheus-community blackbox exporter, module http_2xx, Redis memory at 80 %", () => {
+        for (const stack of ["staging", "production"] as const) {
+            const s = parse(stack, (v) => { delete v.healthProbe; delete v.alerts; });
+            assert.deepStrictEqual(s.healthProbe, { proberUrl: "http://prometheus-blackbox-exporter.monitoring.svc:9115", module: "http_2xx" });
+            assert.strictEqual(s.alerts.redisMemoryPercent, 80);
+        }
+    });
+
+    it("accepts the Redis memory bounds 1 and 99", () => {
+        for (const p of [1, 99]) assert.strictEqual(parse("staging", (v) => { v.alerts.redisMemoryPercent = p; }).alerts.redisMemoryPercent, p);
     });
 });

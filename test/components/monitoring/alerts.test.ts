@@ -2,7 +2,7 @@
 // scoped to the stack's namespace, selected by the labels the README documents, scraping the Service that
 // AppService really creates, with thresholds taken from the stack's settings.
 import * as assert from "assert";
-import { ALERT, AlertSettings, GUIDE_THRESHOLDS, looserThanGuide, Rule, RUNBOOK_BASE, ThresholdKey } from "../../../components/monitoring/alert-rules";
+import { ALERT, AlertSettings, GUIDE_THRESHOLDS, looserThanGuide, PUBLIC_PROBE_JOB, Rule, RUNBOOK_BASE, ThresholdKey } from "../../../components/monitoring/alert-rules";
 import { Alerts, DEFAULT_PROMETHEUS_SELECTOR } from "../../../components/monitoring/alerts";
 import { AppService } from "../../../components/app/app-service";
 import { standardLabels } from "../../../components/lib/labels";
@@ -28,6 +28,7 @@ function render(alerts?: Record<string, unknown>): Promise<ProgramRun> {
             new Alerts("alerts", {
                 namespace: s.namespace, environment: s.environment, settings: s.alerts,
                 backendService: { name: "fork-knife-backend", port: "http", metricsPath: "/metrics" },
+                publicProbeJob: PUBLIC_PROBE_JOB,
             }, { dependsOn: [backend] });
         },
     });
@@ -111,6 +112,10 @@ describe("Alerts", () => {
         assert.match(rule(prod, ALERT.backupMissing).expr, /\n> 93600$/);
         assert.match(rule(prod, ALERT.queueDepth).expr, / > 1000$/);
         assert.match(rule(prod, ALERT.queueStalled).expr, /\* 60 < 1\n/);
+        assert.match(rule(prod, ALERT.redisMemory).expr, / > 80$/);
+        assert.match(rule(prod, ALERT.publicHealthCheckFailing).expr, /\[5m\]\)\) >= 3$/);
+        assert.strictEqual(rule(prod, ALERT.publicHealthCheckFailing).labels!.severity, "critical");
+        assert.strictEqual(rule(prod, ALERT.publicHealthCheckFailing).labels!.inhibits, "all");
     });
 
     it("takes thresholds, durations and the team from fork-knife:alerts", async () => {

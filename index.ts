@@ -160,7 +160,8 @@ const onCall = settings.pagerduty && new OnCall("on-call", {
 const pagerKey = onCall ? onCall.routingKey : settings.secrets.pagerdutyRoutingKey;
 const { slackWebhookUrl } = settings.secrets;
 // Settings make production configure both receivers; a staging stack without a webhook has warned and gets none.
-const alerting = slackWebhookUrl && settings.rotation.slackWebhook ? new AlertRouting("alerting", {
+// Like the rules, the AlertmanagerConfig needs the Prometheus Operator: `alerts.enabled: false` leaves both out.
+const alerting = settings.alerts.enabled && slackWebhookUrl && settings.rotation.slackWebhook ? new AlertRouting("alerting", {
     namespace: ns,
     environment: env,
     routing: settings.alerting,

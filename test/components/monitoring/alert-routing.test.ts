@@ -11,6 +11,8 @@ import { settingsSchema } from "../../../components/config/settings-schema";
 import { ANNOTATION, LABEL } from "../../../components/lib/labels";
 import { isSecretValue, MOCK_SECRET_MARKER, ProgramRun, RecordedResource, redactSecrets, revealSecrets, runProgram } from "../../../tools/lib/program";
 import { toManifest, validateManifest } from "../../../tools/lib/render";
+import { loadStackConfig } from "../../../tools/lib/stack-config";
+import { runStack } from "../../support/stacks";
 
 const NOW = new Date("2026-11-25T00:00:00Z");
 const routingFor = (env: "staging" | "production", over: Record<string, unknown> = {}): AlertingSettings =>
@@ -129,6 +131,17 @@ describe("AlertRouting", () => {
     it("refuses a routing whose receiver has no credential, naming the receiver", () => {
         assert.throws(() => alertmanagerConfigSpec(routingFor("production"), { team: { name: "s", key: "k" } }), /route to pager, but no credential/);
         assert.throws(() => new AlertRouting("x", args("production", { pager: undefined })), /alerts route to pager, but no pager credential/);
+    });
+});
+
+describe("AlertRouting in the program", () => {
+    it("follows alerts.enabled: without the operator's rules there is no AlertmanagerConfig either", async () => {
+        const alerts = JSON.parse(loadStackConfig({ stack: "production" }).config["fork-knife:alerts"]);
+        const on = await runStack("production");
+        const off = await runStack("production", { set: { "fork-knife:alerts": { ...alerts, enabled: false } } });
+        assert.strictEqual(ofType(on, AMC).length, 1);
+        assert.strictEqual(ofType(off, AMC).length, 0);
+        assert.strictEqual((revealSecrets(off.outputs.audit) as any).alerting, null);
     });
 });
 

@@ -141,6 +141,8 @@ const repository = settings.github && new Repository("repository", {
     pulumiConfigPassphrase: settings.secrets.pulumiConfigPassphrase,
     stagingPulumiAccessToken: settings.secrets.stagingPulumiAccessToken,
     stagingPulumiConfigPassphrase: settings.secrets.stagingPulumiConfigPassphrase,
+    pulumiReadAccessToken: settings.secrets.pulumiReadAccessToken,
+    pulumiRefreshAccessToken: settings.secrets.pulumiRefreshAccessToken,
 });
 
 // Stack outputs: the audit view (docs/auditing.md, "Stack outputs")

@@ -24,6 +24,10 @@ export const SECRET_KEYS = {
     /** A token that reaches the staging stack only: every same-repository PR's preview gets it without approval. */
     stagingPulumiAccessToken: { required: (s: RawValues) => s.github !== undefined },
     stagingPulumiConfigPassphrase: { required: () => false },
+    /** Production read-only token (previews, audit export): never the deploy token. */
+    pulumiReadAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    /** Production token for the weekly audit's `pulumi refresh` only: never the deploy token. */
+    pulumiRefreshAccessToken: { required: (s: RawValues) => s.github !== undefined },
     backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
     backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
 } as const;

@@ -152,7 +152,11 @@ export const audit = {
     namespace: ns,
     environment: env,
     image,
-    release: { tag: settings.image.tag, digest: settings.image.digest ?? null, migrationJob: migration.jobName },
+    release: {
+        tag: settings.image.tag, digest: settings.image.digest ?? null, migrationJob: migration.jobName,
+        // What the deploy's watched rollout checks (tools/rollout.ts reads these from `pulumi stack output audit`).
+        checks: { healthPath: settings.backend.healthPath, ...settings.release },
+    },
     scaling: {
         backend: { minReplicas: settings.backend.minReplicas, maxReplicas: settings.backend.maxReplicas, deployment: backend.deploymentName },
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },

@@ -127,6 +127,12 @@ const BAD: BadInput[] = [
     { key: "pulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiAccessToken/ },
     { key: "stagingPulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.stagingPulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret stagingPulumiAccessToken/ },
     { key: "backupS3SecretAccessKey", stack: "production", change: (_, raw) => { delete raw.secrets.backupS3SecretAccessKey; }, shows: null, allowed: /pulumi config set --secret backupS3SecretAccessKey/ },
+    { key: "release.smokePaths[0]", change: (v) => { v.release = { smokePaths: ["api/menu"] }; }, shows: '"api/menu"', allowed: /absolute URL paths such as \/api\/menu/ },
+    { key: "release.smokePaths", change: (v) => { v.release = { smokePaths: ["/a", "/a"] }; }, shows: null, allowed: /must not list a path twice/ },
+    { key: "release.smokePaths", change: (v) => { v.release = { smokePaths: Array.from({ length: 21 }, (_, i) => `/p${i}`) }; }, shows: null, allowed: /at most 20 paths/ },
+    { key: "release.watchMinutes", change: (v) => { v.release = { watchMinutes: 181 }; }, shows: "181", allowed: /integer from 0 to 180/ },
+    { key: "release.pollSeconds", change: (v) => { v.release = { pollSeconds: 4 }; }, shows: "4", allowed: /integer from 5 to 300/ },
+    { key: "release.watchMinute", change: (v) => { v.release = { watchMinute: 5 }; }, shows: null, allowed: /unknown key \(did you mean watchMinutes\?\)/ },
     { key: "pulumiReadAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiReadAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiReadAccessToken/ },
     { key: "pulumiRefreshAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiRefreshAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiRefreshAccessToken/ },
 ];

@@ -143,6 +143,7 @@ const repository = settings.github && new Repository("repository", {
     stagingPulumiConfigPassphrase: settings.secrets.stagingPulumiConfigPassphrase,
     pulumiReadAccessToken: settings.secrets.pulumiReadAccessToken,
     pulumiRefreshAccessToken: settings.secrets.pulumiRefreshAccessToken,
+    backportGithubToken: settings.secrets.backportGithubToken,
 });
 
 // Stack outputs: the audit view (docs/auditing.md, "Stack outputs")

@@ -7,7 +7,7 @@
 //   check --sha SHA                                                 before production starts
 import { parseArgs } from "util";
 import { STAGING_VERIFIED_CONTEXT } from "../components/release/release-checks";
-import { Status, verdict } from "./lib/release-gate";
+import { newestStatus, runIdOf, runProblem, Status, WorkflowRun } from "./lib/release-gate";
 
 class InputError extends Error {}
 
@@ -46,21 +46,26 @@ async function main(argv: string[]): Promise<number> {
     const e = env();
     if (command === "record") {
         if (values.state !== "success" && values.state !== "failure") throw new InputError(`--state ${values.state ?? "(none)"}: must be success or failure`);
+        if (!values["target-url"] || !/\/actions\/runs\/\d+$/.test(values["target-url"])) {
+            throw new InputError(`--target-url ${values["target-url"] ?? "(none)"}: must be this workflow run's URL (…/actions/runs/<id>): the gate checks that run`);
+        }
         await github(e, "POST", `/repos/${e.repository}/statuses/${sha}`, {
             state: values.state, context: STAGING_VERIFIED_CONTEXT,
             description: values.state === "success" ? "staging runs this commit; smoke checks and watch passed" : "staging deploy, smoke checks or watch failed",
-            ...(values["target-url"] ? { target_url: values["target-url"] } : {}),
+            target_url: values["target-url"],
         });
         process.stdout.write(`release-gate: recorded ${values.state} of ${STAGING_VERIFIED_CONTEXT} for ${sha}\n`);
         return 0;
     }
     const statuses = await github(e, "GET", `/repos/${e.repository}/commits/${sha}/statuses?per_page=100`);
     if (!Array.isArray(statuses)) throw new Error(`GitHub gave no list of statuses for ${sha}`);
-    const why = verdict(sha, statuses as Status[]);
-    if (why) {
-        process.stdout.write(`::error::${why}\n`);
-        return 1;
-    }
+    const refuse = (why: string) => { process.stdout.write(`::error::${why}\n`); return 1; };
+    const newest = newestStatus(sha, statuses as Status[]);
+    if (typeof newest === "string") return refuse(newest);
+    const runId = runIdOf(newest);
+    if (!runId) return refuse(`commit ${sha}: its ${STAGING_VERIFIED_CONTEXT} status names no workflow run (${newest.target_url ?? "no target URL"})`);
+    const why = runProblem(sha, await github(e, "GET", `/repos/${e.repository}/actions/runs/${runId}`) as WorkflowRun);
+    if (why) return refuse(why);
     process.stdout.write(`release-gate: ${sha} passed staging (${STAGING_VERIFIED_CONTEXT}: success)\n`);
     return 0;
 }

@@ -28,6 +28,8 @@ export const SECRET_KEYS = {
     pulumiReadAccessToken: { required: (s: RawValues) => s.github !== undefined },
     /** Production token for the weekly audit's `pulumi refresh` only: never the deploy token. */
     pulumiRefreshAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    /** GitHub token of the backport workflow (push branches, open pull requests); optional. */
+    backportGithubToken: { required: () => false },
     backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
     backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
 } as const;

@@ -21,9 +21,12 @@ export const ACTIONS_SECRETS = {
     pulumiConfigPassphrase: "PULUMI_CONFIG_PASSPHRASE",
 } as const;
 
-export type ActionsSecretName = typeof ACTIONS_SECRETS[keyof typeof ACTIONS_SECRETS];
+/** The backport workflow's token (push branches, open pull requests): GITHUB_TOKEN may not open pull requests here. */
+export const BACKPORT_SECRET = "BACKPORT_TOKEN";
 
-export type EnvironmentName = "staging" | "production" | "production-preview" | "production-audit" | "production-refresh";
+export type ActionsSecretName = typeof ACTIONS_SECRETS[keyof typeof ACTIONS_SECRETS] | typeof BACKPORT_SECRET;
+
+export type EnvironmentName = "staging" | "production" | "production-preview" | "production-audit" | "production-refresh" | "backport";
 
 /**
  * The secure config values (fork-knife:<key>) the Repository copies into environments. Production has one token
@@ -35,14 +38,14 @@ export type EnvironmentName = "staging" | "production" | "production-preview" | 
  *   repository code, revocable on its own.
  */
 export type CredentialKey = "pulumiAccessToken" | "pulumiReadAccessToken" | "pulumiRefreshAccessToken" | "pulumiConfigPassphrase" |
-    "stagingPulumiAccessToken" | "stagingPulumiConfigPassphrase";
+    "stagingPulumiAccessToken" | "stagingPulumiConfigPassphrase" | "backportGithubToken";
 
 /** The secure values that can update (and destroy) production: only the `production` environment may hold them. */
 export const PRODUCTION_DEPLOY_CREDENTIALS: readonly CredentialKey[] = ["pulumiAccessToken"];
 
 export interface EnvironmentSpec {
-    /** The stack whose credentials the environment holds; a job in it may touch that stack only. */
-    stack: typeof RELEASE_STACKS[number];
+    /** The stack whose credentials the environment holds; a job in it may touch that stack only (none: no Pulumi credentials). */
+    stack?: typeof RELEASE_STACKS[number];
     /** Each Actions secret it holds, and the secure config value it is written from. */
     credentials: Readonly<Partial<Record<ActionsSecretName, CredentialKey>>>;
     /** The Actions secrets it holds (the keys of `credentials`). */
@@ -98,6 +101,12 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSpec>> = 
         credentials: { [TOKEN]: "pulumiRefreshAccessToken", [PASSPHRASE]: "pulumiConfigPassphrase" },
         reviewers: false, mainOnly: true,
         usedBy: "audit.yml refresh (production)",
+    }),
+    // No Pulumi credentials: a GitHub token that may push backport branches and open pull requests.
+    "backport": env({
+        credentials: { [BACKPORT_SECRET]: "backportGithubToken" },
+        reviewers: false, mainOnly: true,
+        usedBy: "backport.yml backport",
     }),
 };
 

@@ -51,6 +51,11 @@ export interface RepositoryArgs {
     stagingPulumiAccessToken?: pulumi.Input<string>;
     /** The staging stack's own passphrase (passphrase-encrypted stacks); refused when equal to production's. */
     stagingPulumiConfigPassphrase?: pulumi.Input<string>;
+    /**
+     * A GitHub token that may push branches and open pull requests (a fine-grained token or an app's): the backport
+     * environment's BACKPORT_TOKEN. Without it the backport workflow cannot open its pull requests.
+     */
+    backportGithubToken?: pulumi.Input<string>;
 }
 
 export interface EnvironmentSecret {
@@ -202,6 +207,7 @@ function allCredentials(args: RepositoryArgs): Partial<Record<CredentialKey, pul
         pulumiRefreshAccessToken: distinctCredential("pulumiRefreshAccessToken", args.pulumiRefreshAccessToken, args.pulumiAccessToken, "the deploy token (pulumiAccessToken)"),
         stagingPulumiAccessToken: stagingCredential("stagingPulumiAccessToken", args.stagingPulumiAccessToken, args.pulumiAccessToken),
         stagingPulumiConfigPassphrase: stagingCredential("stagingPulumiConfigPassphrase", args.stagingPulumiConfigPassphrase, args.pulumiConfigPassphrase),
+        backportGithubToken: args.backportGithubToken,
     };
 }
 

@@ -15,6 +15,7 @@ const STAGING_TOKEN = `${MOCK_SECRET_MARKER}-staging-pulumi-token`;
 const STAGING_PASSPHRASE = `${MOCK_SECRET_MARKER}-staging-passphrase`;
 const READ_TOKEN = `${MOCK_SECRET_MARKER}-read-token`;
 const REFRESH_TOKEN = `${MOCK_SECRET_MARKER}-refresh-token`;
+const BACKPORT_TOKEN = `${MOCK_SECRET_MARKER}-backport-token`;
 const ROOT = path.join(__dirname, "..", "..", "..");
 const ENVIRONMENT_TYPE = "github:index/repositoryEnvironment:RepositoryEnvironment";
 const POLICY_TYPE = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
@@ -27,6 +28,7 @@ function base(over: Partial<RepositoryArgs> = {}): RepositoryArgs {
         pulumiAccessToken: pulumi.secret(TOKEN), pulumiConfigPassphrase: pulumi.secret(PASSPHRASE),
         stagingPulumiAccessToken: pulumi.secret(STAGING_TOKEN), stagingPulumiConfigPassphrase: pulumi.secret(STAGING_PASSPHRASE),
         pulumiReadAccessToken: pulumi.secret(READ_TOKEN), pulumiRefreshAccessToken: pulumi.secret(REFRESH_TOKEN),
+        backportGithubToken: pulumi.secret(BACKPORT_TOKEN),
         ...over,
     };
 }
@@ -110,7 +112,7 @@ describe("Repository", () => {
 
     it("creates exactly the environments the workflows use", () => {
         assert.deepStrictEqual(envs().map((e) => e.inputs.environment).sort(), Object.keys(ENVIRONMENTS).sort());
-        assert.deepStrictEqual(Object.keys(ENVIRONMENTS).sort(), ["production", "production-audit", "production-preview", "production-refresh", "staging"]);
+        assert.deepStrictEqual(Object.keys(ENVIRONMENTS).sort(), ["backport", "production", "production-audit", "production-preview", "production-refresh", "staging"]);
     });
 
     it("gates production on reviewers and main, leaves staging open to any branch", () => {
@@ -178,6 +180,9 @@ describe("Repository", () => {
         assert.strictEqual(value("production-refresh", "PULUMI_ACCESS_TOKEN"), REFRESH_TOKEN);
         for (const e of ["production", "production-preview", "production-refresh"]) assert.strictEqual(value(e, "PULUMI_CONFIG_PASSPHRASE"), PASSPHRASE, e);
         assert.strictEqual(value("production-audit", "PULUMI_CONFIG_PASSPHRASE"), undefined, "the audit never decrypts");
+        assert.strictEqual(value("backport", "BACKPORT_TOKEN"), BACKPORT_TOKEN);
+        assert.strictEqual(env("backport").reviewers, undefined);
+        assert.deepStrictEqual(branchPolicies().filter((p) => p.environment === "backport").map((p) => p.branchPattern), ["main"]);
         // The deploy token is in the production environment and nowhere else.
         assert.deepStrictEqual(ofType(resources, SECRET_TYPE).filter((x) => (x.inputs.value as any).value === TOKEN).map((x) => x.inputs.environment), ["production"]);
         assert.deepStrictEqual(Object.entries(ENVIRONMENTS).filter(([, spec]) => Object.values(spec.credentials).some((k) => PRODUCTION_DEPLOY_CREDENTIALS.includes(k!)))
@@ -194,7 +199,7 @@ describe("Repository", () => {
         const secrets = ofType(rs, SECRET_TYPE);
         assert.ok(!secrets.some((s) => s.inputs.environment === "staging"), "staging got a secret");
         assert.deepStrictEqual(secrets.map((s) => `${s.inputs.environment}/${s.inputs.secretName}`).sort(), [
-            "production-audit/PULUMI_ACCESS_TOKEN",
+            "backport/BACKPORT_TOKEN", "production-audit/PULUMI_ACCESS_TOKEN",
             "production-preview/PULUMI_ACCESS_TOKEN", "production-preview/PULUMI_CONFIG_PASSPHRASE",
             "production-refresh/PULUMI_ACCESS_TOKEN", "production-refresh/PULUMI_CONFIG_PASSPHRASE",
             "production/PULUMI_ACCESS_TOKEN", "production/PULUMI_CONFIG_PASSPHRASE",
@@ -229,7 +234,8 @@ describe("Repository", () => {
 
     it("creates no passphrase secret when there is none, and passes the GitHub token to the provider as a secret", async () => {
         const rs = await run(base({ pulumiConfigPassphrase: undefined, stagingPulumiConfigPassphrase: undefined, githubToken: pulumi.secret(`${MOCK_SECRET_MARKER}-gh`) }));
-        assert.deepStrictEqual(ofType(rs, SECRET_TYPE).map((s) => s.inputs.secretName), Object.keys(ENVIRONMENTS).map(() => "PULUMI_ACCESS_TOKEN"));
+        assert.deepStrictEqual(ofType(rs, SECRET_TYPE).map((s) => s.inputs.secretName).sort(),
+            Object.values(ENVIRONMENTS).map((e) => (e.stack ? "PULUMI_ACCESS_TOKEN" : "BACKPORT_TOKEN")).sort());
         const [provider] = ofType(rs, "pulumi:providers:github");
         assert.ok(isSecretValue(provider.inputs.token));
     });

@@ -178,6 +178,9 @@ const repository = settings.github && new Repository("repository", {
     pulumiConfigPassphrase: settings.secrets.pulumiConfigPassphrase,
     stagingPulumiAccessToken: settings.secrets.stagingPulumiAccessToken,
     stagingPulumiConfigPassphrase: settings.secrets.stagingPulumiConfigPassphrase,
+    pulumiReadAccessToken: settings.secrets.pulumiReadAccessToken,
+    pulumiRefreshAccessToken: settings.secrets.pulumiRefreshAccessToken,
+    backportGithubToken: settings.secrets.backportGithubToken,
 });
 
 // Stack outputs: the audit view (docs/auditing.md, "Stack outputs")
@@ -187,7 +190,11 @@ export const audit = {
     namespace: ns,
     environment: env,
     image,
-    release: { tag: settings.image.tag, digest: settings.image.digest ?? null, migrationJob: migration.jobName },
+    release: {
+        tag: settings.image.tag, digest: settings.image.digest ?? null, migrationJob: migration.jobName,
+        // What the deploy's watched rollout checks (tools/rollout.ts reads these from `pulumi stack output audit`).
+        checks: { healthPath: settings.backend.healthPath, ...settings.release },
+    },
     scaling: {
         backend: { minReplicas: settings.backend.minReplicas, maxReplicas: settings.backend.maxReplicas, deployment: backend.deploymentName },
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },

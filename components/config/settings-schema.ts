@@ -279,6 +279,18 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             /** Its module that checks for a 2xx answer over TLS. */
             module: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a blackbox exporter module name such as http_2xx").default("http_2xx"),
         }).strict().default({}),
+        // The watched rollout after every deploy (tools/rollout.ts): the guide's "monitor metrics for 30 minutes".
+        release: z.object({
+            /** Critical paths, besides the health endpoint, that must answer 2xx right after a rollout. */
+            smokePaths: z.array(z.string().regex(/^\/[A-Za-z0-9._~\/?=&%-]*$/, "must be absolute URL paths such as /api/menu"), {
+                invalid_type_error: "must be a list of absolute URL paths such as /api/menu",
+            }).max(20, "must list at most 20 paths (each is requested on every deploy)")
+                .refine((paths) => new Set(paths).size === paths.length, "must not list a path twice").default([]),
+            /** How long health and alerts are watched after the smoke checks; 0 skips the watch. */
+            watchMinutes: int(0, 180).default(30),
+            /** How often the watch polls. */
+            pollSeconds: int(5, 300).default(30),
+        }).strict().default({}),
         logLevel: z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(", ")}` }) }).default("info"),
     }).strict();
 }

@@ -24,6 +24,12 @@ export const SECRET_KEYS = {
     /** A token that reaches the staging stack only: every same-repository PR's preview gets it without approval. */
     stagingPulumiAccessToken: { required: (s: RawValues) => s.github !== undefined },
     stagingPulumiConfigPassphrase: { required: () => false },
+    /** Production read-only token (previews, audit export): never the deploy token. */
+    pulumiReadAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    /** Production token for the weekly audit's `pulumi refresh` only: never the deploy token. */
+    pulumiRefreshAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    /** GitHub token of the backport workflow (push branches, open pull requests); optional. */
+    backportGithubToken: { required: () => false },
     backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
     backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
     /** The pager's PagerDuty Events v2 integration key; not needed with `pagerduty:` (its integration supplies it). */

@@ -177,6 +177,14 @@ const BAD: BadInput[] = [
     { key: "pagerduty.seniorDevelopers[1]", stack: "production", change: (v) => { v.pagerduty.seniorDevelopers = ["PSEN001", "bob"]; }, shows: '"bob"', allowed: /PagerDuty user IDs/ },
     { key: "pagerduty.handoffTime", stack: "production", change: (v) => { v.pagerduty.handoffTime = "9:00"; }, shows: '"9:00"', allowed: /HH:MM/ },
     { key: "pagerduty.rotationDays", stack: "production", change: (v) => { v.pagerduty.rotationDays = 0; }, shows: "0", allowed: /integer from 1 to 28/ },
+    { key: "release.smokePaths[0]", change: (v) => { v.release = { smokePaths: ["api/menu"] }; }, shows: '"api/menu"', allowed: /absolute URL paths such as \/api\/menu/ },
+    { key: "release.smokePaths", change: (v) => { v.release = { smokePaths: ["/a", "/a"] }; }, shows: null, allowed: /must not list a path twice/ },
+    { key: "release.smokePaths", change: (v) => { v.release = { smokePaths: Array.from({ length: 21 }, (_, i) => `/p${i}`) }; }, shows: null, allowed: /at most 20 paths/ },
+    { key: "release.watchMinutes", change: (v) => { v.release = { watchMinutes: 181 }; }, shows: "181", allowed: /integer from 0 to 180/ },
+    { key: "release.pollSeconds", change: (v) => { v.release = { pollSeconds: 4 }; }, shows: "4", allowed: /integer from 5 to 300/ },
+    { key: "release.watchMinute", change: (v) => { v.release = { watchMinute: 5 }; }, shows: null, allowed: /unknown key \(did you mean watchMinutes\?\)/ },
+    { key: "pulumiReadAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiReadAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiReadAccessToken/ },
+    { key: "pulumiRefreshAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiRefreshAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiRefreshAccessToken/ },
 ];
 
 describe("settings: bad inputs", () => {
@@ -275,7 +283,7 @@ describe("settings: secure values", () => {
     it("hands secure values on as Pulumi secrets only", async () => {
         const s = parse("production");
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",
-            "databaseAdminPassword", "pulumiAccessToken", "slackWebhookUrl", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
+            "databaseAdminPassword", "pulumiAccessToken", "pulumiReadAccessToken", "pulumiRefreshAccessToken", "slackWebhookUrl", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
             "twilioAuthToken"]);
         for (const out of Object.values(s.secrets)) assert.strictEqual(await pulumi.isSecret(out!), true);
     });

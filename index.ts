@@ -1,6 +1,7 @@
 // fork-knife: one stack of the backend, wired as DESIGN.md's resource map. Settings are read and validated
 // first; nothing is registered when they are wrong.
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./components/monitoring/alerts";
 import { AppSecrets } from "./components/app/app-secrets";
 import { AppService, serviceName } from "./components/app/app-service";
@@ -8,6 +9,7 @@ import { BackupSchedule } from "./components/data/backup-schedule";
 import { Database } from "./components/data/database";
 import { imageReference } from "./components/app/image";
 import { ANNOTATION, standardLabels } from "./components/lib/labels";
+import { egressFromSettings } from "./components/lib/network-policy";
 import { MigrationJob, migrationJobName } from "./components/data/migration-job";
 import { Repository } from "./components/release/repository";
 import { rotationChecksum } from "./components/app/rotation";
@@ -15,6 +17,9 @@ import { connectionBudget, readSettings } from "./components/config/settings";
 
 const settings = readSettings();
 const env = settings.environment;
+for (const warning of settings.warnings) pulumi.log.warn(warning);
+// Who the pods may reach (components/lib/network-policy.ts): every destination by its peers, HTTPS marked.
+const egress = egressFromSettings(settings);
 const image = imageReference(settings.image);
 
 // Namespace fork-knife-<stack>
@@ -42,6 +47,7 @@ const appSecrets = new AppSecrets("app-secrets", {
     jwt: settings.rotation.jwt,
     stripe: { rotatedAt: settings.rotation.stripe.rotatedAt, secretKey: settings.secrets.stripeSecretKey, webhookSecret: settings.secrets.stripeWebhookSecret },
     twilio: { rotatedAt: settings.rotation.twilio.rotatedAt, accountSid: settings.secrets.twilioAccountSid, authToken: settings.secrets.twilioAuthToken },
+    redis: { ...settings.redis, rotatedAt: settings.rotation.redis.rotatedAt, password: settings.secrets.redisPassword },
 }, inNamespace);
 
 // ├─ Database
@@ -65,7 +71,7 @@ const backups = new BackupSchedule("backups", {
     stack: settings.stack,
     backup: settings.backup,
     databaseName: settings.database.name,
-    databasePort: settings.database.port,
+    egress,
     releaseName: migrationJobName(settings.image),
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
@@ -81,7 +87,7 @@ const migration = new MigrationJob("migration", {
     image: settings.image,
     imageRef: image,
     secretEnv: database.migratorEnv,
-    databasePort: settings.database.port,
+    egress,
     preMigrationBackupJob: backups.preMigrationBackupJobName,
 }, { dependsOn: [namespace, database, ...(backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [])] });
 
@@ -103,10 +109,11 @@ const backend = new AppService("backend", {
     http: { port: settings.backend.port, healthPath: settings.backend.healthPath },
     scaling: settings.backend,
     resources: settings.backend.resources,
-    env: { ...appEnv, PORT: String(settings.backend.port) },
+    env: { ...appEnv, PORT: String(settings.backend.port), METRICS_PORT: String(settings.backend.metricsPort) },
     secretEnv,
     podAnnotations,
-    databasePort: settings.database.port,
+    egress,
+    metrics: { port: settings.backend.metricsPort, namespaceLabels: settings.backend.metricsNamespaceLabels },
 }, rollout);
 
 // ├─ AppService worker
@@ -121,7 +128,7 @@ const worker = new AppService("worker", {
     env: appEnv,
     secretEnv,
     podAnnotations,
-    databasePort: settings.database.port,
+    egress,
 }, rollout);
 
 // ├─ Alerts: the guide's thresholds as a PrometheusRule, and the ServiceMonitor that feeds it
@@ -129,7 +136,7 @@ const alerts = new Alerts("alerts", {
     namespace: ns,
     environment: env,
     settings: settings.alerts,
-    backendService: { name: serviceName("backend"), port: "http", metricsPath: "/metrics" },
+    backendService: { name: serviceName("backend"), port: "metrics", metricsPath: "/metrics" },
     backendContainer: "backend",
 }, inNamespace);
 

@@ -4,13 +4,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentName, standardLabels, selectorLabels } from "../lib/labels";
-import { egressRules } from "../lib/network-policy";
+import { EgressArgs, egressPlan } from "../lib/network-policy";
 import { SecretEnvVar } from "./secret-env";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment } from "../config/settings-schema";
 
-/** The queue lives in Redis; the worker (and the API, which enqueues) need to reach it. */
-export const REDIS_PORT = 6379;
 /** The worker touches this file after every poll of the queue; liveness checks its age (README: the workloads). */
 export const WORKER_HEARTBEAT_FILE = "/tmp/worker-heartbeat";
 export const WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120;
@@ -65,8 +63,10 @@ export interface AppServiceArgs {
     secretEnv?: SecretEnvVar[];
     /** Pod template annotations: the release's migration Job and the rotation checksum roll pods when they change. */
     podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** Where the database listens, for the egress rule. */
-    databasePort: number;
+    /** Where the pods may connect: DNS, PostgreSQL, Redis, HTTPS (components/lib/network-policy.ts). */
+    egress: EgressArgs;
+    /** Prometheus metrics on a port of their own, reachable only from the monitoring namespace (backend). */
+    metrics?: { port: number; namespaceLabels: Record<string, string> };
     /** Seconds a pod gets to finish in-flight work after SIGTERM. */
     terminationGracePeriodSeconds?: number;
 }
@@ -106,7 +106,10 @@ export class AppService extends pulumi.ComponentResource {
                     valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } },
                 })),
             ],
-            ports: args.http ? [{ name: "http", containerPort: args.http.port, protocol: "TCP" }] : undefined,
+            ports: args.http || args.metrics ? [
+                ...(args.http ? [{ name: "http", containerPort: args.http.port, protocol: "TCP" }] : []),
+                ...(args.metrics ? [{ name: "metrics", containerPort: args.metrics.port, protocol: "TCP" }] : []),
+            ] : undefined,
             resources: {
                 requests: { cpu: args.resources.cpu, memory: args.resources.memory },
                 limits: {
@@ -179,13 +182,22 @@ export class AppService extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
+        const egress = egressPlan(args.egress);
         this.networkPolicy = new k8s.networking.v1.NetworkPolicy(name, {
-            metadata,
+            metadata: { ...metadata, annotations: egress.annotations },
             spec: {
                 podSelector: { matchLabels: selector },
                 policyTypes: ["Ingress", "Egress"],
-                ingress: args.http ? [{ ports: [{ protocol: "TCP", port: args.http.port }] }] : [],
-                egress: egressRules(args.databasePort, [REDIS_PORT, 443]),
+                ingress: [
+                    // The public port serves the app to whoever the Ingress or load balancer forwards.
+                    ...(args.http ? [{ ports: [{ protocol: "TCP", port: args.http.port }] }] : []),
+                    // /metrics tells an attacker a lot about load and errors: the monitoring namespace only.
+                    ...(args.metrics ? [{
+                        from: [{ namespaceSelector: { matchLabels: args.metrics.namespaceLabels } }],
+                        ports: [{ protocol: "TCP", port: args.metrics.port }],
+                    }] : []),
+                ],
+                egress: egress.egress,
             },
         }, { parent: this });
 
@@ -195,7 +207,10 @@ export class AppService extends pulumi.ComponentResource {
                 spec: {
                     type: "ClusterIP",
                     selector,
-                    ports: [{ name: "http", port: args.http.port, targetPort: "http", protocol: "TCP" }],
+                    ports: [
+                        { name: "http", port: args.http.port, targetPort: "http", protocol: "TCP" },
+                        ...(args.metrics ? [{ name: "metrics", port: args.metrics.port, targetPort: "metrics", protocol: "TCP" }] : []),
+                    ],
                 },
             }, { parent: this });
         }

@@ -1,7 +1,7 @@
 // The rotation limits by secret kind, free of Pulumi imports so the audit tool and the policy pack load it cheaply.
 import { MAX_AGE_DAYS } from "../config/settings-schema";
 
-export type SecretKind = "jwt" | "database-password" | "stripe" | "twilio" | "object-storage-key";
+export type SecretKind = "jwt" | "database-password" | "stripe" | "twilio" | "object-storage-key" | "redis-password";
 
 /** Limits by `fork-knife.io/secret-kind`: the one table the program, the policies and the audit share. */
 export const MAX_AGE_BY_KIND: Record<SecretKind, number> = {
@@ -10,4 +10,5 @@ export const MAX_AGE_BY_KIND: Record<SecretKind, number> = {
     "stripe": MAX_AGE_DAYS.stripe,
     "twilio": MAX_AGE_DAYS.twilio,
     "object-storage-key": MAX_AGE_DAYS.backupS3,
+    "redis-password": MAX_AGE_DAYS.redis,
 };

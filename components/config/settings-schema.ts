@@ -2,7 +2,7 @@
 // environment so that a stack file only has to say where it differs from the guide.
 import { z } from "zod";
 import {
-    cpuQuantityProblem, cronProblem, dnsLabelProblem, memoryQuantityProblem, parseIsoDate, timeZoneProblem,
+    cidrProblem, cpuQuantityProblem, cronProblem, dnsLabelProblem, hostProblem, memoryQuantityProblem, parseIsoDate, timeZoneProblem,
 } from "./validators";
 
 export const ENVIRONMENTS = ["staging", "production"] as const;
@@ -11,7 +11,7 @@ export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 
 /** The guide's rotation limits, in days. The guide names no limit for the backups' object-storage keys: they
  *  guard a copy of the whole database, so they rotate like the database password. */
-export const MAX_AGE_DAYS = { jwt: 90, databasePassword: 180, stripe: 365, twilio: 365, backupS3: 180 } as const;
+export const MAX_AGE_DAYS = { jwt: 90, databasePassword: 180, stripe: 365, twilio: 365, backupS3: 180, redis: 180 } as const;
 
 /** Connections that are not pods' pools: one migration (Prisma opens two) and one pg_dump (plus its jobs). */
 export const MIGRATION_CONNECTIONS = 2;
@@ -55,6 +55,30 @@ const scaling = (d: { minReplicas: number; maxReplicas: number }) => ({
     targetMemoryPercent: int(1, 100).default(80),
 });
 
+// Kubernetes label syntax: an optional DNS-subdomain prefix and a name of at most 63 characters; values the same
+// name syntax or empty.
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+function labelKeyProblem(key: string): string | undefined {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = key.slice(slash + 1);
+    if (prefix !== undefined && (prefix.length > 253 || !LABEL_PREFIX.test(prefix))) return "a label key's prefix must be a DNS subdomain";
+    if (!LABEL_NAME.test(name)) return "a label key must be at most 63 letters, digits, '-', '_', '.'";
+    return undefined;
+}
+
+const labelMap = (what: string) => z.record(z.string(), z.string()).superRefine((m, ctx) => {
+    const entries = Object.entries(m);
+    if (entries.length === 0 || entries.length > 10) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be 1 to 10 labels that select the ${what}` });
+    }
+    for (const [k, v] of entries) {
+        const p = labelKeyProblem(k) ?? (v === "" || LABEL_NAME.test(v) ? undefined : `label values must be at most 63 letters, digits, '-', '_', '.' (${JSON.stringify(k)})`);
+        if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be Kubernetes labels that select the ${what}: ${p}` });
+    }
+});
+
 export function settingsSchema(environment: Environment, stack: string, now: Date) {
     const prod = environment === "production";
     return z.object({
@@ -71,6 +95,10 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
         backend: z.object({
             ...scaling(prod ? { minReplicas: 3, maxReplicas: 10 } : { minReplicas: 2, maxReplicas: 4 }),
             port: int(1, 65535).default(3000),
+            /** Where the app serves /metrics: a port of its own that only the monitoring namespace may reach. */
+            metricsPort: int(1, 65535).default(9464),
+            /** Labels of the namespace Prometheus scrapes from. */
+            metricsNamespaceLabels: labelMap("monitoring namespace").default({ "kubernetes.io/metadata.name": "monitoring" }),
             healthPath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be an absolute URL path such as /health").default("/health"),
             resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).default({}),
         }).strict().default({}),
@@ -90,6 +118,8 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             }).default("require"),
             maxConnections: int(10, 100000).default(100),
             poolSizePerPod: int(1, 100).default(5),
+            /** Where PostgreSQL lives: egress on database.port goes to this block only (required in production). */
+            cidr: checked(cidrProblem).optional(),
         }).strict(),
         rotation: z.object({
             jwt: z.object({ rotatedAt: isoDateNotInFuture(now), generation: int(0, 1_000_000).default(0) }).strict(),
@@ -98,6 +128,8 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             twilio: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict(),
             /** Required with an s3:// backup target. */
             backupS3: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict().optional(),
+            /** When the Redis password (secure value redisPassword) was last changed. */
+            redis: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict(),
         }).strict(),
         backup: z.object({
             schedule: checked(cronProblem).default("0 3 * * *"),
@@ -111,6 +143,8 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             // http:// stays allowed for in-cluster object stores (MinIO); zod's url() would also take ftp: or javascript:.
             s3Endpoint: z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/,
                 "must be an http:// or https:// URL of an S3-compatible endpoint").optional(),
+            /** Where the object store lives; required in production when s3Endpoint is not on port 443. */
+            s3Cidr: checked(cidrProblem).optional(),
             s3Region: z.string().regex(/^[a-z0-9-]+$/, "must be a region name such as eu-central-1").default("us-east-1"),
             format: z.enum(["custom", "directory"], { errorMap: () => ({ message: "must be custom or directory" }) }).default("custom"),
             parallelJobs: int(1, 16).default(1),
@@ -147,6 +181,25 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
                 { required_error: "is required with github: 1 to 6 user names or org/team slugs who approve production deployments" })
                 .min(1, "must name 1 to 6 reviewers (user names or org/team slugs)").max(6, "must name 1 to 6 reviewers (user names or org/team slugs)"),
         }).strict().optional(),
+        /** The queue (BullMQ) both workloads use: REDIS_URL is built from these and the secure redisPassword. */
+        redis: z.object({
+            host: checked(hostProblem),
+            port: int(1, 65535).default(6379),
+            /** rediss:// (TLS); plain redis:// only where the network between pod and server is trusted. */
+            tls: z.boolean().default(true),
+            /** Where Redis lives: egress on the Redis port goes to this block only (required in production). */
+            cidr: checked(cidrProblem).optional(),
+        }).strict(),
+        /** Who the workloads may reach besides PostgreSQL and Redis. */
+        egress: z.object({
+            /** Labels of the namespace the cluster DNS runs in (kube-dns / CoreDNS: kube-system). */
+            dnsNamespaceLabels: labelMap("DNS namespace").default({ "kubernetes.io/metadata.name": "kube-system" }),
+            /** Labels of the cluster DNS pods. */
+            dnsPodLabels: labelMap("DNS pod").default({ "k8s-app": "kube-dns" }),
+            /** HTTPS (443) goes to any address unless these blocks narrow it (README: why it stays open). */
+            httpsCidrs: z.array(checked(cidrProblem)).min(1, "must list 1 to 50 CIDR blocks (leave it out for any address)")
+                .max(50, "must list 1 to 50 CIDR blocks (leave it out for any address)").optional(),
+        }).strict().default({}),
         logLevel: z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(", ")}` }) }).default("info"),
     }).strict();
 }

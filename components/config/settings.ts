@@ -24,6 +24,8 @@ export const SECRET_KEYS = {
     /** A token that reaches the staging stack only: every same-repository PR's preview gets it without approval. */
     stagingPulumiAccessToken: { required: (s: RawValues) => s.github !== undefined },
     stagingPulumiConfigPassphrase: { required: () => false },
+    /** Redis AUTH password: REDIS_URL is built from it and redis.host/port/tls. */
+    redisPassword: { required: () => true },
     backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
     backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
 } as const;
@@ -42,6 +44,7 @@ export type Secrets = { [K in SecretKey]?: pulumi.Output<string> } & {
     stripeWebhookSecret: pulumi.Output<string>;
     twilioAccountSid: pulumi.Output<string>;
     twilioAuthToken: pulumi.Output<string>;
+    redisPassword: pulumi.Output<string>;
 };
 
 export interface Settings extends ParsedSettings {
@@ -50,6 +53,8 @@ export interface Settings extends ParsedSettings {
     /** "Today" for rotation math: FORK_KNIFE_NOW when set (synth's --now), else the clock. */
     now: Date;
     secrets: Secrets;
+    /** Settings that are allowed but weaken a guarantee (staging only): index.ts logs each one. */
+    warnings: string[];
 }
 
 export class SettingsError extends Error {
@@ -120,7 +125,7 @@ export function parseSettings(raw: RawConfig): Settings {
         secrets[key] = pulumi.secret(given.value);
     }
     if (problems.length > 0 || !result.success) throw new SettingsError(problems);
-    return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets };
+    return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets, warnings: stagingWarnings(result.data) };
 }
 
 function validSections(schema: ReturnType<typeof settingsSchema>, values: RawValues): Partial<ParsedSettings> {
@@ -135,6 +140,7 @@ function validSections(schema: ReturnType<typeof settingsSchema>, values: RawVal
 /** Rules that span several keys: replica ranges, requests under limits, the connection budget, guarded restore. */
 function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[] {
     const problems: string[] = [];
+    if (s.environment === "production") problems.push(...weakenings(s).map(weakeningProblem));
     for (const name of ["backend", "worker"] as const) {
         const w = s[name];
         if (!w) continue;
@@ -177,6 +183,58 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
             `(pg_dump -j needs format directory)`);
     }
     return problems;
+}
+
+interface Weakening {
+    /** Full key, without the project prefix. */
+    key: string;
+    /** The value as the error line shows it; undefined when the key is not set. */
+    value?: unknown;
+    /** What production requires. */
+    required: string;
+    /** What staging loses by it. */
+    risk: string;
+}
+
+/** What production refuses and staging accepts with a warning. */
+function weakenings(s: Partial<ParsedSettings>): Weakening[] {
+    const found: Weakening[] = [];
+    if (s.database && s.database.cidr === undefined) {
+        found.push({ key: "database.cidr", required: "is required in production: the CIDR block PostgreSQL lives in",
+            risk: `egress on the database port ${s.database.port} is open to any address` });
+    }
+    const endpoint = s.backup?.s3Endpoint;
+    const storagePort = endpoint ? endpointPort(endpoint) : undefined;
+    if (s.backup?.target.startsWith("s3://") && storagePort !== undefined && storagePort !== 443 && s.backup.s3Cidr === undefined) {
+        found.push({ key: "backup.s3Cidr", required: `is required in production with an s3Endpoint on port ${storagePort}: the CIDR block the object store lives in`,
+            risk: `egress on port ${storagePort} to the object store is open to any address` });
+    }
+    if (s.redis && s.redis.cidr === undefined) {
+        found.push({ key: "redis.cidr", required: "is required in production: the CIDR block Redis lives in",
+            risk: `egress on the Redis port ${s.redis.port} is open to any address` });
+    }
+    return found;
+}
+
+/** The TCP port of an http(s) URL (components/data/backup-schedule.ts objectStoragePort, without its imports). */
+function endpointPort(endpoint: string): number | undefined {
+    try {
+        const url = new URL(endpoint);
+        return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+    } catch {
+        return undefined;
+    }
+}
+
+function weakeningProblem(w: Weakening): string {
+    const shown = w.value === undefined ? "" : ` = ${show(w.value)}`;
+    return `${PROJECT}:${w.key}${shown}: ${w.required}`;
+}
+
+function stagingWarnings(s: ParsedSettings): string[] {
+    if (s.environment === "production") return [];
+    return weakenings(s).map((w) => `${PROJECT}:${w.key}${w.value === undefined ? " (not set)" : ` = ${show(w.value)}`}: ` +
+        `allowed in staging, refused in production: ${w.risk}`);
 }
 
 /** Connections outside the pods' pools, per role: what each role's connection limit is set to. */

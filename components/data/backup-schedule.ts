@@ -11,7 +11,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_M
 import { Environment, ParsedSettings } from "../config/settings-schema";
 import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
-import { jobNetworkPolicy } from "../lib/network-policy";
+import { EgressArgs, HTTPS_PORT, jobNetworkPolicy } from "../lib/network-policy";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
 /** A backup slower than this is killed and reported as failed, not left running into the next one. */
@@ -39,8 +39,8 @@ export interface BackupScheduleArgs {
     databaseName: string;
     /** This release's migration Job name (migrationJobName(image)); names the pre-migration backup Job. */
     releaseName: string;
-    /** Where the database listens, for the backup pods' egress rule. */
-    databasePort: number;
+    /** Where the backup pods may connect: DNS, the database, and HTTPS for object storage (cidrs narrow it). */
+    egress: Pick<EgressArgs, "dns" | "database" | "https">;
     /** Secret with PG* variables of the read-only backup role (pg_dump). */
     backupCredentialsSecret: pulumi.Input<string>;
     /** Secret with PG* variables of a role allowed to CREATE DATABASE (restore test, restore). */
@@ -147,10 +147,16 @@ export class BackupSchedule extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
+        // Object storage on 443 shares the HTTPS allowance; an endpoint on another port goes to backup.s3Cidr only.
+        const storagePort = s3 ? objectStoragePort(b.s3Endpoint) : undefined;
         jobNetworkPolicy(name, {
-            namespace: args.namespace, environment: args.environment, databasePort: args.databasePort,
+            namespace: args.namespace, environment: args.environment,
             components: ["backup", "pre-migration-backup", "restore-test", "restore"],
-            extraTcpPorts: s3 ? [objectStoragePort(b.s3Endpoint)] : [],
+            egress: {
+                dns: args.egress.dns, database: args.egress.database,
+                https: storagePort === HTTPS_PORT ? (b.s3Cidr ? { cidrs: [b.s3Cidr] } : args.egress.https) : undefined,
+                others: storagePort !== undefined && storagePort !== HTTPS_PORT ? [{ port: storagePort, cidrs: b.s3Cidr ? [b.s3Cidr] : undefined }] : [],
+            },
         }, { parent: this });
 
         this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},

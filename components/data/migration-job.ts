@@ -7,7 +7,7 @@ import { ANNOTATION, standardLabels } from "../lib/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment } from "../config/settings-schema";
 import { SecretEnvVar } from "../app/secret-env";
-import { jobNetworkPolicy } from "../lib/network-policy";
+import { EgressArgs, jobNetworkPolicy } from "../lib/network-policy";
 
 export const MIGRATION_COMMAND = ["npm", "run", "prisma:migrate:deploy"];
 
@@ -24,8 +24,8 @@ export interface MigrationJobArgs {
     secretEnv: SecretEnvVar[];
     /** Longest a migration may run before it is killed and the release fails (the guide: monitor migration time). */
     activeDeadlineSeconds?: number;
-    /** Where the database listens, for the Job's egress rule. */
-    databasePort: number;
+    /** Where the Job may connect: DNS and the database. */
+    egress: Pick<EgressArgs, "dns" | "database">;
     /** Name of the pre-migration backup Job this migration follows (production), recorded as an annotation. */
     preMigrationBackupJob?: pulumi.Input<string>;
 }
@@ -90,7 +90,8 @@ export class MigrationJob extends pulumi.ComponentResource {
             customTimeouts: { create: awaitTimeout, update: awaitTimeout },
         });
         jobNetworkPolicy(name, {
-            namespace: args.namespace, environment: args.environment, components: ["migration"], databasePort: args.databasePort,
+            namespace: args.namespace, environment: args.environment, components: ["migration"],
+            egress: { dns: args.egress.dns, database: args.egress.database },
         }, { parent: this });
         this.jobName = this.job.metadata.name;
         this.registerOutputs({ jobName: this.jobName });

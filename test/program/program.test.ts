@@ -26,8 +26,8 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.equal(withComponent(run, "Job", "migration").length, 1);
                 assert.equal(withComponent(run, "NetworkPolicy", "backend").length + withComponent(run, "NetworkPolicy", "worker").length, 2);
                 assert.equal(withComponent(run, "ServiceAccount", "backend").length + withComponent(run, "ServiceAccount", "worker").length, 2);
-                // jwt, stripe, twilio, database, migrator, backup, restore; production's S3 backup keys make eight.
-                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 8 : 7);
+                // jwt, stripe, twilio, redis, database, migrator, backup, restore; production's S3 backup keys make nine.
+                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 9 : 8);
                 assert.equal(count("fork-knife:data:Database"), 1);
             });
 
@@ -72,7 +72,7 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.ok(audit.scaling.backend.minReplicas <= audit.scaling.backend.maxReplicas);
                 const jwt = audit.secrets.find((s: any) => s.kind === "jwt");
                 assert.deepEqual([jwt.rotatedAt, jwt.maxAgeDays, jwt.nextRotationDue], ["2026-10-01", 90, "2026-12-30"]);
-                const kinds = ["database-password", "jwt", ...(stack === "production" ? ["object-storage-key"] : []), "stripe", "twilio"];
+                const kinds = ["database-password", "jwt", ...(stack === "production" ? ["object-storage-key"] : []), "redis-password", "stripe", "twilio"];
                 assert.deepEqual(audit.secrets.map((s: any) => s.kind).sort(), kinds);
                 assert.ok(audit.database.connectionBudget.needed <= audit.database.connectionBudget.allowed);
             });

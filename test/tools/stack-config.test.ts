@@ -84,7 +84,7 @@ describe("tools/lib/stack-config", () => {
         const production = loadStackConfig({ stack: "production" });
         assert.strictEqual(staging.config["fork-knife:environment"], "staging");
         assert.strictEqual(production.config["fork-knife:environment"], "production");
-        assert.strictEqual(staging.secretKeys.length, 5);
+        assert.strictEqual(staging.secretKeys.length, 6); // five credentials of the app and redisPassword
         assert.ok(production.secretKeys.includes("fork-knife:pulumiAccessToken"));
         assert.ok(production.secretKeys.every((k) => production.config[k] === secretPlaceholder(k)));
     });

@@ -123,6 +123,23 @@ const BAD: BadInput[] = [
     { key: "logLevel", change: (v) => { v.logLevel = "verbose"; }, shows: '"verbose"', allowed: /one of error, warn, info, debug/ },
     { key: "namepsace", change: (v) => { v.namepsace = "fork-knife-staging"; }, shows: null, allowed: /unknown key \(did you mean namespace\?\)/ },
     { key: "backups", change: (v) => { v.backups = { retentionDays: 7 }; }, shows: null, allowed: /unknown key \(did you mean backup\?\); allowed keys: environment, namespace/ },
+    { key: "redis", change: (v) => { delete v.redis; }, shows: null, allowed: /is required: an object with the keys host, port, tls, cidr/ },
+    { key: "redis.host", change: (v) => { v.redis.host = "redis_1.internal"; }, shows: '"redis_1.internal"', allowed: /RFC 1123/ },
+    { key: "redis.port", change: (v) => { v.redis.port = 0; }, shows: "0", allowed: /integer from 1 to 65535/ },
+    { key: "redis.tls", change: (v) => { v.redis.tls = "yes"; }, shows: '"yes"', allowed: /must be a boolean/ },
+    { key: "redis.cidr", change: (v) => { v.redis.cidr = "10.30.32.0/33"; }, shows: '"10.30.32.0/33"', allowed: /CIDR block such as 10\.20\.0\.0\/16/ },
+    { key: "redis.cidr", change: (v) => { v.redis.cidr = "10.30.32.7/24"; }, shows: '"10.30.32.7/24"', allowed: /network address \(host bits set/ },
+    { key: "redis.cidr", stack: "production", change: (v) => { delete v.redis.cidr; }, shows: null, allowed: /is required in production: the CIDR block Redis lives in/ },
+    { key: "database.cidr", stack: "production", change: (v) => { delete v.database.cidr; }, shows: null, allowed: /is required in production: the CIDR block PostgreSQL lives in/ },
+    { key: "database.cidr", change: (v) => { v.database.cidr = "10.30.16.0"; }, shows: '"10.30.16.0"', allowed: /CIDR block/ },
+    { key: "rotation.redis", change: (v) => { delete v.rotation.redis; }, shows: null, allowed: /is required: an object with the keys rotatedAt/ },
+    { key: "redisPassword", change: (_, raw) => { delete raw.secrets.redisPassword; }, shows: null, allowed: /pulumi config set --secret redisPassword/ },
+    { key: "egress.httpsCidrs[0]", change: (v) => { v.egress = { httpsCidrs: ["0.0.0.0/-1"] }; }, shows: '"0.0.0.0/-1"', allowed: /CIDR block/ },
+    { key: "egress.httpsCidrs", change: (v) => { v.egress = { httpsCidrs: [] }; }, shows: "[]", allowed: /1 to 50 CIDR blocks \(leave it out for any address\)/ },
+    { key: "egress.dnsPodLabels", change: (v) => { v.egress = { dnsPodLabels: {} }; }, shows: "{}", allowed: /1 to 10 labels that select the DNS pod/ },
+    { key: "egress.dnsNamespaceLabels", change: (v) => { v.egress = { dnsNamespaceLabels: { "bad key!": "x" } }; }, shows: '{"bad key!":"x"}', allowed: /label key must be/ },
+    { key: "backend.metricsPort", change: (v) => { v.backend = { metricsPort: 70000 }; }, shows: "70000", allowed: /integer from 1 to 65535/ },
+    { key: "backup.s3Cidr", stack: "production", change: (v) => { v.backup.s3Endpoint = "http://minio.backup.svc:9000"; }, shows: null, allowed: /required in production with an s3Endpoint on port 9000/ },
     { key: "twilioAuthToken", change: (_, raw) => { delete raw.secrets.twilioAuthToken; }, shows: null, allowed: /is required; set it with: pulumi config set --secret twilioAuthToken <value>/ },
     { key: "pulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiAccessToken/ },
     { key: "stagingPulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.stagingPulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret stagingPulumiAccessToken/ },
@@ -225,9 +242,41 @@ describe("settings: secure values", () => {
     it("hands secure values on as Pulumi secrets only", async () => {
         const s = parse("production");
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",
-            "databaseAdminPassword", "pulumiAccessToken", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
+            "databaseAdminPassword", "pulumiAccessToken", "redisPassword", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
             "twilioAuthToken"]);
         for (const out of Object.values(s.secrets)) assert.strictEqual(await pulumi.isSecret(out!), true);
+    });
+});
+
+describe("settings: what staging allows with a warning and production refuses", () => {
+    const unpinned = (v: Values) => { delete v.database.cidr; delete v.redis.cidr; };
+
+    it("staging: no database.cidr / redis.cidr parses, with one warning line per key naming the risk", () => {
+        const s = parse("staging", unpinned);
+        assert.deepStrictEqual(s.warnings, [
+            "fork-knife:database.cidr (not set): allowed in staging, refused in production: egress on the database port 5432 is open to any address",
+            "fork-knife:redis.cidr (not set): allowed in staging, refused in production: egress on the Redis port 6379 is open to any address",
+        ]);
+    });
+
+    it("production: the same stack is two errors, one per key", () => {
+        const raw = rawConfig("production");
+        unpinned(raw.values);
+        assert.deepStrictEqual(problemsOf(raw).map((p) => p.split(":").slice(0, 2).join(":")), ["fork-knife:database.cidr", "fork-knife:redis.cidr"]);
+    });
+
+    it("no warnings for the committed stacks", () => {
+        assert.deepStrictEqual(parse("staging").warnings, []);
+        assert.deepStrictEqual(parse("production").warnings, []);
+    });
+
+    it("IPv6 blocks and hosts are accepted; the network-address check holds on both sides of the prefix", () => {
+        const s = parse("production", (v) => { v.redis.cidr = "fd00:10:0:20::/64"; v.redis.host = "fd00:10:0:20::5"; v.database.cidr = "10.40.16.0/20"; });
+        assert.strictEqual(s.redis.cidr, "fd00:10:0:20::/64");
+        assert.throws(() => parse("production", (v) => { v.redis.cidr = "fd00:10:0:20::1/64"; }), /host bits set/);
+        // 10.40.16.0/20 ends its network part at bit 20; /19 would need 10.40.0.0 or 10.40.32.0.
+        assert.throws(() => parse("production", (v) => { v.database.cidr = "10.40.16.0/19"; }), /host bits set/);
+        assert.strictEqual(parse("production", (v) => { v.database.cidr = "10.40.16.7/32"; }).database.cidr, "10.40.16.7/32");
     });
 });
 

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { BackupSchedule, BackupScheduleArgs, objectStoragePort } from "../../../components/data/backup-schedule";
 import { MigrationJob, migrationJobName } from "../../../components/data/migration-job";
 import { readSettings, Settings } from "../../../components/config/settings";
+import { egressFromSettings } from "../../../components/lib/network-policy";
 import { isSecretValue, ProgramRun, redactSecrets, runProgram } from "../../../tools/lib/program";
 import { ofType, one, plain, sentinel, stackConfig, StackVariation, TODAY } from "../../support/stacks";
 
@@ -9,7 +10,7 @@ type Stack = "staging" | "production";
 
 function argsFrom(s: Settings): BackupScheduleArgs {
     return {
-        namespace: s.namespace, environment: s.environment, stack: s.stack, backup: s.backup, databaseName: s.database.name, databasePort: s.database.port,
+        namespace: s.namespace, environment: s.environment, stack: s.stack, backup: s.backup, databaseName: s.database.name, egress: egressFromSettings(s),
         releaseName: migrationJobName(s.image), backupCredentialsSecret: "fork-knife-backup", restoreCredentialsSecret: "fork-knife-restore",
         s3Credentials: s.secrets.backupS3AccessKeyId && s.secrets.backupS3SecretAccessKey && s.rotation.backupS3
             ? { accessKeyId: s.secrets.backupS3AccessKeyId, secretAccessKey: s.secrets.backupS3SecretAccessKey, rotatedAt: s.rotation.backupS3.rotatedAt } : undefined,
@@ -25,7 +26,7 @@ function run(stack: Stack, variation: StackVariation = {}, tweak: (a: BackupSche
             const backups = new BackupSchedule("backups", tweak(argsFrom(s)));
             if (!release) return;
             new MigrationJob("migration", {
-                namespace: s.namespace, environment: s.environment, image: s.image, imageRef: "registry/app:tag", secretEnv: [], databasePort: s.database.port,
+                namespace: s.namespace, environment: s.environment, image: s.image, imageRef: "registry/app:tag", secretEnv: [], egress: egressFromSettings(s),
                 preMigrationBackupJob: backups.preMigrationBackupJobName,
             }, { dependsOn: backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [] });
         },

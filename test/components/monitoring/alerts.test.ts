@@ -4,6 +4,7 @@
 import * as assert from "assert";
 import { ALERT, AlertSettings, GUIDE_THRESHOLDS, looserThanGuide, Rule, RUNBOOK_BASE, ThresholdKey } from "../../../components/monitoring/alert-rules";
 import { Alerts, DEFAULT_PROMETHEUS_SELECTOR } from "../../../components/monitoring/alerts";
+import { egressFromSettings } from "../../../components/lib/network-policy";
 import { AppService } from "../../../components/app/app-service";
 import { standardLabels } from "../../../components/lib/labels";
 import { readSettings, settingsSchema } from "../../../components/config/settings";
@@ -23,7 +24,7 @@ function render(alerts?: Record<string, unknown>): Promise<ProgramRun> {
             const backend = new AppService("backend", {
                 namespace: s.namespace, environment: s.environment, component: "backend", image: "ghcr.io/fork-knife/backend:1",
                 http: { port: s.backend.port, healthPath: s.backend.healthPath }, scaling: s.backend,
-                resources: s.backend.resources, databasePort: s.database.port,
+                resources: s.backend.resources, egress: egressFromSettings(s),
             });
             new Alerts("alerts", {
                 namespace: s.namespace, environment: s.environment, settings: s.alerts,

@@ -73,6 +73,7 @@ const backups = new BackupSchedule("backups", {
     databaseName: settings.database.name,
     egress,
     releaseName: migrationJobName(settings.image),
+    databaseCa: database.caFiles,
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
@@ -87,6 +88,7 @@ const migration = new MigrationJob("migration", {
     image: settings.image,
     imageRef: image,
     secretEnv: database.migratorEnv,
+    files: database.caFiles ? [database.caFiles] : [],
     egress,
     preMigrationBackupJob: backups.preMigrationBackupJobName,
 }, { dependsOn: [namespace, database, ...(backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [])] });
@@ -112,6 +114,7 @@ const backend = new AppService("backend", {
     env: { ...appEnv, PORT: String(settings.backend.port), METRICS_PORT: String(settings.backend.metricsPort) },
     secretEnv,
     podAnnotations,
+    files: database.caFiles ? [database.caFiles] : [],
     egress,
     metrics: { port: settings.backend.metricsPort, namespaceLabels: settings.backend.metricsNamespaceLabels },
 }, rollout);
@@ -128,6 +131,7 @@ const worker = new AppService("worker", {
     env: appEnv,
     secretEnv,
     podAnnotations,
+    files: database.caFiles ? [database.caFiles] : [],
     egress,
 }, rollout);
 

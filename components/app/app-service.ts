@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ComponentName, standardLabels, selectorLabels } from "../lib/labels";
 import { EgressArgs, egressPlan } from "../lib/network-policy";
 import { SecretEnvVar } from "./secret-env";
+import { PodFiles } from "../lib/pod-files";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment } from "../config/settings-schema";
 
@@ -67,6 +68,8 @@ export interface AppServiceArgs {
     egress: EgressArgs;
     /** Prometheus metrics on a port of their own, reachable only from the monitoring namespace (backend). */
     metrics?: { port: number; namespaceLabels: Record<string, string> };
+    /** Read-only files mounted under /var/run/secrets/fork-knife (the database CA, credentials as files). */
+    files?: PodFiles[];
     /** Seconds a pod gets to finish in-flight work after SIGTERM. */
     terminationGracePeriodSeconds?: number;
 }
@@ -118,7 +121,7 @@ export class AppService extends pulumi.ComponentResource {
                 },
             },
             securityContext: restrictedContainerSecurityContext(),
-            volumeMounts: [TMP_MOUNT],
+            volumeMounts: [TMP_MOUNT, ...(args.files ?? []).map((f) => f.mount)],
             ...(args.http ? httpProbes(args.http.healthPath) : workerProbes()),
         };
 
@@ -146,7 +149,7 @@ export class AppService extends pulumi.ComponentResource {
                             { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
                         ],
                         containers: [container],
-                        volumes: [TMP_VOLUME],
+                        volumes: [TMP_VOLUME, ...(args.files ?? []).map((f) => f.volume)],
                     },
                 },
             },

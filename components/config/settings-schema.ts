@@ -2,12 +2,13 @@
 // environment so that a stack file only has to say where it differs from the guide.
 import { z } from "zod";
 import {
-    cidrProblem, cpuQuantityProblem, cronProblem, dnsLabelProblem, hostProblem, memoryQuantityProblem, parseIsoDate, timeZoneProblem,
+    caBundleProblem, cidrProblem, cpuQuantityProblem, cronProblem, dnsLabelProblem, hostProblem, memoryQuantityProblem, parseIsoDate, timeZoneProblem,
 } from "./validators";
 
 export const ENVIRONMENTS = ["staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+export const SSL_MODES = ["require", "verify-ca", "verify-full"] as const;
 
 /** The guide's rotation limits, in days. The guide names no limit for the backups' object-storage keys: they
  *  guard a copy of the whole database, so they rotate like the database password. */
@@ -113,9 +114,15 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             port: int(1, 65535).default(5432),
             name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier: lower-case letters, digits, '_'").default("forkknife"),
             adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL role name").default("postgres"),
-            sslMode: z.enum(["require", "verify-ca", "verify-full"], {
+            // Production verifies who answers (verify-full); staging may settle for encryption, with a warning.
+            sslMode: z.enum(SSL_MODES, {
                 errorMap: () => ({ message: "must be one of require, verify-ca, verify-full (never disable or prefer)" }),
-            }).default("require"),
+            }).default(prod ? "verify-full" : "require"),
+            /** PEM bundle of the CA that signed the server's certificate: required with verify-ca / verify-full. */
+            caBundle: z.string({ invalid_type_error: "must be a string (a PEM block, e.g. a YAML | block)" }).superRefine((v, ctx) => {
+                const p = caBundleProblem(v, now);
+                if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
+            }).optional(),
             maxConnections: int(10, 100000).default(100),
             poolSizePerPod: int(1, 100).default(5),
             /** Where PostgreSQL lives: egress on database.port goes to this block only (required in production). */

@@ -155,6 +155,10 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
             problems.push(`${PROJECT}:${name}.resources.cpu = "${r.cpu}": must be at most resources.cpuLimit ("${r.cpuLimit}")`);
         }
     }
+    if (s.database && s.database.sslMode !== "require" && s.database.caBundle === undefined) {
+        problems.push(`${PROJECT}:database.caBundle: is required with database.sslMode ${s.database.sslMode}: ` +
+            `the PEM bundle of the CA that signed the server's certificate (e.g. your cloud's RDS/Cloud SQL CA bundle)`);
+    }
     if (!s.backup) return problems;
     const budget = s.backend && s.worker && s.database ? connectionBudget({ ...s, backup: s.backup } as ParsedSettings) : undefined;
     if (budget && budget.needed > budget.allowed) {
@@ -199,6 +203,11 @@ interface Weakening {
 /** What production refuses and staging accepts with a warning. */
 function weakenings(s: Partial<ParsedSettings>): Weakening[] {
     const found: Weakening[] = [];
+    if (s.database && s.database.sslMode !== "verify-full") {
+        found.push({ key: "database.sslMode", value: s.database.sslMode,
+            required: "must be verify-full in production, with database.caBundle: require and verify-ca do not check that the server is the database host",
+            risk: "the server's certificate is not checked against database.host, so a machine in the path can pose as the database" });
+    }
     if (s.database && s.database.cidr === undefined) {
         found.push({ key: "database.cidr", required: "is required in production: the CIDR block PostgreSQL lives in",
             risk: `egress on the database port ${s.database.port} is open to any address` });

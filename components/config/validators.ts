@@ -1,5 +1,6 @@
 // Format checks shared by the settings schema and the policy pack. Each returns an error text that says
 // what is allowed, or undefined when the value is fine.
+import { X509Certificate } from "crypto";
 import { isIP } from "net";
 import { CronExpressionParser } from "cron-parser";
 
@@ -185,4 +186,29 @@ function ipv6Bits(address: string): string | undefined {
     const groups = tail === undefined ? eh : [...eh, ...Array(8 - eh.length - et.length).fill("0"), ...et];
     if (groups.length !== 8) return undefined;
     return groups.map((g) => parseInt(g, 16).toString(2).padStart(16, "0")).join("");
+}
+
+/** Largest CA bundle accepted: it becomes a ConfigMap (1 MiB in all) and a file for the PostgreSQL provider. */
+export const MAX_CA_BUNDLE_BYTES = 256 * 1024;
+
+/** A PEM bundle of CA certificates, every one parseable and valid on `now`; never a private key. */
+export function caBundleProblem(pem: string, now: Date): string | undefined {
+    const allowed = "a PEM bundle of CA certificates (-----BEGIN CERTIFICATE----- blocks)";
+    if (Buffer.byteLength(pem) > MAX_CA_BUNDLE_BYTES) return `${allowed} of at most ${MAX_CA_BUNDLE_BYTES / 1024} KiB`;
+    if (/PRIVATE KEY-----/.test(pem)) return `${allowed}: it holds a private key, which must never be in configuration (rotate it)`;
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) return allowed;
+    for (const [i, block] of blocks.entries()) {
+        let cert: X509Certificate;
+        try {
+            cert = new X509Certificate(block);
+        } catch {
+            return `${allowed}; certificate ${i + 1} does not parse`;
+        }
+        if (!cert.ca) return `${allowed}; certificate ${i + 1} (${cert.subject.replace(/\n/g, ", ")}) is not a CA certificate`;
+        if (new Date(cert.validTo).getTime() <= now.getTime()) {
+            return `${allowed}; certificate ${i + 1} (${cert.subject.replace(/\n/g, ", ")}) expired on ${cert.validTo}`;
+        }
+    }
+    return undefined;
 }

@@ -12,6 +12,7 @@ import { Environment, ParsedSettings } from "../config/settings-schema";
 import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
 import { EgressArgs, HTTPS_PORT, jobNetworkPolicy } from "../lib/network-policy";
+import { PodFiles } from "../lib/pod-files";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
 /** A backup slower than this is killed and reported as failed, not left running into the next one. */
@@ -45,6 +46,8 @@ export interface BackupScheduleArgs {
     backupCredentialsSecret: pulumi.Input<string>;
     /** Secret with PG* variables of a role allowed to CREATE DATABASE (restore test, restore). */
     restoreCredentialsSecret: pulumi.Input<string>;
+    /** The database CA bundle (verify-ca / verify-full): PGSSLROOTCERT in the credentials Secrets points at it. */
+    databaseCa?: PodFiles;
     /** Object-storage credentials, required when backup.target is s3://. */
     s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
 }
@@ -97,9 +100,11 @@ export class BackupSchedule extends pulumi.ComponentResource {
                 { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o555 } },
                 { name: "work", emptyDir: { sizeLimit: s3 ? b.storageSize : "1Gi" } },
                 s3 ? { name: "tools", emptyDir: { sizeLimit: "128Mi" } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
+                ...(args.databaseCa ? [args.databaseCa.volume] : []),
             ];
             const mounts = [TMP_MOUNT, { name: "scripts", mountPath: "/scripts", readOnly: true }, { name: "work", mountPath: "/work" },
-                s3 ? { name: "tools", mountPath: "/tools", readOnly: true } : { name: "backups", mountPath: "/backups" }];
+                s3 ? { name: "tools", mountPath: "/tools", readOnly: true } : { name: "backups", mountPath: "/backups" },
+                ...(args.databaseCa ? [args.databaseCa.mount] : [])];
             return {
                 metadata: { labels: standardLabels(component, args.environment) },
                 spec: {

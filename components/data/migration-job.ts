@@ -7,6 +7,7 @@ import { ANNOTATION, standardLabels } from "../lib/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment } from "../config/settings-schema";
 import { SecretEnvVar } from "../app/secret-env";
+import { PodFiles } from "../lib/pod-files";
 import { EgressArgs, jobNetworkPolicy } from "../lib/network-policy";
 
 export const MIGRATION_COMMAND = ["npm", "run", "prisma:migrate:deploy"];
@@ -26,6 +27,8 @@ export interface MigrationJobArgs {
     activeDeadlineSeconds?: number;
     /** Where the Job may connect: DNS and the database. */
     egress: Pick<EgressArgs, "dns" | "database">;
+    /** Read-only files the migration needs: the database CA bundle with verify-ca / verify-full. */
+    files?: PodFiles[];
     /** Name of the pre-migration backup Job this migration follows (production), recorded as an annotation. */
     preMigrationBackupJob?: pulumi.Input<string>;
 }
@@ -77,9 +80,9 @@ export class MigrationJob extends pulumi.ComponentResource {
                             ],
                             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
                             securityContext: restrictedContainerSecurityContext(),
-                            volumeMounts: [TMP_MOUNT],
+                            volumeMounts: [TMP_MOUNT, ...(args.files ?? []).map((f) => f.mount)],
                         }],
-                        volumes: [TMP_VOLUME],
+                        volumes: [TMP_VOLUME, ...(args.files ?? []).map((f) => f.volume)],
                     },
                 },
             },

@@ -31,6 +31,26 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.equal(count("fork-knife:data:Database"), 1);
             });
 
+            it("verify-full: every pod that talks to PostgreSQL mounts the CA bundle, and every connection setting points at it", () => {
+                const run = runs[stack];
+                const pods = run.resources.filter((r) => ["Deployment", "Job", "CronJob"].some((k) => r.type.endsWith(`:${k}`))).map((r) => {
+                    const spec = plain(r).spec;
+                    return { name: r.name, pod: (spec.jobTemplate?.spec ?? spec).template.spec };
+                });
+                assert.ok(pods.length >= 5, `${pods.length} pods`);
+                for (const { name, pod } of pods) {
+                    assert.ok(pod.volumes.some((v: any) => v.configMap?.name === "fork-knife-database-ca"), `${name} has the CA volume`);
+                    for (const c of pod.containers) {
+                        assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/var/run/secrets/fork-knife/database-ca" && m.readOnly), `${name}/${c.name} mounts it`);
+                    }
+                }
+                const secrets = run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").map(plain);
+                const url = secrets.find((x) => x.metadata.name === "fork-knife-database").stringData.DATABASE_URL;
+                assert.match(url, /[?&]sslmode=verify-full&sslrootcert=%2Fvar%2Frun%2Fsecrets%2Ffork-knife%2Fdatabase-ca%2Fca\.crt&/);
+                assert.equal(secrets.find((x) => x.metadata.name === "fork-knife-db-backup").stringData.PGSSLROOTCERT, "/var/run/secrets/fork-knife/database-ca/ca.crt");
+                assert.equal(plain(one(run, "pulumi:providers:postgresql")).sslmode, "verify-full");
+            });
+
             it("puts every namespaced object in the stack's namespace", () => {
                 const run = runs[stack];
                 const ns = plain(one(run, "kubernetes:core/v1:Namespace")).metadata.name;

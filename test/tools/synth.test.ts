@@ -164,4 +164,27 @@ describe("npm run synth", () => {
             assert.ok(!fs.existsSync(out), "nothing written");
         });
     }
+
+    // Production refuses what staging only warns about; the line names the key, and nothing is written.
+    const badProduction: [string, (c: any) => void, RegExp, string?][] = [
+        ["database.sslMode require", (c) => { c.config["fork-knife:database"].sslMode = "require"; },
+            /^  - fork-knife:database\.sslMode = "require": must be verify-full in production/m],
+        ["no database.cidr", (c) => { delete c.config["fork-knife:database"].cidr; },
+            /^  - fork-knife:database\.cidr: is required in production/m],
+    ];
+    for (const [what, change, message, hidden] of badProduction) {
+        it(`production: stops on ${what}: exit 2, the key named, no manifest written`, () => {
+            const doc = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.production.yaml"), "utf8"));
+            change(doc);
+            const dir = tmp();
+            const file = path.join(dir, "Pulumi.production.yaml");
+            fs.writeFileSync(file, YAML.stringify(doc));
+            const out = path.join(dir, "out");
+            const r = cli(["--config-file", file, "--now", TODAY, "--out", out]);
+            assert.equal(r.status, 2, r.stdout + r.stderr);
+            assert.match(r.stderr, message);
+            if (hidden) assert.ok(!(r.stdout + r.stderr).includes(hidden), `${hidden} must not be printed`);
+            assert.ok(!fs.existsSync(out), "nothing written");
+        });
+    }
 });

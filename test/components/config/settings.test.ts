@@ -38,6 +38,9 @@ function parse(stack: "staging" | "production", change: (v: Values, raw: RawConf
     return parseSettings(raw);
 }
 
+/** A certificate that is not a CA (basicConstraints CA:FALSE): public test data, its key was never kept. */
+const LEAF_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBfTCCASKgAwIBAgIUD+ic90RF/TZxo78T++1IpufmDmMwCgYIKoZIzj0EAwIw\nFTETMBEGA1UEAwwKZGIuZXhhbXBsZTAeFw0yNjExMzAwNTQ2NDlaFw0zNjExMjcw\nNTQ2NDlaMBUxEzARBgNVBAMMCmRiLmV4YW1wbGUwWTATBgcqhkjOPQIBBggqhkjO\nPQMBBwNCAAQFdUH/ZwJELlVJQD12wbl0l9Vhm10scE1iDOnqoskM6eOcISgI7Pk3\nk9M+vSQ38ni19I68Q0xpBVs1uUsjnKcHo1AwTjAdBgNVHQ4EFgQUZuLOo5AzdXDA\nR+LPwIA7VUcZsj4wHwYDVR0jBBgwFoAUZuLOo5AzdXDAR+LPwIA7VUcZsj4wDAYD\nVR0TAQH/BAIwADAKBggqhkjOPQQDAgNJADBGAiEAk3O4FgSXNRK9oviINOrfytI8\nEt+pFvaT8xcAEc1+04wCIQDqCya44SKk99SCNc1pS8L4LhBqIHAJRfW+dw7v/Qkv\nJQ==\n-----END CERTIFICATE-----\n";
+
 interface BadInput {
     /** Full key the error line must start with, without the `fork-knife:` prefix. */
     key: string;
@@ -140,6 +143,14 @@ const BAD: BadInput[] = [
     { key: "egress.dnsNamespaceLabels", change: (v) => { v.egress = { dnsNamespaceLabels: { "bad key!": "x" } }; }, shows: '{"bad key!":"x"}', allowed: /label key must be/ },
     { key: "backend.metricsPort", change: (v) => { v.backend = { metricsPort: 70000 }; }, shows: "70000", allowed: /integer from 1 to 65535/ },
     { key: "backup.s3Cidr", stack: "production", change: (v) => { v.backup.s3Endpoint = "http://minio.backup.svc:9000"; }, shows: null, allowed: /required in production with an s3Endpoint on port 9000/ },
+    { key: "database.sslMode", stack: "production", change: (v) => { v.database.sslMode = "require"; }, shows: '"require"', allowed: /must be verify-full in production, with database\.caBundle/ },
+    { key: "database.sslMode", stack: "production", change: (v) => { v.database.sslMode = "verify-ca"; }, shows: '"verify-ca"', allowed: /must be verify-full in production/ },
+    { key: "database.caBundle", stack: "production", change: (v) => { delete v.database.caBundle; }, shows: null, allowed: /is required with database\.sslMode verify-full: the PEM bundle of the CA/ },
+    { key: "database.caBundle", change: (v) => { v.database.sslMode = "verify-ca"; delete v.database.caBundle; }, shows: null, allowed: /is required with database\.sslMode verify-ca/ },
+    { key: "database.caBundle", change: (v) => { v.database.caBundle = "not a certificate"; }, shows: '"not a certificate"', allowed: /PEM bundle of CA certificates/ },
+    { key: "database.caBundle", change: (v) => { v.database.caBundle = LEAF_CERTIFICATE; }, shows: '"-----BEGIN CERTIFICATE', allowed: /certificate 1 \(CN=db\.example\) is not a CA certificate/ },
+    { key: "database.caBundle", change: (v) => { v.database.caBundle = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"; }, shows: '"-----BEGIN', allowed: /certificate 1 does not parse/ },
+    { key: "database.caBundle", change: (_, raw) => { raw.now = new Date("2037-01-01T00:00:00Z"); }, shows: '"-----BEGIN', allowed: /certificate 1 \(CN=fork-knife example database CA\) expired on Nov 27 .* 2036 GMT/ },
     { key: "twilioAuthToken", change: (_, raw) => { delete raw.secrets.twilioAuthToken; }, shows: null, allowed: /is required; set it with: pulumi config set --secret twilioAuthToken <value>/ },
     { key: "pulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiAccessToken/ },
     { key: "stagingPulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.stagingPulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret stagingPulumiAccessToken/ },
@@ -248,8 +259,21 @@ describe("settings: secure values", () => {
     });
 });
 
+/** The stack with database.sslMode left to its default (and the CA kept for production's). */
+function minimalDefaults(stack: "staging" | "production"): Settings {
+    return parse(stack, (v) => { delete v.database.sslMode; if (stack === "staging") delete v.database.caBundle; });
+}
+
 describe("settings: what staging allows with a warning and production refuses", () => {
     const unpinned = (v: Values) => { delete v.database.cidr; delete v.redis.cidr; };
+
+    it("staging: sslMode require (no CA) parses with a warning naming the key and the risk", () => {
+        const s = parse("staging", (v) => { v.database.sslMode = "require"; delete v.database.caBundle; });
+        assert.deepStrictEqual(s.warnings, ['fork-knife:database.sslMode = "require": allowed in staging, refused in production: ' +
+            "the server's certificate is not checked against database.host, so a machine in the path can pose as the database"]);
+        assert.strictEqual(minimalDefaults("staging").database.sslMode, "require");
+        assert.strictEqual(minimalDefaults("production").database.sslMode, "verify-full");
+    });
 
     it("staging: no database.cidr / redis.cidr parses, with one warning line per key naming the risk", () => {
         const s = parse("staging", unpinned);

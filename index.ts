@@ -10,6 +10,7 @@ import { Database } from "./components/data/database";
 import { imageReference } from "./components/app/image";
 import { ANNOTATION, standardLabels } from "./components/lib/labels";
 import { egressFromSettings } from "./components/lib/network-policy";
+import { NetworkBaseline } from "./components/lib/network-baseline";
 import { MigrationJob, migrationJobName } from "./components/data/migration-job";
 import { Repository } from "./components/release/repository";
 import { rotationChecksum } from "./components/app/rotation";
@@ -143,6 +144,9 @@ const alerts = new Alerts("alerts", {
     backendService: { name: serviceName("backend"), port: "metrics", metricsPath: "/metrics" },
     backendContainer: "backend",
 }, inNamespace);
+
+// ├─ NetworkBaseline: namespace-wide default deny; the workloads' policies above name their peers
+new NetworkBaseline("network-baseline", { namespace: ns, environment: env }, inNamespace);
 
 // └─ Repository: branch protection, environments, Actions secrets. Set `github` in one stack only
 // (production), or two stacks would fight over the same branch protection.

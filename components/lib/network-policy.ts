@@ -6,16 +6,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentName, LABEL, PART_OF, standardLabels } from "./labels";
 import { Environment, ParsedSettings } from "../config/settings-schema";
+import { HTTPS_PORT, OPEN_EGRESS_ANNOTATION } from "./egress-allowance";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
-/**
- * On a NetworkPolicy: the TCP ports its egress rules open to any address, comma-separated. Only 443 is
- * acceptable in production (policy workload-egress-peers); the annotation makes the allowance explicit, so an
- * egress rule that forgot its `to:` can never pass as one.
- */
-export const OPEN_EGRESS_ANNOTATION = "fork-knife.io/open-egress-ports";
-export const HTTPS_PORT = 443;
+export { HTTPS_PORT, OPEN_EGRESS_ANNOTATION } from "./egress-allowance";
 
 /** Labels that find the cluster's DNS pods: their namespace's labels and their own. */
 export interface DnsPeers {

@@ -38,6 +38,26 @@ describe("npm run synth", () => {
             assert.ok(fs.readFileSync(path.join(r.outDir, "report.md"), "utf8").includes("## Policies"));
         });
 
+        it(`${stack}: one namespace-wide default deny; every egress rule names its peers except the marked HTTPS allowance`, () => {
+            const policies = readManifests(results[stack].outDir).filter((m) => m.kind === "NetworkPolicy");
+            const selectsAll = (p: any) => Object.keys(p.spec.podSelector ?? {}).length === 0;
+            const denyAll = policies.filter(selectsAll);
+            assert.equal(denyAll.length, 1, "exactly one policy with podSelector: {}");
+            assert.deepEqual(denyAll[0].spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            assert.equal(denyAll[0].metadata.labels["app.kubernetes.io/component"], "platform");
+            const open: string[] = [];
+            for (const p of policies) {
+                for (const rule of p.spec.egress ?? []) {
+                    if ((rule.to ?? []).length > 0) continue;
+                    open.push(`${p.metadata.labels["app.kubernetes.io/component"]}: ${JSON.stringify(rule.ports)} ${p.metadata.annotations?.["fork-knife.io/open-egress-ports"] ?? "unmarked"}`);
+                }
+            }
+            // backend, worker and (production's s3 target) the backup Jobs reach Stripe, Twilio or object storage.
+            const https = `[{"port":443,"protocol":"TCP"}] 443`;
+            assert.deepEqual(open.sort(), stack === "production" ? [`backend: ${https}`, `backup: ${https}`, `worker: ${https}`] : [`backend: ${https}`, `worker: ${https}`]);
+            assert.ok(policies.length >= 4, `${policies.length} NetworkPolicies`);
+        });
+
         it(`${stack}: every pod spec meets Pod Security Standards restricted`, () => {
             const pods = readManifests(results[stack].outDir).flatMap((m) => {
                 if (m.kind === "Deployment" || m.kind === "Job") return [m.spec.template.spec];

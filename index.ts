@@ -101,7 +101,9 @@ const rotation = [...appSecrets.records, database.record, ...(backups.s3Credenti
 const rollout = { dependsOn: [migration, appSecrets, database] };
 const podAnnotations = { [ANNOTATION.migrationJob]: migration.jobName, [ANNOTATION.rotationChecksum]: rotationChecksum(rotation) };
 const appEnv = { LOG_LEVEL: settings.logLevel, NODE_ENV: "production" };
+// Each workload gets only the credentials its settings list (backend.credentials, worker.credentials).
 const secretEnv = [...database.appEnv, ...appSecrets.env];
+const credentialsFor = (list: string[]) => secretEnv.filter((s) => list.includes(s.name));
 
 // ├─ AppService backend
 const backend = new AppService("backend", {
@@ -113,7 +115,8 @@ const backend = new AppService("backend", {
     scaling: settings.backend,
     resources: settings.backend.resources,
     env: { ...appEnv, PORT: String(settings.backend.port), METRICS_PORT: String(settings.backend.metricsPort) },
-    secretEnv,
+    secretEnv: credentialsFor(settings.backend.credentials),
+    credentialsAs: settings.backend.credentialsAs,
     podAnnotations,
     files: database.caFiles ? [database.caFiles] : [],
     egress,
@@ -130,7 +133,8 @@ const worker = new AppService("worker", {
     scaling: settings.worker,
     resources: settings.worker.resources,
     env: appEnv,
-    secretEnv,
+    secretEnv: credentialsFor(settings.worker.credentials),
+    credentialsAs: settings.worker.credentialsAs,
     podAnnotations,
     files: database.caFiles ? [database.caFiles] : [],
     egress,

@@ -6,7 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ComponentName, standardLabels, selectorLabels } from "../lib/labels";
 import { EgressArgs, egressPlan } from "../lib/network-policy";
 import { SecretEnvVar } from "./secret-env";
-import { PodFiles } from "../lib/pod-files";
+import { POD_FILES_ROOT, PodFiles } from "../lib/pod-files";
+
+/** Where credentials land with credentialsAs: file; each file is named after its variable. */
+export const CREDENTIALS_DIR = `${POD_FILES_ROOT}/credentials`;
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment } from "../config/settings-schema";
 
@@ -62,6 +65,12 @@ export interface AppServiceArgs {
     env?: Record<string, pulumi.Input<string>>;
     /** Credentials, always by reference to a Secret, never as literal values. */
     secretEnv?: SecretEnvVar[];
+    /**
+     * env (default): each credential a secretKeyRef variable. file: all of them as read-only files in
+     * CREDENTIALS_DIR (one projected volume), and `<NAME>_FILE` variables pointing at them: a credential in a file
+     * does not show up in `/proc/<pid>/environ`, crash dumps or a child process's environment.
+     */
+    credentialsAs?: "env" | "file";
     /** Pod template annotations: the release's migration Job and the rotation checksum roll pods when they change. */
     podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Where the pods may connect: DNS, PostgreSQL, Redis, HTTPS (components/lib/network-policy.ts). */
@@ -95,6 +104,19 @@ export class AppService extends pulumi.ComponentResource {
             automountServiceAccountToken: false,
         }, { parent: this });
 
+        const asFiles = args.credentialsAs === "file" && (args.secretEnv ?? []).length > 0;
+        const credentialFiles: PodFiles[] = asFiles ? [{
+            volume: {
+                name: "credentials",
+                projected: {
+                    // 0440 with the pod's fsGroup: the app's group reads them, nobody else.
+                    defaultMode: 0o440,
+                    sources: args.secretEnv!.map((s) => ({ secret: { name: s.secretName, items: [{ key: s.key, path: s.name }] } })),
+                },
+            },
+            mount: { name: "credentials", mountPath: CREDENTIALS_DIR, readOnly: true },
+        }] : [];
+        const files = [...(args.files ?? []), ...credentialFiles];
         const container: k8s.types.input.core.v1.Container = {
             name: args.component,
             image: args.image,
@@ -104,10 +126,9 @@ export class AppService extends pulumi.ComponentResource {
                 // npm (the worker's `npm run worker`) writes its cache and logs under HOME; the root filesystem is read-only.
                 { name: "HOME", value: "/tmp" },
                 ...Object.entries(args.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
-                ...(args.secretEnv ?? []).map((s) => ({
-                    name: s.name,
-                    valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } },
-                })),
+                ...(args.secretEnv ?? []).map((s) => (asFiles
+                    ? { name: `${s.name}_FILE`, value: `${CREDENTIALS_DIR}/${s.name}` }
+                    : { name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } })),
             ],
             ports: args.http || args.metrics ? [
                 ...(args.http ? [{ name: "http", containerPort: args.http.port, protocol: "TCP" }] : []),
@@ -121,7 +142,7 @@ export class AppService extends pulumi.ComponentResource {
                 },
             },
             securityContext: restrictedContainerSecurityContext(),
-            volumeMounts: [TMP_MOUNT, ...(args.files ?? []).map((f) => f.mount)],
+            volumeMounts: [TMP_MOUNT, ...files.map((f) => f.mount)],
             ...(args.http ? httpProbes(args.http.healthPath) : workerProbes()),
         };
 
@@ -149,7 +170,7 @@ export class AppService extends pulumi.ComponentResource {
                             { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
                         ],
                         containers: [container],
-                        volumes: [TMP_VOLUME, ...(args.files ?? []).map((f) => f.volume)],
+                        volumes: [TMP_VOLUME, ...files.map((f) => f.volume)],
                     },
                 },
             },

@@ -8,6 +8,17 @@ import {
 export const ENVIRONMENTS = ["staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+/** Every credential the app can receive, by the environment variable it arrives as. */
+export const CREDENTIALS = [
+    "DATABASE_URL", "REDIS_URL", "JWT_SECRET", "JWT_SECRET_PREVIOUS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+] as const;
+export type Credential = (typeof CREDENTIALS)[number];
+/** The API signs and checks tokens, takes payments and webhooks, and sends SMS: all of them. */
+export const BACKEND_CREDENTIALS: Credential[] = [...CREDENTIALS];
+/** Jobs read and write the database, consume the queue and send notifications; they sign no tokens, take no payments. */
+export const WORKER_CREDENTIALS: Credential[] = ["DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"];
+
 export const SSL_MODES = ["require", "verify-ca", "verify-full"] as const;
 
 /** The guide's rotation limits, in days. The guide names no limit for the backups' object-storage keys: they
@@ -48,6 +59,16 @@ const resources = (d: { cpu: string; memory: string; memoryLimit: string }) => z
     /** Memory limit: required, so one leaking pod cannot take a node down. */
     memoryLimit: checked(memoryQuantityProblem).default(d.memoryLimit),
 }).strict();
+
+const credentials = (defaults: Credential[]) => ({
+    /** The credentials this workload's pods receive; a Secret key not listed never reaches them. */
+    credentials: z.array(z.enum(CREDENTIALS, { errorMap: () => ({ message: `must be credential names: ${CREDENTIALS.join(", ")}` }) }))
+        .min(1, "must list at least one credential")
+        .refine((l) => new Set(l).size === l.length, "must not list a credential twice")
+        .default(defaults),
+    /** env: secretKeyRef variables; file: files under /var/run/secrets/fork-knife/credentials and <NAME>_FILE variables. */
+    credentialsAs: z.enum(["env", "file"], { errorMap: () => ({ message: "must be env or file" }) }).default("env"),
+});
 
 const scaling = (d: { minReplicas: number; maxReplicas: number }) => ({
     minReplicas: int(1, 100).default(d.minReplicas),
@@ -96,6 +117,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
         backend: z.object({
             ...scaling(prod ? { minReplicas: 3, maxReplicas: 10 } : { minReplicas: 2, maxReplicas: 4 }),
             port: int(1, 65535).default(3000),
+            ...credentials(BACKEND_CREDENTIALS),
             /** Where the app serves /metrics: a port of its own that only the monitoring namespace may reach. */
             metricsPort: int(1, 65535).default(9464),
             /** Labels of the namespace Prometheus scrapes from. */
@@ -106,6 +128,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
         worker: z.object({
             ...scaling(prod ? { minReplicas: 2, maxReplicas: 6 } : { minReplicas: 1, maxReplicas: 2 }),
             command: z.array(z.string().min(1)).min(1, "must name the command, e.g. [npm, run, worker]").default(["npm", "run", "worker"]),
+            ...credentials(WORKER_CREDENTIALS),
             resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).default({}),
         }).strict().default({}),
         database: z.object({

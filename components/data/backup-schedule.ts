@@ -13,6 +13,7 @@ import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage"
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
 import { EgressArgs, HTTPS_PORT, jobNetworkPolicy } from "../lib/network-policy";
 import { PodFiles } from "../lib/pod-files";
+import { jobServiceAccount } from "../lib/service-account";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
 /** A backup slower than this is killed and reported as failed, not left running into the next one. */
@@ -89,6 +90,14 @@ export class BackupSchedule extends pulumi.ComponentResource {
             },
         }, { parent: this }) : undefined;
 
+        // Each kind of Job its own token-less account (created only for the Jobs this stack runs).
+        const accounts = new Map<ComponentName, k8s.core.v1.ServiceAccount>();
+        const accountFor = (component: ComponentName) => {
+            if (!accounts.has(component)) {
+                accounts.set(component, jobServiceAccount(`${name}-${component}-account`, { namespace: args.namespace, environment: args.environment, component }, { parent: this }));
+            }
+            return accounts.get(component)!.metadata.name;
+        };
         const pod = (component: ComponentName, script: string, credentials: pulumi.Input<string>, env: Record<string, string>) => {
             const common = {
                 BACKUP_TARGET: b.target, BACKUP_DIR: "/backups", WORK_DIR: "/work", HOME: "/tmp", BACKUP_FORMAT: b.format,
@@ -112,6 +121,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
                     // Time after SIGTERM for the scripts' cleanup: drop a production-sized scratch database,
                     // release the S3 lock, purge a half-uploaded dump.
                     terminationGracePeriodSeconds: 120,
+                    serviceAccountName: accountFor(component),
                     automountServiceAccountToken: false,
                     securityContext: restrictedPodSecurityContext(),
                     // The rclone image ships a static binary; copying it lets the scripts run in the PostgreSQL image.

@@ -8,6 +8,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_M
 import { Environment } from "../config/settings-schema";
 import { SecretEnvVar } from "../app/secret-env";
 import { PodFiles } from "../lib/pod-files";
+import { jobServiceAccount } from "../lib/service-account";
 import { EgressArgs, jobNetworkPolicy } from "../lib/network-policy";
 
 export const MIGRATION_COMMAND = ["npm", "run", "prisma:migrate:deploy"];
@@ -53,6 +54,7 @@ export class MigrationJob extends pulumi.ComponentResource {
         };
         if (args.preMigrationBackupJob) annotations[ANNOTATION.preMigrationBackup] = args.preMigrationBackupJob;
 
+        const account = jobServiceAccount(`${name}-account`, { namespace: args.namespace, environment: args.environment, component: "migration" }, { parent: this });
         const deadlineSeconds = args.activeDeadlineSeconds ?? 600;
         const awaitTimeout = `${Math.ceil(deadlineSeconds / 60) + 5}m`;
         this.job = new k8s.batch.v1.Job(name, {
@@ -66,6 +68,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                     metadata: { labels },
                     spec: {
                         restartPolicy: "Never",
+                        serviceAccountName: account.metadata.name,
                         automountServiceAccountToken: false,
                         securityContext: restrictedPodSecurityContext(),
                         containers: [{

@@ -151,6 +151,10 @@ const BAD: BadInput[] = [
     { key: "database.caBundle", change: (v) => { v.database.caBundle = LEAF_CERTIFICATE; }, shows: '"-----BEGIN CERTIFICATE', allowed: /certificate 1 \(CN=db\.example\) is not a CA certificate/ },
     { key: "database.caBundle", change: (v) => { v.database.caBundle = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"; }, shows: '"-----BEGIN', allowed: /certificate 1 does not parse/ },
     { key: "database.caBundle", change: (_, raw) => { raw.now = new Date("2037-01-01T00:00:00Z"); }, shows: '"-----BEGIN', allowed: /certificate 1 \(CN=fork-knife example database CA\) expired on Nov 27 .* 2036 GMT/ },
+    { key: "worker.credentials[1]", change: (v) => { v.worker = { credentials: ["DATABASE_URL", "AWS_KEY"] }; }, shows: '"AWS_KEY"', allowed: /credential names: DATABASE_URL, REDIS_URL, JWT_SECRET/ },
+    { key: "backend.credentials", change: (v) => { v.backend = { credentials: [] }; }, shows: "[]", allowed: /at least one credential/ },
+    { key: "backend.credentials", change: (v) => { v.backend = { credentials: ["REDIS_URL", "REDIS_URL"] }; }, shows: '["REDIS_URL","REDIS_URL"]', allowed: /must not list a credential twice/ },
+    { key: "worker.credentialsAs", change: (v) => { v.worker = { credentialsAs: "volume" }; }, shows: '"volume"', allowed: /must be env or file/ },
     { key: "twilioAuthToken", change: (_, raw) => { delete raw.secrets.twilioAuthToken; }, shows: null, allowed: /is required; set it with: pulumi config set --secret twilioAuthToken <value>/ },
     { key: "pulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiAccessToken/ },
     { key: "stagingPulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.stagingPulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret stagingPulumiAccessToken/ },
@@ -343,6 +347,12 @@ describe("settings: good inputs", () => {
             assert.deepStrictEqual([s.backup.schedule, s.backup.timeZone, s.backup.restoreTestSchedule],
                 ["0 3 * * *", "Etc/UTC", "0 4 1 */3 *"]);
             assert.strictEqual(s.logLevel, "info");
+            assert.deepStrictEqual([s.backend.credentials.length, s.backend.credentialsAs], [8, "env"]);
+            assert.deepStrictEqual([s.worker.credentials, s.worker.credentialsAs], [["DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"], "env"]);
+            assert.deepStrictEqual([s.backend.metricsPort, s.backend.metricsNamespaceLabels], [9464, { "kubernetes.io/metadata.name": "monitoring" }]);
+            assert.deepStrictEqual([s.egress.dnsNamespaceLabels, s.egress.dnsPodLabels, s.egress.httpsCidrs],
+                [{ "kubernetes.io/metadata.name": "kube-system" }, { "k8s-app": "kube-dns" }, undefined]);
+            assert.deepStrictEqual([s.redis.port, s.redis.tls], [6379, true]);
         }
     });
 

@@ -23,6 +23,15 @@ async function job(a: MigrationJobArgs) {
 }
 
 describe("MigrationJob", () => {
+    it("runs under its own token-less ServiceAccount, not the namespace's default", async () => {
+        const { run, job: j } = await job(args);
+        const account = plain(one(run, "kubernetes:core/v1:ServiceAccount"));
+        assert.equal(account.metadata.name, "fork-knife-migration");
+        assert.equal(account.automountServiceAccountToken, false);
+        assert.equal(j.spec.template.spec.serviceAccountName, "fork-knife-migration");
+        assert.equal(j.spec.template.spec.automountServiceAccountToken, false);
+    });
+
     it("runs prisma migrate deploy with the migrator's URLs from a Secret", async () => {
         const { job: j } = await job(args);
         const c = j.spec.template.spec.containers[0];

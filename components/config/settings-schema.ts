@@ -2,7 +2,7 @@
 // environment so that a stack file only has to say where it differs from the guide.
 import { z } from "zod";
 import {
-    caBundleProblem, cidrProblem, cpuQuantityProblem, cronProblem, dnsLabelProblem, hostProblem, memoryQuantityProblem, parseIsoDate, timeZoneProblem,
+    caBundleProblem, cidrProblem, endpointProblem, cpuQuantityProblem, cronProblem, dnsLabelProblem, hostProblem, memoryQuantityProblem, parseIsoDate, timeZoneProblem,
 } from "./validators";
 
 export const ENVIRONMENTS = ["staging", "production"] as const;
@@ -34,11 +34,18 @@ const int = (min: number, max: number) =>
         .min(min, `must be an integer from ${min} to ${max}`)
         .max(max, `must be an integer from ${min} to ${max}`);
 
-const checked = (problem: (v: string) => string | undefined) =>
-    z.string({ invalid_type_error: "must be a string" }).superRefine((v, ctx) => {
+/**
+ * Free text with a bound, checked before the format: nothing renders an object Kubernetes would refuse (a label
+ * value over 63 characters, an annotation past its size), and no megabyte of text is matched or echoed back.
+ */
+const bounded = <T extends z.ZodTypeAny>(max: number, inner: T, params?: { required_error?: string; invalid_type_error?: string }) =>
+    z.string(params).max(max, `must be at most ${max} characters`).pipe(inner);
+
+const checked = (problem: (v: string) => string | undefined, max = 256) =>
+    bounded(max, z.string().superRefine((v, ctx) => {
         const p = problem(v);
         if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
-    });
+    }), { invalid_type_error: "must be a string" });
 
 const isoDateNotInFuture = (now: Date) =>
     z.string({ invalid_type_error: "must be an ISO 8601 date string such as 2026-10-01" }).superRefine((v, ctx) => {
@@ -107,11 +114,12 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
         environment: z.enum(ENVIRONMENTS, { errorMap: () => ({ message: "must be one of staging, production" }) }),
         namespace: checked(dnsLabelProblem).default(`fork-knife-${stack}`),
         image: z.object({
-            repository: z.string().regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*$/, "must be an image repository such as ghcr.io/fork-knife/backend"),
-            tag: z.string({ required_error: "is required (a release tag, never latest)" })
+            repository: bounded(255, z.string().regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*$/, "must be an image repository such as ghcr.io/fork-knife/backend")),
+            tag: bounded(128, z.string()
                 .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a Docker tag: letters, digits, '_', '.', '-', up to 128")
                 .refine((t) => t !== "latest", "must be a pinned release tag, not latest (a moving tag makes rollouts and rollbacks unrepeatable)"),
-            digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, "must be sha256: followed by 64 hex digits").optional(),
+            { required_error: "is required (a release tag, never latest)" }),
+            digest: bounded(71, z.string().regex(/^sha256:[a-f0-9]{64}$/, "must be sha256: followed by 64 hex digits")).optional(),
             resolveDigest: z.boolean().default(false),
         }).strict(),
         backend: z.object({
@@ -122,18 +130,21 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             metricsPort: int(1, 65535).default(9464),
             /** Labels of the namespace Prometheus scrapes from. */
             metricsNamespaceLabels: labelMap("monitoring namespace").default({ "kubernetes.io/metadata.name": "monitoring" }),
-            healthPath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be an absolute URL path such as /health").default("/health"),
+            healthPath: bounded(256, z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be an absolute URL path such as /health")).default("/health"),
             resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).default({}),
         }).strict().default({}),
         worker: z.object({
             ...scaling(prod ? { minReplicas: 2, maxReplicas: 6 } : { minReplicas: 1, maxReplicas: 2 }),
-            command: z.array(z.string().min(1)).min(1, "must name the command, e.g. [npm, run, worker]").default(["npm", "run", "worker"]),
+            command: z.array(bounded(1024, z.string().min(1, "must be non-empty words"))).min(1, "must name the command, e.g. [npm, run, worker]")
+                .max(32, "must be at most 32 words").default(["npm", "run", "worker"]),
             ...credentials(WORKER_CREDENTIALS),
             resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).default({}),
         }).strict().default({}),
         database: z.object({
-            host: z.string({ required_error: "is required (the PostgreSQL host name)" })
-                .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be a host name or IP address"),
+            host: z.string({ required_error: "is required (the PostgreSQL host name)" }).superRefine((v, ctx) => {
+                const p = hostProblem(v);
+                if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
+            }),
             port: int(1, 65535).default(5432),
             name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier: lower-case letters, digits, '_'").default("forkknife"),
             adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL role name").default("postgres"),
@@ -168,25 +179,25 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             restoreTestSchedule: checked(cronProblem).default("0 4 1 */3 *"),
             storageSize: checked(memoryQuantityProblem).default(prod ? "100Gi" : "20Gi"),
             preMigrationBackup: z.boolean().default(prod),
-            target: z.string().regex(/^(pvc|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._\/-]*)?)$/,
-                "must be pvc or s3://bucket/prefix").default("pvc"),
+            target: bounded(1024, z.string().regex(/^(pvc|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._\/-]*)?)$/,
+                "must be pvc or s3://bucket/prefix")).default("pvc"),
             // http:// stays allowed for in-cluster object stores (MinIO); zod's url() would also take ftp: or javascript:.
-            s3Endpoint: z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/,
-                "must be an http:// or https:// URL of an S3-compatible endpoint").optional(),
+            s3Endpoint: bounded(2048, checked(endpointProblem)).optional(),
             /** Where the object store lives; required in production when s3Endpoint is not on port 443. */
             s3Cidr: checked(cidrProblem).optional(),
-            s3Region: z.string().regex(/^[a-z0-9-]+$/, "must be a region name such as eu-central-1").default("us-east-1"),
+            s3Region: bounded(64, z.string().regex(/^[a-z0-9-]+$/, "must be a region name such as eu-central-1")).default("us-east-1"),
             format: z.enum(["custom", "directory"], { errorMap: () => ({ message: "must be custom or directory" }) }).default("custom"),
             parallelJobs: int(1, 16).default(1),
-            postgresImage: z.string().regex(/^[a-z0-9./_-]+:[0-9]+[A-Za-z0-9._-]*(@sha256:[a-f0-9]{64})?$/,
-                "must be a PostgreSQL image pinned to its major version, such as postgres:15-bookworm").default("postgres:15-bookworm"),
+            postgresImage: bounded(512, z.string().regex(/^[a-z0-9./_-]+:[0-9]+[A-Za-z0-9._-]*(@sha256:[a-f0-9]{64})?$/,
+                "must be a PostgreSQL image pinned to its major version, such as postgres:15-bookworm")).default("postgres:15-bookworm"),
             // The scripts call the same rclone the tests run (Debian's 1.60); its binary comes from this image.
-            rcloneImage: z.string().regex(/^[a-z0-9./_-]+:1\.60\.[0-9]+(@sha256:[a-f0-9]{64})?$/,
-                "must be an rclone/rclone 1.60.x image (the version the tests run), optionally @sha256:…").default("rclone/rclone:1.60.1"),
-            restoreTestTables: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, "must be table names"))
+            rcloneImage: bounded(512, z.string().regex(/^[a-z0-9./_-]+:1\.60\.[0-9]+(@sha256:[a-f0-9]{64})?$/,
+                "must be an rclone/rclone 1.60.x image (the version the tests run), optionally @sha256:…")).default("rclone/rclone:1.60.1"),
+            restoreTestTables: z.array(bounded(127, z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, "must be table names")))
+                .max(100, "must list at most 100 tables")
                 .default([]),
-            restoreFrom: z.string().regex(/^(latest|[A-Za-z0-9._-]+)$/, "must be latest or a backup file name").optional(),
-            confirmRestore: z.string().optional(),
+            restoreFrom: bounded(255, z.string().regex(/^(latest|[A-Za-z0-9._-]+)$/, "must be latest or a backup file name")).optional(),
+            confirmRestore: bounded(63, z.string()).optional(),
         }).strict().default({}),
         alerts: z.object({
             enabled: z.boolean().default(true),
@@ -200,14 +211,14 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             backupMaxAgeHours: int(1, 24 * 14).default(26),
             queueDepthWarning: int(1, 10_000_000).default(1000),
             minJobsPerMinute: z.number().min(0, "must be 0 or more jobs per minute").default(1),
-            team: z.string().regex(/^[a-z0-9-]+$/, "must be a team label such as backend").default("backend"),
+            team: bounded(63, z.string().regex(/^[a-z0-9-]+$/, "must be a team label such as backend")).default("backend"),
         }).strict().default({}),
         github: z.object({
             owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "must be a GitHub user or organisation name"),
             repository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a GitHub repository name"),
             requiredApprovals: int(1, 6).default(1),
             // GitHub allows 1 to 6 required reviewers on an environment; production must have some.
-            productionReviewers: z.array(z.string().regex(/^[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$/, "must be user names or org/team slugs"),
+            productionReviewers: z.array(bounded(140, z.string().regex(/^[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$/, "must be user names or org/team slugs")),
                 { required_error: "is required with github: 1 to 6 user names or org/team slugs who approve production deployments" })
                 .min(1, "must name 1 to 6 reviewers (user names or org/team slugs)").max(6, "must name 1 to 6 reviewers (user names or org/team slugs)"),
         }).strict().optional(),

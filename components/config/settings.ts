@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, MIGRATION_CONNECTIONS, ParsedSettings, settingsSchema } from "./settings-schema";
 import { parseQuantity } from "./validators";
+import { credentialValue } from "../../policies/lib/credentials";
 
 export * from "./settings-schema";
 
@@ -90,17 +91,29 @@ export function parseSettings(raw: RawConfig): Settings {
     const schema = settingsSchema(environment, raw.stack, raw.now);
     const result = schema.safeParse(values, { errorMap: defaultMessages });
     const hidden = new Set(raw.secureValueKeys ?? []);
+    // A credential pasted into plain configuration is reported once, by key only: it is already committed, and
+    // printing it again would copy it into CI logs.
+    const leaked = credentialLookalikes(values).filter((p) => !hidden.has(String(p[0])));
+    const leakedKeys = leaked.map((p) => keyOf(p));
+    const aboutLeak = (line: string) => leakedKeys.some((k) => line === k || line.startsWith(`${k}:`) || line.startsWith(`${k} `) ||
+        line.startsWith(`${k}.`) || line.startsWith(`${k}[`));
+    for (const key of leakedKeys) {
+        problems.push(`${key}: looks like a credential (a URL with a password, a private key or an API key pattern), ` +
+            `so it is not shown and not used; plain configuration is committed and printed: remove it, rotate it, and ` +
+            `pass credentials as secure values (pulumi config set --secret)`);
+    }
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.path[0] === "environment") continue; // reported above, once
-            problems.push(...describeIssue(schema, values, issue, hidden.has(String(issue.path[0]))));
+            const lines = describeIssue(schema, values, issue, hidden.has(String(issue.path[0])));
+            problems.push(...lines.filter((l) => !aboutLeak(l)));
         }
     }
     // Cross-key rules run on every section that is valid on its own, so they are reported with the rest.
     // Without a valid environment the replica and backup defaults are unknown, so those rules would guess.
     if (ENVIRONMENTS.includes(env as Environment)) {
         const valid = result.success ? result.data : validSections(schema, values);
-        for (const line of crossFieldProblems(valid, raw.stack)) {
+        for (const line of crossFieldProblems(valid, raw.stack).filter((l) => !aboutLeak(l))) {
             const section = /^[^:]+:([A-Za-z]+)/.exec(line)?.[1] ?? "";
             problems.push(hidden.has(section) ? `${line.split(/ = |: /)[0]}: fails a rule that spans several keys ` +
                 `(not shown: ${PROJECT}:${section} is a secure value)` : line);
@@ -273,6 +286,16 @@ const defaultMessages: z.ZodErrorMap = (issue, ctx) => {
     }
     return { message: ctx.defaultError };
 };
+
+/** Paths of plain string values that look like credentials (policies/lib/credentials.ts: by shape, not by name). */
+function credentialLookalikes(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+    if (typeof value === "string") return credentialValue(value) ? [path] : [];
+    if (Array.isArray(value)) return value.flatMap((v, i) => credentialLookalikes(v, [...path, i]));
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => credentialLookalikes(v, [...path, k]));
+    }
+    return [];
+}
 
 /** `backup.restoreTestTables[1]`: the path syntax of `pulumi config set --path`. */
 function keyOf(path: (string | number)[]): string {

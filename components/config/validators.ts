@@ -212,3 +212,20 @@ export function caBundleProblem(pem: string, now: Date): string | undefined {
     }
     return undefined;
 }
+
+/** An http:// or https:// endpoint whose host is a host name (RFC 1123) or an IPv4 / [IPv6] address, no user info. */
+export function endpointProblem(endpoint: string): string | undefined {
+    // http:// stays allowed for in-cluster object stores (MinIO); zod's url() would also take ftp: or javascript:.
+    const allowed = "an http:// or https:// URL of an S3-compatible endpoint (host name or IP address, optional port and path)";
+    let url: URL;
+    try {
+        url = new URL(endpoint);
+    } catch {
+        return allowed;
+    }
+    if (!/^https?:$/.test(url.protocol) || !/^https?:\/\//.test(endpoint)) return allowed;
+    if (url.username || url.password) return `${allowed}, without user name or password (those are secure values)`;
+    if (url.search || url.hash) return `${allowed}, without query or fragment`;
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    return hostProblem(host) ? allowed : undefined;
+}

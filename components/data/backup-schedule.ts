@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ANNOTATION, ComponentName, standardLabels } from "../lib/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment, ParsedSettings } from "../config/settings-schema";
+import { parseQuantity } from "../config/validators";
 import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
 import { EgressArgs, HTTPS_PORT, jobNetworkPolicy } from "../lib/network-policy";
@@ -20,6 +21,18 @@ export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "rest
 export const BACKUP_DEADLINE_SECONDS = 6 * 3600;
 /** Pulumi waits 10 minutes for a Job by default; a production dump may take hours, and the release waits for it. */
 const JOB_TIMEOUTS = { create: "6h30m", update: "6h30m" };
+
+const TOOLS_SIZE = "128Mi";
+/** The rclone copy: the binary in the tools volume, and its logs. */
+const TOOLS_EPHEMERAL = "192Mi";
+/** Container logs and the writable layer's leftovers, on top of the emptyDirs. */
+const LOG_ALLOWANCE_MI = 256;
+
+/** The emptyDirs' size limits plus room for logs, in Mi: the pod's ephemeral-storage request and limit. */
+export function ephemeralStorage(sizeLimits: string[]): string {
+    const bytes = sizeLimits.reduce((sum, q) => sum + parseQuantity(q)!, 0);
+    return `${Math.ceil(bytes / 2 ** 20) + LOG_ALLOWANCE_MI}Mi`;
+}
 
 /** The TCP port of the object-storage endpoint: explicit, else by scheme (AWS S3 when unset: HTTPS). */
 export function objectStoragePort(endpoint: string | undefined): number {
@@ -98,17 +111,20 @@ export class BackupSchedule extends pulumi.ComponentResource {
             }
             return accounts.get(component)!.metadata.name;
         };
+        // With S3 the dump is staged in /work before upload: it needs the target's full size.
+        const workSize = s3 ? b.storageSize : "1Gi";
         const pod = (component: ComponentName, script: string, credentials: pulumi.Input<string>, env: Record<string, string>) => {
             const common = {
                 BACKUP_TARGET: b.target, BACKUP_DIR: "/backups", WORK_DIR: "/work", HOME: "/tmp", BACKUP_FORMAT: b.format,
                 BACKUP_JOBS: String(b.parallelJobs), RESTORE_JOBS: String(b.parallelJobs), RETENTION_DAYS: String(b.retentionDays),
                 ...(s3 ? { RCLONE: "/tools/rclone" } : {}),
             };
+            const ephemeral = ephemeralStorage([TMP_VOLUME.emptyDir.sizeLimit, workSize, ...(s3 ? [TOOLS_SIZE] : [])]);
             const volumes: k8s.types.input.core.v1.Volume[] = [
                 TMP_VOLUME,
                 { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o555 } },
-                { name: "work", emptyDir: { sizeLimit: s3 ? b.storageSize : "1Gi" } },
-                s3 ? { name: "tools", emptyDir: { sizeLimit: "128Mi" } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
+                { name: "work", emptyDir: { sizeLimit: workSize } },
+                s3 ? { name: "tools", emptyDir: { sizeLimit: TOOLS_SIZE } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
                 ...(args.databaseCa ? [args.databaseCa.volume] : []),
             ];
             const mounts = [TMP_MOUNT, { name: "scripts", mountPath: "/scripts", readOnly: true }, { name: "work", mountPath: "/work" },
@@ -128,7 +144,10 @@ export class BackupSchedule extends pulumi.ComponentResource {
                     initContainers: s3 ? [{
                         name: "rclone", image: args.backup.rcloneImage, command: ["cp", "/usr/local/bin/rclone", "/tools/rclone"],
                         securityContext: restrictedContainerSecurityContext(),
-                        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+                        resources: {
+                            requests: { cpu: "10m", memory: "32Mi", "ephemeral-storage": TOOLS_EPHEMERAL },
+                            limits: { memory: "64Mi", "ephemeral-storage": TOOLS_EPHEMERAL },
+                        },
                         volumeMounts: [{ name: "tools", mountPath: "/tools" }],
                     }] : [],
                     containers: [{
@@ -136,7 +155,12 @@ export class BackupSchedule extends pulumi.ComponentResource {
                         envFrom: [{ secretRef: { name: credentials } }, ...(s3Secret ? [{ secretRef: { name: s3Secret.metadata.name } }] : [])],
                         env: [...Object.entries({ ...common, ...env }).map(([k, v]) => ({ name: k, value: v })), ...(s3 ? rcloneEnv({ endpoint: b.s3Endpoint, region: b.s3Region }) : [])],
                         securityContext: restrictedContainerSecurityContext(),
-                        resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+                        // The scratch volumes' disk, requested so the scheduler picks a node with room for the dump and
+                        // limited so a runaway dump evicts this pod, not its neighbours.
+                        resources: {
+                            requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": ephemeral },
+                            limits: { memory: "1Gi", "ephemeral-storage": ephemeral },
+                        },
                         volumeMounts: mounts,
                     }],
                     volumes,

@@ -58,6 +58,22 @@ describe("npm run synth", () => {
             assert.ok(policies.length >= 4, `${policies.length} NetworkPolicies`);
         });
 
+        it(`${stack}: every pod that keeps data in an emptyDir requests and limits ephemeral storage`, () => {
+            const pods = readManifests(results[stack].outDir).flatMap((m) => {
+                if (m.kind === "Deployment" || m.kind === "Job") return [[m.metadata.name, m.spec.template.spec]];
+                if (m.kind === "CronJob") return [[m.metadata.name, m.spec.jobTemplate.spec.template.spec]];
+                return [];
+            });
+            // /tmp (256Mi, every pod) is scratch for the runtime; "work" and "tools" hold the dump and rclone.
+            const withData = pods.filter(([, pod]) => pod.volumes.some((v: any) => v.emptyDir && v.name !== "tmp"));
+            assert.ok(withData.length >= 2, `${withData.length} pods with data emptyDirs`);
+            for (const [name, pod] of withData) {
+                for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    assert.ok(c.resources.requests["ephemeral-storage"] && c.resources.limits["ephemeral-storage"], `${name}/${c.name}`);
+                }
+            }
+        });
+
         it(`${stack}: every pod spec meets Pod Security Standards restricted`, () => {
             const pods = readManifests(results[stack].outDir).flatMap((m) => {
                 if (m.kind === "Deployment" || m.kind === "Job") return [m.spec.template.spec];
@@ -191,6 +207,8 @@ describe("npm run synth", () => {
             /^  - fork-knife:database\.sslMode = "require": must be verify-full in production/m],
         ["no database.cidr", (c) => { delete c.config["fork-knife:database"].cidr; },
             /^  - fork-knife:database\.cidr: is required in production/m],
+        ["a password in backup.s3Endpoint", (c) => { c.config["fork-knife:backup"].s3Endpoint = "https://user:pw@host"; },
+            /^  - fork-knife:backup\.s3Endpoint: looks like a credential/m, "pw"],
     ];
     for (const [what, change, message, hidden] of badProduction) {
         it(`production: stops on ${what}: exit 2, the key named, no manifest written`, () => {

@@ -2,7 +2,8 @@
 // secure one) and says what is allowed; every problem is reported at once; good stacks parse with defaults.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { connectionBudget, parseSettings, RawConfig, SECRET_KEYS, Settings, SettingsError } from "../../../components/config/settings";
+import { z } from "zod";
+import { connectionBudget, parseSettings, RawConfig, SECRET_KEYS, Settings, SettingsError, settingsSchema } from "../../../components/config/settings";
 import { parseQuantity } from "../../../components/config/validators";
 import { loadStackConfig } from "../../../tools/lib/stack-config";
 
@@ -266,6 +267,98 @@ describe("settings: secure values", () => {
 /** The stack with database.sslMode left to its default (and the CA kept for production's). */
 function minimalDefaults(stack: "staging" | "production"): Settings {
     return parse(stack, (v) => { delete v.database.sslMode; if (stack === "staging") delete v.database.caBundle; });
+}
+
+describe("settings: inputs that cannot hurt", () => {
+    // Fake, assembled at run time so secret scanners never see a key-shaped literal in the repository.
+    const AWS_KEY = ["AKIA", "IOSFODNN7EXAMPLE"].join("");
+    const STRIPE_KEY = ["sk", "live", "51HxQwErTyUiOpAsDf"].join("_");
+    const PRIVATE_KEY = ["-----BEGIN", "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"].join(" ");
+    const leaks: [string, "staging" | "production", (v: Values) => void, string][] = [
+        ["backup.s3Endpoint", "production", (v) => { v.backup.s3Endpoint = "https://user:pw@host"; }, "pw"],
+        ["backup.s3Endpoint", "staging", (v) => { v.backup.s3Endpoint = "https://minio:9000/?access_token=tok3n"; }, "tok3n"],
+        ["alerts.team", "staging", (v) => { v.alerts.team = AWS_KEY; }, AWS_KEY],
+        ["backup.confirmRestore", "production", (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = STRIPE_KEY; }, STRIPE_KEY],
+        ["database.caBundle", "staging", (v) => { v.database.caBundle = PRIVATE_KEY; }, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"],
+        ["worker.command[2]", "staging", (v) => { v.worker = { command: ["npm", "run", "redis://:hunter2@redis:6379"] }; }, "hunter2"],
+    ];
+    for (const [key, stack, change, secret] of leaks) {
+        it(`${stack}: a credential in fork-knife:${key} is one line naming the key, without the value`, () => {
+            const raw = rawConfig(stack);
+            change(raw.values);
+            let error: unknown;
+            try { parseSettings(raw); } catch (e) { error = e; }
+            assert.ok(error instanceof SettingsError, "refused");
+            assert.deepStrictEqual(error.problems.length, 1, error.problems.join("\n"));
+            assert.ok(error.problems[0].startsWith(`fork-knife:${key}: looks like a credential`), error.problems[0]);
+            assert.ok(!error.message.includes(secret) && !String(error.stack).includes(secret), `${secret} is printed`);
+        });
+    }
+
+    it("does not flag what only resembles a credential: a URL without a password, a CA certificate, a user name in a path", () => {
+        const s = parse("production", (v) => { v.backup.s3Endpoint = "https://s3.eu-central-1.amazonaws.com/user:name"; });
+        assert.strictEqual(s.backup.s3Endpoint, "https://s3.eu-central-1.amazonaws.com/user:name");
+        assert.match(parse("production").database.caBundle!, /BEGIN CERTIFICATE/);
+    });
+
+    it("host names per RFC 1123: labels up to 63, names up to 253 characters; IPv4 and IPv6 addresses", () => {
+        const label = (n: number) => "a".repeat(n);
+        const host = (h: string) => parse("staging", (v) => { v.database.host = h; v.redis.host = h; }).database.host;
+        assert.strictEqual(host(`${label(63)}.example.com`), `${label(63)}.example.com`);
+        assert.throws(() => host(`${label(64)}.example.com`), /database\.host = .*RFC 1123/);
+        const name253 = [label(63), label(63), label(63), label(61)].join(".");
+        assert.strictEqual(name253.length, 253);
+        assert.strictEqual(host(name253), name253);
+        assert.throws(() => host(`${name253}a`), /RFC 1123/);
+        for (const bad of ["db_1.internal", "-db.internal", "db-.internal", "db..internal", "10.0.0.300", "db.internal:5432", ""]) {
+            assert.throws(() => host(bad), /RFC 1123/, bad);
+        }
+        for (const good of ["10.40.16.5", "fd00:10::5", "::1", "db.internal."]) assert.strictEqual(host(good), good);
+        assert.strictEqual(parse("production", (v) => { v.backup.s3Endpoint = "https://[fd00:10::9]:9000"; v.backup.s3Cidr = "fd00:10::/64"; }).backup.s3Endpoint,
+            "https://[fd00:10::9]:9000");
+    });
+
+    // Every string the schema takes as free text (not an enum): a value far past any sane length is refused by
+    // its key, in a line of ordinary length.
+    it("bounds every free-text setting", () => {
+        const paths = freeTextPaths(settingsSchema("production", "production", NOW));
+        assert.ok(paths.length >= 25, `${paths.length}: ${paths.join(", ")}`);
+        const huge = "a".repeat(300_000);
+        for (const p of paths) {
+            const raw = rawConfig("production");
+            setPath(raw.values, p.split("."), huge);
+            const lines = problemsOf(raw).filter((l) => l.startsWith(`fork-knife:${p.replace(".[]", "[0]").replace(".{}", "")}`));
+            assert.ok(lines.length > 0, `${p}: ${problemsOf(raw).join(" | ").slice(0, 400)}`);
+            assert.ok(lines.every((l) => l.length < 1000), `${p}: the line stays short`);
+        }
+    });
+});
+
+/** Dotted paths of free-text leaves; `[]` for an array's items, `{}` for a label map's values. */
+function freeTextPaths(t: z.ZodTypeAny, prefix = ""): string[] {
+    let inner = t;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodEffects) {
+        inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
+    }
+    const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
+    if (inner instanceof z.ZodObject) return Object.entries<z.ZodTypeAny>(inner.shape).flatMap(([k, v]) => freeTextPaths(v, at(k)));
+    if (inner instanceof z.ZodArray) return freeTextPaths(inner.element, at("[]"));
+    if (inner instanceof z.ZodRecord) return [at("{}")];
+    if (inner instanceof z.ZodString || inner instanceof z.ZodPipeline) return [prefix];
+    return [];
+}
+
+function setPath(values: Values, parts: string[], value: string): void {
+    let o: any = values;
+    for (const [i, part] of parts.entries()) {
+        const last = i === parts.length - 1;
+        const next = parts[i + 1];
+        if (part === "[]") { o.splice(0, o.length, value); return; }
+        if (part === "{}") { for (const k of Object.keys(o)) o[k] = value; if (Object.keys(o).length === 0) o.x = value; return; }
+        if (last) { o[part] = value; return; }
+        if (o[part] === undefined || o[part] === null || typeof o[part] !== "object") o[part] = next === "[]" ? [] : {};
+        o = o[part];
+    }
 }
 
 describe("settings: what staging allows with a warning and production refuses", () => {

@@ -137,6 +137,23 @@ describe("BackupSchedule", () => {
             ["object-storage-key", "2026-07-01", "180", "2026-12-28"]);
     });
 
+    it("requests and limits ephemeral storage for the scratch volumes: the staged dump, /tmp, the tools, and logs", async () => {
+        for (const [stack, expected] of [["staging", "1536Mi"], ["production", "103040Mi"]] as const) {
+            // staging: 1Gi work + 256Mi /tmp + 256Mi logs; production stages the 100Gi dump: 102400 + 256 + 128 tools + 256.
+            const r = await run(stack);
+            for (const pod of pods(r)) {
+                const main = pod.containers[0].resources;
+                assert.equal(main.requests["ephemeral-storage"], expected, stack);
+                assert.equal(main.limits["ephemeral-storage"], expected, stack);
+                for (const init of pod.initContainers ?? []) {
+                    assert.equal(init.resources.requests["ephemeral-storage"], init.resources.limits["ephemeral-storage"]);
+                }
+            }
+        }
+        const bigger = await run("production", { set: { "fork-knife:backup": { ...stackBackup("production"), target: "s3://fork-knife-backups/production", s3Region: "eu-central-1", storageSize: "200Gi" } } });
+        assert.equal(pods(bigger)[0].containers[0].resources.limits["ephemeral-storage"], `${200 * 1024 + 640}Mi`, "follows backup.storageSize");
+    });
+
     it("waits for a long pre-migration dump instead of Pulumi's 10-minute default", async () => {
         const r = await run("production");
         assert.equal(one(r, "kubernetes:batch/v1:Job").customTimeouts.create, "6h30m");

@@ -12,6 +12,8 @@ import { BackupSchedule } from "./components/data/backup-schedule";
 import { Database } from "./components/data/database";
 import { imageReference } from "./components/app/image";
 import { ANNOTATION, standardLabels } from "./components/lib/labels";
+import { egressFromSettings } from "./components/lib/network-policy";
+import { NetworkBaseline } from "./components/lib/network-baseline";
 import { MigrationJob, migrationJobName } from "./components/data/migration-job";
 import { Repository } from "./components/release/repository";
 import { rotationChecksum } from "./components/app/rotation";
@@ -20,6 +22,9 @@ import { connectionBudget, readSettings } from "./components/config/settings";
 const settings = readSettings();
 for (const warning of settings.warnings) pulumi.log.warn(warning);
 const env = settings.environment;
+for (const warning of settings.warnings) pulumi.log.warn(warning);
+// Who the pods may reach (components/lib/network-policy.ts): every destination by its peers, HTTPS marked.
+const egress = egressFromSettings(settings);
 const image = imageReference(settings.image);
 
 // Namespace fork-knife-<stack>
@@ -47,6 +52,7 @@ const appSecrets = new AppSecrets("app-secrets", {
     jwt: settings.rotation.jwt,
     stripe: { rotatedAt: settings.rotation.stripe.rotatedAt, secretKey: settings.secrets.stripeSecretKey, webhookSecret: settings.secrets.stripeWebhookSecret },
     twilio: { rotatedAt: settings.rotation.twilio.rotatedAt, accountSid: settings.secrets.twilioAccountSid, authToken: settings.secrets.twilioAuthToken },
+    redis: { ...settings.redis, rotatedAt: settings.rotation.redis.rotatedAt, password: settings.secrets.redisPassword },
 }, inNamespace);
 
 // ├─ Database
@@ -70,8 +76,9 @@ const backups = new BackupSchedule("backups", {
     stack: settings.stack,
     backup: settings.backup,
     databaseName: settings.database.name,
-    databasePort: settings.database.port,
+    egress,
     releaseName: migrationJobName(settings.image),
+    databaseCa: database.caFiles,
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
@@ -86,7 +93,8 @@ const migration = new MigrationJob("migration", {
     image: settings.image,
     imageRef: image,
     secretEnv: database.migratorEnv,
-    databasePort: settings.database.port,
+    files: database.caFiles ? [database.caFiles] : [],
+    egress,
     preMigrationBackupJob: backups.preMigrationBackupJobName,
 }, { dependsOn: [namespace, database, ...(backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [])] });
 
@@ -97,7 +105,9 @@ const rotation = [...appSecrets.records, database.record, ...(backups.s3Credenti
 const rollout = { dependsOn: [migration, appSecrets, database] };
 const podAnnotations = { [ANNOTATION.migrationJob]: migration.jobName, [ANNOTATION.rotationChecksum]: rotationChecksum(rotation) };
 const appEnv = { LOG_LEVEL: settings.logLevel, NODE_ENV: "production" };
+// Each workload gets only the credentials its settings list (backend.credentials, worker.credentials).
 const secretEnv = [...database.appEnv, ...appSecrets.env];
+const credentialsFor = (list: string[]) => secretEnv.filter((s) => list.includes(s.name));
 
 // ├─ AppService backend
 const backend = new AppService("backend", {
@@ -109,10 +119,13 @@ const backend = new AppService("backend", {
     http: { port: settings.backend.port, healthPath: settings.backend.healthPath },
     scaling: settings.backend,
     resources: settings.backend.resources,
-    env: { ...appEnv, PORT: String(settings.backend.port) },
-    secretEnv,
+    env: { ...appEnv, PORT: String(settings.backend.port), METRICS_PORT: String(settings.backend.metricsPort) },
+    secretEnv: credentialsFor(settings.backend.credentials),
+    credentialsAs: settings.backend.credentialsAs,
     podAnnotations,
-    databasePort: settings.database.port,
+    files: database.caFiles ? [database.caFiles] : [],
+    egress,
+    metrics: { port: settings.backend.metricsPort, namespaceLabels: settings.backend.metricsNamespaceLabels },
 }, rollout);
 
 // ├─ AppService worker
@@ -125,9 +138,11 @@ const worker = new AppService("worker", {
     scaling: settings.worker,
     resources: settings.worker.resources,
     env: appEnv,
-    secretEnv,
+    secretEnv: credentialsFor(settings.worker.credentials),
+    credentialsAs: settings.worker.credentialsAs,
     podAnnotations,
-    databasePort: settings.database.port,
+    files: database.caFiles ? [database.caFiles] : [],
+    egress,
 }, rollout);
 
 // ├─ HealthProbe: the public /health from outside, through the blackbox exporter (the total-outage signal)
@@ -145,7 +160,7 @@ const alerts = new Alerts("alerts", {
     namespace: ns,
     environment: env,
     settings: settings.alerts,
-    backendService: { name: serviceName("backend"), port: "http", metricsPath: "/metrics" },
+    backendService: { name: serviceName("backend"), port: "metrics", metricsPath: "/metrics" },
     backendContainer: "backend",
     publicProbeJob: healthProbe?.job,
 }, inNamespace);
@@ -169,6 +184,8 @@ const alerting = settings.alerts.enabled && slackWebhookUrl && settings.rotation
         ? { routingKey: pagerKey, rotatedAt: settings.rotation.pagerdutyRoutingKey.rotatedAt } : undefined,
     team: { webhookUrl: slackWebhookUrl, rotatedAt: settings.rotation.slackWebhook.rotatedAt },
 }, inNamespace) : undefined;
+// ├─ NetworkBaseline: namespace-wide default deny; the workloads' policies above name their peers
+new NetworkBaseline("network-baseline", { namespace: ns, environment: env }, inNamespace);
 
 // └─ Repository: branch protection, environments, Actions secrets. Set `github` in one stack only
 // (production), or two stacks would fight over the same branch protection.

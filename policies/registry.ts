@@ -2,6 +2,7 @@
 // CrossGuard's PolicyPack, offline.ts runs the same objects without the policy server.
 import { apparmor } from "./workloads/apparmor";
 import { capabilities } from "./workloads/capabilities";
+import { egressPeers } from "./workloads/egress-peers";
 import { envCredentials } from "./workloads/env-credentials";
 import { hostNamespaces } from "./workloads/host-namespaces";
 import { hostPath } from "./workloads/host-path";
@@ -60,6 +61,7 @@ import { FkPolicy } from "./lib/policy";
 export const POLICIES: FkPolicy[] = [
     apparmor,
     capabilities,
+    egressPeers,
     envCredentials,
     hostNamespaces,
     hostPath,

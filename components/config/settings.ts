@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, MIGRATION_CONNECTIONS, ParsedSettings, settingsSchema } from "./settings-schema";
 import { parseQuantity } from "./validators";
+import { credentialValue } from "../../policies/lib/credentials";
 
 export * from "./settings-schema";
 
@@ -30,6 +31,8 @@ export const SECRET_KEYS = {
     pulumiRefreshAccessToken: { required: (s: RawValues) => s.github !== undefined },
     /** GitHub token of the backport workflow (push branches, open pull requests); optional. */
     backportGithubToken: { required: () => false },
+    /** Redis AUTH password: REDIS_URL is built from it and redis.host/port/tls. */
+    redisPassword: { required: () => true },
     backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
     backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
     /** The pager's PagerDuty Events v2 integration key; not needed with `pagerduty:` (its integration supplies it). */
@@ -52,6 +55,7 @@ export type Secrets = { [K in SecretKey]?: pulumi.Output<string> } & {
     stripeWebhookSecret: pulumi.Output<string>;
     twilioAccountSid: pulumi.Output<string>;
     twilioAuthToken: pulumi.Output<string>;
+    redisPassword: pulumi.Output<string>;
 };
 
 export interface Settings extends ParsedSettings {
@@ -60,7 +64,8 @@ export interface Settings extends ParsedSettings {
     /** "Today" for rotation math: FORK_KNIFE_NOW when set (synth's --now), else the clock. */
     now: Date;
     secrets: Secrets;
-    /** Problems that do not stop a deployment but must be seen (index.ts logs each with pulumi.log.warn). */
+    /** Problems that do not stop a deployment but must be seen (index.ts logs each with pulumi.log.warn): missing
+     *  alert receivers in staging, and settings allowed in staging that weaken a guarantee production enforces. */
     warnings: string[];
 }
 
@@ -97,17 +102,29 @@ export function parseSettings(raw: RawConfig): Settings {
     const schema = settingsSchema(environment, raw.stack, raw.now);
     const result = schema.safeParse(values, { errorMap: defaultMessages });
     const hidden = new Set(raw.secureValueKeys ?? []);
+    // A credential pasted into plain configuration is reported once, by key only: it is already committed, and
+    // printing it again would copy it into CI logs.
+    const leaked = credentialLookalikes(values).filter((p) => !hidden.has(String(p[0])));
+    const leakedKeys = leaked.map((p) => keyOf(p));
+    const aboutLeak = (line: string) => leakedKeys.some((k) => line === k || line.startsWith(`${k}:`) || line.startsWith(`${k} `) ||
+        line.startsWith(`${k}.`) || line.startsWith(`${k}[`));
+    for (const key of leakedKeys) {
+        problems.push(`${key}: looks like a credential (a URL with a password, a private key or an API key pattern), ` +
+            `so it is not shown and not used; plain configuration is committed and printed: remove it, rotate it, and ` +
+            `pass credentials as secure values (pulumi config set --secret)`);
+    }
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.path[0] === "environment") continue; // reported above, once
-            problems.push(...describeIssue(schema, values, issue, hidden.has(String(issue.path[0]))));
+            const lines = describeIssue(schema, values, issue, hidden.has(String(issue.path[0])));
+            problems.push(...lines.filter((l) => !aboutLeak(l)));
         }
     }
     // Cross-key rules run on every section that is valid on its own, so they are reported with the rest.
     // Without a valid environment the replica and backup defaults are unknown, so those rules would guess.
     if (ENVIRONMENTS.includes(env as Environment)) {
         const valid = result.success ? result.data : validSections(schema, values);
-        for (const line of crossFieldProblems(valid, raw.stack)) {
+        for (const line of crossFieldProblems(valid, raw.stack).filter((l) => !aboutLeak(l))) {
             const section = /^[^:]+:([A-Za-z]+)/.exec(line)?.[1] ?? "";
             problems.push(hidden.has(section) ? `${line.split(/ = |: /)[0]}: fails a rule that spans several keys ` +
                 `(not shown: ${PROJECT}:${section} is a secure value)` : line);
@@ -144,7 +161,7 @@ export function parseSettings(raw: RawConfig): Settings {
         secrets[key] = pulumi.secret(given.value);
     }
     if (problems.length > 0 || !result.success) throw new SettingsError(problems);
-    return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets, warnings };
+    return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets, warnings: [...warnings, ...stagingWarnings(result.data)] };
 }
 
 /**
@@ -250,6 +267,7 @@ function validSections(schema: ReturnType<typeof settingsSchema>, values: RawVal
 /** Rules that span several keys: replica ranges, requests under limits, the connection budget, guarded restore. */
 function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[] {
     const problems: string[] = [];
+    if (s.environment === "production") problems.push(...weakenings(s).map(weakeningProblem));
     for (const name of ["backend", "worker"] as const) {
         const w = s[name];
         if (!w) continue;
@@ -263,6 +281,10 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
         if (r.cpuLimit !== undefined && parseQuantity(r.cpu)! > parseQuantity(r.cpuLimit)!) {
             problems.push(`${PROJECT}:${name}.resources.cpu = "${r.cpu}": must be at most resources.cpuLimit ("${r.cpuLimit}")`);
         }
+    }
+    if (s.database && s.database.sslMode !== "require" && s.database.caBundle === undefined) {
+        problems.push(`${PROJECT}:database.caBundle: is required with database.sslMode ${s.database.sslMode}: ` +
+            `the PEM bundle of the CA that signed the server's certificate (e.g. your cloud's RDS/Cloud SQL CA bundle)`);
     }
     if (!s.backup) return problems;
     const budget = s.backend && s.worker && s.database ? connectionBudget({ ...s, backup: s.backup } as ParsedSettings) : undefined;
@@ -294,6 +316,63 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
     return problems;
 }
 
+interface Weakening {
+    /** Full key, without the project prefix. */
+    key: string;
+    /** The value as the error line shows it; undefined when the key is not set. */
+    value?: unknown;
+    /** What production requires. */
+    required: string;
+    /** What staging loses by it. */
+    risk: string;
+}
+
+/** What production refuses and staging accepts with a warning. */
+function weakenings(s: Partial<ParsedSettings>): Weakening[] {
+    const found: Weakening[] = [];
+    if (s.database && s.database.sslMode !== "verify-full") {
+        found.push({ key: "database.sslMode", value: s.database.sslMode,
+            required: "must be verify-full in production, with database.caBundle: require and verify-ca do not check that the server is the database host",
+            risk: "the server's certificate is not checked against database.host, so a machine in the path can pose as the database" });
+    }
+    if (s.database && s.database.cidr === undefined) {
+        found.push({ key: "database.cidr", required: "is required in production: the CIDR block PostgreSQL lives in",
+            risk: `egress on the database port ${s.database.port} is open to any address` });
+    }
+    const endpoint = s.backup?.s3Endpoint;
+    const storagePort = endpoint ? endpointPort(endpoint) : undefined;
+    if (s.backup?.target.startsWith("s3://") && storagePort !== undefined && storagePort !== 443 && s.backup.s3Cidr === undefined) {
+        found.push({ key: "backup.s3Cidr", required: `is required in production with an s3Endpoint on port ${storagePort}: the CIDR block the object store lives in`,
+            risk: `egress on port ${storagePort} to the object store is open to any address` });
+    }
+    if (s.redis && s.redis.cidr === undefined) {
+        found.push({ key: "redis.cidr", required: "is required in production: the CIDR block Redis lives in",
+            risk: `egress on the Redis port ${s.redis.port} is open to any address` });
+    }
+    return found;
+}
+
+/** The TCP port of an http(s) URL (components/data/backup-schedule.ts objectStoragePort, without its imports). */
+function endpointPort(endpoint: string): number | undefined {
+    try {
+        const url = new URL(endpoint);
+        return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+    } catch {
+        return undefined;
+    }
+}
+
+function weakeningProblem(w: Weakening): string {
+    const shown = w.value === undefined ? "" : ` = ${show(w.value)}`;
+    return `${PROJECT}:${w.key}${shown}: ${w.required}`;
+}
+
+function stagingWarnings(s: ParsedSettings): string[] {
+    if (s.environment === "production") return [];
+    return weakenings(s).map((w) => `${PROJECT}:${w.key}${w.value === undefined ? " (not set)" : ` = ${show(w.value)}`}: ` +
+        `allowed in staging, refused in production: ${w.risk}`);
+}
+
 /** Connections outside the pods' pools, per role: what each role's connection limit is set to. */
 export interface ReservedConnections { migration: number; backup: number; restore: number }
 
@@ -321,6 +400,16 @@ const defaultMessages: z.ZodErrorMap = (issue, ctx) => {
     }
     return { message: ctx.defaultError };
 };
+
+/** Paths of plain string values that look like credentials (policies/lib/credentials.ts: by shape, not by name). */
+function credentialLookalikes(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+    if (typeof value === "string") return credentialValue(value) ? [path] : [];
+    if (Array.isArray(value)) return value.flatMap((v, i) => credentialLookalikes(v, [...path, i]));
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => credentialLookalikes(v, [...path, k]));
+    }
+    return [];
+}
 
 /** `backup.restoreTestTables[1]`: the path syntax of `pulumi config set --path`. */
 function keyOf(path: (string | number)[]): string {

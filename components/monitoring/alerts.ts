@@ -22,7 +22,8 @@ export interface AlertsArgs {
     backendService: {
         /** Service name; the Prometheus Operator uses it as the job label. */
         name: string;
-        /** Named Service port that serves /metrics. */
+        /** Named Service port that serves /metrics: `metrics` (backend.metricsPort), which only the monitoring
+         *  namespace may reach, never the public `http` port. */
         port: string;
         /** Path of the metrics endpoint. */
         metricsPath: string;

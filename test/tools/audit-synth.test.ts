@@ -15,7 +15,7 @@ import { TODAY } from "../support/stacks";
 // Typed by SecretKind: a new kind of credential does not compile here until its limit is listed.
 const KIND_LIMIT: Record<SecretKind, number> = {
     "jwt": MAX_AGE_DAYS.jwt, "database-password": MAX_AGE_DAYS.databasePassword, "stripe": MAX_AGE_DAYS.stripe, "twilio": MAX_AGE_DAYS.twilio,
-    "object-storage-key": MAX_AGE_DAYS.backupS3,
+    "object-storage-key": MAX_AGE_DAYS.backupS3, "redis-password": MAX_AGE_DAYS.redis,
     "pagerduty-routing-key": MAX_AGE_DAYS.pagerdutyRoutingKey, "slack-webhook": MAX_AGE_DAYS.slackWebhook,
 };
 

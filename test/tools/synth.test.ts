@@ -38,6 +38,42 @@ describe("npm run synth", () => {
             assert.ok(fs.readFileSync(path.join(r.outDir, "report.md"), "utf8").includes("## Policies"));
         });
 
+        it(`${stack}: one namespace-wide default deny; every egress rule names its peers except the marked HTTPS allowance`, () => {
+            const policies = readManifests(results[stack].outDir).filter((m) => m.kind === "NetworkPolicy");
+            const selectsAll = (p: any) => Object.keys(p.spec.podSelector ?? {}).length === 0;
+            const denyAll = policies.filter(selectsAll);
+            assert.equal(denyAll.length, 1, "exactly one policy with podSelector: {}");
+            assert.deepEqual(denyAll[0].spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            assert.equal(denyAll[0].metadata.labels["app.kubernetes.io/component"], "platform");
+            const open: string[] = [];
+            for (const p of policies) {
+                for (const rule of p.spec.egress ?? []) {
+                    if ((rule.to ?? []).length > 0) continue;
+                    open.push(`${p.metadata.labels["app.kubernetes.io/component"]}: ${JSON.stringify(rule.ports)} ${p.metadata.annotations?.["fork-knife.io/open-egress-ports"] ?? "unmarked"}`);
+                }
+            }
+            // backend, worker and (production's s3 target) the backup Jobs reach Stripe, Twilio or object storage.
+            const https = `[{"port":443,"protocol":"TCP"}] 443`;
+            assert.deepEqual(open.sort(), stack === "production" ? [`backend: ${https}`, `backup: ${https}`, `worker: ${https}`] : [`backend: ${https}`, `worker: ${https}`]);
+            assert.ok(policies.length >= 4, `${policies.length} NetworkPolicies`);
+        });
+
+        it(`${stack}: every pod that keeps data in an emptyDir requests and limits ephemeral storage`, () => {
+            const pods = readManifests(results[stack].outDir).flatMap((m) => {
+                if (m.kind === "Deployment" || m.kind === "Job") return [[m.metadata.name, m.spec.template.spec]];
+                if (m.kind === "CronJob") return [[m.metadata.name, m.spec.jobTemplate.spec.template.spec]];
+                return [];
+            });
+            // /tmp (256Mi, every pod) is scratch for the runtime; "work" and "tools" hold the dump and rclone.
+            const withData = pods.filter(([, pod]) => pod.volumes.some((v: any) => v.emptyDir && v.name !== "tmp"));
+            assert.ok(withData.length >= 2, `${withData.length} pods with data emptyDirs`);
+            for (const [name, pod] of withData) {
+                for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    assert.ok(c.resources.requests["ephemeral-storage"] && c.resources.limits["ephemeral-storage"], `${name}/${c.name}`);
+                }
+            }
+        });
+
         it(`${stack}: every pod spec meets Pod Security Standards restricted`, () => {
             const pods = readManifests(results[stack].outDir).flatMap((m) => {
                 if (m.kind === "Deployment" || m.kind === "Job") return [m.spec.template.spec];
@@ -184,6 +220,31 @@ describe("npm run synth", () => {
             const r = cli(["--config-file", file, "--now", TODAY, "--out", out]);
             assert.equal(r.status, 2, r.stdout + r.stderr);
             assert.match(r.stderr, message);
+            assert.ok(!fs.existsSync(out), "nothing written");
+        });
+    }
+
+    // Production refuses what staging only warns about; the line names the key, and nothing is written.
+    const badProduction: [string, (c: any) => void, RegExp, string?][] = [
+        ["database.sslMode require", (c) => { c.config["fork-knife:database"].sslMode = "require"; },
+            /^  - fork-knife:database\.sslMode = "require": must be verify-full in production/m],
+        ["no database.cidr", (c) => { delete c.config["fork-knife:database"].cidr; },
+            /^  - fork-knife:database\.cidr: is required in production/m],
+        ["a password in backup.s3Endpoint", (c) => { c.config["fork-knife:backup"].s3Endpoint = "https://user:pw@host"; },
+            /^  - fork-knife:backup\.s3Endpoint: looks like a credential/m, "pw"],
+    ];
+    for (const [what, change, message, hidden] of badProduction) {
+        it(`production: stops on ${what}: exit 2, the key named, no manifest written`, () => {
+            const doc = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.production.yaml"), "utf8"));
+            change(doc);
+            const dir = tmp();
+            const file = path.join(dir, "Pulumi.production.yaml");
+            fs.writeFileSync(file, YAML.stringify(doc));
+            const out = path.join(dir, "out");
+            const r = cli(["--config-file", file, "--now", TODAY, "--out", out]);
+            assert.equal(r.status, 2, r.stdout + r.stderr);
+            assert.match(r.stderr, message);
+            if (hidden) assert.ok(!(r.stdout + r.stderr).includes(hidden), `${hidden} must not be printed`);
             assert.ok(!fs.existsSync(out), "nothing written");
         });
     }

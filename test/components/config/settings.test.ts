@@ -2,7 +2,8 @@
 // secure one) and says what is allowed; every problem is reported at once; good stacks parse with defaults.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { connectionBudget, parseSettings, RawConfig, SECRET_KEYS, Settings, SettingsError } from "../../../components/config/settings";
+import { z } from "zod";
+import { connectionBudget, parseSettings, RawConfig, SECRET_KEYS, Settings, SettingsError, settingsSchema } from "../../../components/config/settings";
 import { parseQuantity } from "../../../components/config/validators";
 import { loadStackConfig } from "../../../tools/lib/stack-config";
 
@@ -37,6 +38,9 @@ function parse(stack: "staging" | "production", change: (v: Values, raw: RawConf
     change(raw.values, raw);
     return parseSettings(raw);
 }
+
+/** A certificate that is not a CA (basicConstraints CA:FALSE): public test data, its key was never kept. */
+const LEAF_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBfTCCASKgAwIBAgIUD+ic90RF/TZxo78T++1IpufmDmMwCgYIKoZIzj0EAwIw\nFTETMBEGA1UEAwwKZGIuZXhhbXBsZTAeFw0yNjExMzAwNTQ2NDlaFw0zNjExMjcw\nNTQ2NDlaMBUxEzARBgNVBAMMCmRiLmV4YW1wbGUwWTATBgcqhkjOPQIBBggqhkjO\nPQMBBwNCAAQFdUH/ZwJELlVJQD12wbl0l9Vhm10scE1iDOnqoskM6eOcISgI7Pk3\nk9M+vSQ38ni19I68Q0xpBVs1uUsjnKcHo1AwTjAdBgNVHQ4EFgQUZuLOo5AzdXDA\nR+LPwIA7VUcZsj4wHwYDVR0jBBgwFoAUZuLOo5AzdXDAR+LPwIA7VUcZsj4wDAYD\nVR0TAQH/BAIwADAKBggqhkjOPQQDAgNJADBGAiEAk3O4FgSXNRK9oviINOrfytI8\nEt+pFvaT8xcAEc1+04wCIQDqCya44SKk99SCNc1pS8L4LhBqIHAJRfW+dw7v/Qkv\nJQ==\n-----END CERTIFICATE-----\n";
 
 interface BadInput {
     /** Full key the error line must start with, without the `fork-knife:` prefix. */
@@ -141,6 +145,35 @@ const BAD: BadInput[] = [
     { key: "logLevel", change: (v) => { v.logLevel = "verbose"; }, shows: '"verbose"', allowed: /one of error, warn, info, debug/ },
     { key: "namepsace", change: (v) => { v.namepsace = "fork-knife-staging"; }, shows: null, allowed: /unknown key \(did you mean namespace\?\)/ },
     { key: "backups", change: (v) => { v.backups = { retentionDays: 7 }; }, shows: null, allowed: /unknown key \(did you mean backup\?\); allowed keys: environment, namespace/ },
+    { key: "redis", change: (v) => { delete v.redis; }, shows: null, allowed: /is required: an object with the keys host, port, tls, cidr/ },
+    { key: "redis.host", change: (v) => { v.redis.host = "redis_1.internal"; }, shows: '"redis_1.internal"', allowed: /RFC 1123/ },
+    { key: "redis.port", change: (v) => { v.redis.port = 0; }, shows: "0", allowed: /integer from 1 to 65535/ },
+    { key: "redis.tls", change: (v) => { v.redis.tls = "yes"; }, shows: '"yes"', allowed: /must be a boolean/ },
+    { key: "redis.cidr", change: (v) => { v.redis.cidr = "10.30.32.0/33"; }, shows: '"10.30.32.0/33"', allowed: /CIDR block such as 10\.20\.0\.0\/16/ },
+    { key: "redis.cidr", change: (v) => { v.redis.cidr = "10.30.32.7/24"; }, shows: '"10.30.32.7/24"', allowed: /network address \(host bits set/ },
+    { key: "redis.cidr", stack: "production", change: (v) => { delete v.redis.cidr; }, shows: null, allowed: /is required in production: the CIDR block Redis lives in/ },
+    { key: "database.cidr", stack: "production", change: (v) => { delete v.database.cidr; }, shows: null, allowed: /is required in production: the CIDR block PostgreSQL lives in/ },
+    { key: "database.cidr", change: (v) => { v.database.cidr = "10.30.16.0"; }, shows: '"10.30.16.0"', allowed: /CIDR block/ },
+    { key: "rotation.redis", change: (v) => { delete v.rotation.redis; }, shows: null, allowed: /is required: an object with the keys rotatedAt/ },
+    { key: "redisPassword", change: (_, raw) => { delete raw.secrets.redisPassword; }, shows: null, allowed: /pulumi config set --secret redisPassword/ },
+    { key: "egress.httpsCidrs[0]", change: (v) => { v.egress = { httpsCidrs: ["0.0.0.0/-1"] }; }, shows: '"0.0.0.0/-1"', allowed: /CIDR block/ },
+    { key: "egress.httpsCidrs", change: (v) => { v.egress = { httpsCidrs: [] }; }, shows: "[]", allowed: /1 to 50 CIDR blocks \(leave it out for any address\)/ },
+    { key: "egress.dnsPodLabels", change: (v) => { v.egress = { dnsPodLabels: {} }; }, shows: "{}", allowed: /1 to 10 labels that select the DNS pod/ },
+    { key: "egress.dnsNamespaceLabels", change: (v) => { v.egress = { dnsNamespaceLabels: { "bad key!": "x" } }; }, shows: '{"bad key!":"x"}', allowed: /label key must be/ },
+    { key: "backend.metricsPort", change: (v) => { v.backend = { metricsPort: 70000 }; }, shows: "70000", allowed: /integer from 1 to 65535/ },
+    { key: "backup.s3Cidr", stack: "production", change: (v) => { v.backup.s3Endpoint = "http://minio.backup.svc:9000"; }, shows: null, allowed: /required in production with an s3Endpoint on port 9000/ },
+    { key: "database.sslMode", stack: "production", change: (v) => { v.database.sslMode = "require"; }, shows: '"require"', allowed: /must be verify-full in production, with database\.caBundle/ },
+    { key: "database.sslMode", stack: "production", change: (v) => { v.database.sslMode = "verify-ca"; }, shows: '"verify-ca"', allowed: /must be verify-full in production/ },
+    { key: "database.caBundle", stack: "production", change: (v) => { delete v.database.caBundle; }, shows: null, allowed: /is required with database\.sslMode verify-full: the PEM bundle of the CA/ },
+    { key: "database.caBundle", change: (v) => { v.database.sslMode = "verify-ca"; delete v.database.caBundle; }, shows: null, allowed: /is required with database\.sslMode verify-ca/ },
+    { key: "database.caBundle", change: (v) => { v.database.caBundle = "not a certificate"; }, shows: '"not a certificate"', allowed: /PEM bundle of CA certificates/ },
+    { key: "database.caBundle", change: (v) => { v.database.caBundle = LEAF_CERTIFICATE; }, shows: '"-----BEGIN CERTIFICATE', allowed: /certificate 1 \(CN=db\.example\) is not a CA certificate/ },
+    { key: "database.caBundle", change: (v) => { v.database.caBundle = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"; }, shows: '"-----BEGIN', allowed: /certificate 1 does not parse/ },
+    { key: "database.caBundle", change: (_, raw) => { raw.now = new Date("2037-01-01T00:00:00Z"); }, shows: '"-----BEGIN', allowed: /certificate 1 \(CN=fork-knife example database CA\) expired on Nov 27 .* 2036 GMT/ },
+    { key: "worker.credentials[1]", change: (v) => { v.worker = { credentials: ["DATABASE_URL", "AWS_KEY"] }; }, shows: '"AWS_KEY"', allowed: /credential names: DATABASE_URL, REDIS_URL, JWT_SECRET/ },
+    { key: "backend.credentials", change: (v) => { v.backend = { credentials: [] }; }, shows: "[]", allowed: /at least one credential/ },
+    { key: "backend.credentials", change: (v) => { v.backend = { credentials: ["REDIS_URL", "REDIS_URL"] }; }, shows: '["REDIS_URL","REDIS_URL"]', allowed: /must not list a credential twice/ },
+    { key: "worker.credentialsAs", change: (v) => { v.worker = { credentialsAs: "volume" }; }, shows: '"volume"', allowed: /must be env or file/ },
     { key: "twilioAuthToken", change: (_, raw) => { delete raw.secrets.twilioAuthToken; }, shows: null, allowed: /is required; set it with: pulumi config set --secret twilioAuthToken <value>/ },
     { key: "pulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiAccessToken/ },
     { key: "stagingPulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.stagingPulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret stagingPulumiAccessToken/ },
@@ -283,7 +316,7 @@ describe("settings: secure values", () => {
     it("hands secure values on as Pulumi secrets only", async () => {
         const s = parse("production");
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",
-            "databaseAdminPassword", "pulumiAccessToken", "pulumiReadAccessToken", "pulumiRefreshAccessToken", "slackWebhookUrl", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
+            "databaseAdminPassword", "pulumiAccessToken", "pulumiReadAccessToken", "pulumiRefreshAccessToken", "redisPassword", "slackWebhookUrl", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
             "twilioAuthToken"]);
         for (const out of Object.values(s.secrets)) assert.strictEqual(await pulumi.isSecret(out!), true);
     });
@@ -385,6 +418,143 @@ describe("settings: alerting credentials and receivers", () => {
     });
 });
 
+/** The stack with database.sslMode left to its default (and the CA kept for production's). */
+function minimalDefaults(stack: "staging" | "production"): Settings {
+    return parse(stack, (v) => { delete v.database.sslMode; if (stack === "staging") delete v.database.caBundle; });
+}
+
+describe("settings: inputs that cannot hurt", () => {
+    // Fake, assembled at run time so secret scanners never see a key-shaped literal in the repository.
+    const AWS_KEY = ["AKIA", "IOSFODNN7EXAMPLE"].join("");
+    const STRIPE_KEY = ["sk", "live", "51HxQwErTyUiOpAsDf"].join("_");
+    const PRIVATE_KEY = ["-----BEGIN", "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"].join(" ");
+    const leaks: [string, "staging" | "production", (v: Values) => void, string][] = [
+        ["backup.s3Endpoint", "production", (v) => { v.backup.s3Endpoint = "https://user:pw@host"; }, "pw"],
+        ["backup.s3Endpoint", "staging", (v) => { v.backup.s3Endpoint = "https://minio:9000/?access_token=tok3n"; }, "tok3n"],
+        ["alerts.team", "staging", (v) => { v.alerts.team = AWS_KEY; }, AWS_KEY],
+        ["backup.confirmRestore", "production", (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = STRIPE_KEY; }, STRIPE_KEY],
+        ["database.caBundle", "staging", (v) => { v.database.caBundle = PRIVATE_KEY; }, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"],
+        ["worker.command[2]", "staging", (v) => { v.worker = { command: ["npm", "run", "redis://:hunter2@redis:6379"] }; }, "hunter2"],
+    ];
+    for (const [key, stack, change, secret] of leaks) {
+        it(`${stack}: a credential in fork-knife:${key} is one line naming the key, without the value`, () => {
+            const raw = rawConfig(stack);
+            change(raw.values);
+            let error: unknown;
+            try { parseSettings(raw); } catch (e) { error = e; }
+            assert.ok(error instanceof SettingsError, "refused");
+            assert.deepStrictEqual(error.problems.length, 1, error.problems.join("\n"));
+            assert.ok(error.problems[0].startsWith(`fork-knife:${key}: looks like a credential`), error.problems[0]);
+            assert.ok(!error.message.includes(secret) && !String(error.stack).includes(secret), `${secret} is printed`);
+        });
+    }
+
+    it("does not flag what only resembles a credential: a URL without a password, a CA certificate, a user name in a path", () => {
+        const s = parse("production", (v) => { v.backup.s3Endpoint = "https://s3.eu-central-1.amazonaws.com/user:name"; });
+        assert.strictEqual(s.backup.s3Endpoint, "https://s3.eu-central-1.amazonaws.com/user:name");
+        assert.match(parse("production").database.caBundle!, /BEGIN CERTIFICATE/);
+    });
+
+    it("host names per RFC 1123: labels up to 63, names up to 253 characters; IPv4 and IPv6 addresses", () => {
+        const label = (n: number) => "a".repeat(n);
+        const host = (h: string) => parse("staging", (v) => { v.database.host = h; v.redis.host = h; }).database.host;
+        assert.strictEqual(host(`${label(63)}.example.com`), `${label(63)}.example.com`);
+        assert.throws(() => host(`${label(64)}.example.com`), /database\.host = .*RFC 1123/);
+        const name253 = [label(63), label(63), label(63), label(61)].join(".");
+        assert.strictEqual(name253.length, 253);
+        assert.strictEqual(host(name253), name253);
+        assert.throws(() => host(`${name253}a`), /RFC 1123/);
+        for (const bad of ["db_1.internal", "-db.internal", "db-.internal", "db..internal", "10.0.0.300", "db.internal:5432", ""]) {
+            assert.throws(() => host(bad), /RFC 1123/, bad);
+        }
+        for (const good of ["10.40.16.5", "fd00:10::5", "::1", "db.internal."]) assert.strictEqual(host(good), good);
+        assert.strictEqual(parse("production", (v) => { v.backup.s3Endpoint = "https://[fd00:10::9]:9000"; v.backup.s3Cidr = "fd00:10::/64"; }).backup.s3Endpoint,
+            "https://[fd00:10::9]:9000");
+    });
+
+    // Every string the schema takes as free text (not an enum): a value far past any sane length is refused by
+    // its key, in a line of ordinary length.
+    it("bounds every free-text setting", () => {
+        const paths = freeTextPaths(settingsSchema("production", "production", NOW));
+        assert.ok(paths.length >= 25, `${paths.length}: ${paths.join(", ")}`);
+        const huge = "a".repeat(300_000);
+        for (const p of paths) {
+            const raw = rawConfig("production");
+            setPath(raw.values, p.split("."), huge);
+            const lines = problemsOf(raw).filter((l) => l.startsWith(`fork-knife:${p.replace(".[]", "[0]").replace(".{}", "")}`));
+            assert.ok(lines.length > 0, `${p}: ${problemsOf(raw).join(" | ").slice(0, 400)}`);
+            assert.ok(lines.every((l) => l.length < 1000), `${p}: the line stays short`);
+        }
+    });
+});
+
+/** Dotted paths of free-text leaves; `[]` for an array's items, `{}` for a label map's values. */
+function freeTextPaths(t: z.ZodTypeAny, prefix = ""): string[] {
+    let inner = t;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodEffects) {
+        inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
+    }
+    const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
+    if (inner instanceof z.ZodObject) return Object.entries<z.ZodTypeAny>(inner.shape).flatMap(([k, v]) => freeTextPaths(v, at(k)));
+    if (inner instanceof z.ZodArray) return freeTextPaths(inner.element, at("[]"));
+    if (inner instanceof z.ZodRecord) return [at("{}")];
+    if (inner instanceof z.ZodString || inner instanceof z.ZodPipeline) return [prefix];
+    return [];
+}
+
+function setPath(values: Values, parts: string[], value: string): void {
+    let o: any = values;
+    for (const [i, part] of parts.entries()) {
+        const last = i === parts.length - 1;
+        const next = parts[i + 1];
+        if (part === "[]") { o.splice(0, o.length, value); return; }
+        if (part === "{}") { for (const k of Object.keys(o)) o[k] = value; if (Object.keys(o).length === 0) o.x = value; return; }
+        if (last) { o[part] = value; return; }
+        if (o[part] === undefined || o[part] === null || typeof o[part] !== "object") o[part] = next === "[]" ? [] : {};
+        o = o[part];
+    }
+}
+
+describe("settings: what staging allows with a warning and production refuses", () => {
+    const unpinned = (v: Values) => { delete v.database.cidr; delete v.redis.cidr; };
+
+    it("staging: sslMode require (no CA) parses with a warning naming the key and the risk", () => {
+        const s = parse("staging", (v) => { v.database.sslMode = "require"; delete v.database.caBundle; });
+        assert.deepStrictEqual(s.warnings, ['fork-knife:database.sslMode = "require": allowed in staging, refused in production: ' +
+            "the server's certificate is not checked against database.host, so a machine in the path can pose as the database"]);
+        assert.strictEqual(minimalDefaults("staging").database.sslMode, "require");
+        assert.strictEqual(minimalDefaults("production").database.sslMode, "verify-full");
+    });
+
+    it("staging: no database.cidr / redis.cidr parses, with one warning line per key naming the risk", () => {
+        const s = parse("staging", unpinned);
+        assert.deepStrictEqual(s.warnings, [
+            "fork-knife:database.cidr (not set): allowed in staging, refused in production: egress on the database port 5432 is open to any address",
+            "fork-knife:redis.cidr (not set): allowed in staging, refused in production: egress on the Redis port 6379 is open to any address",
+        ]);
+    });
+
+    it("production: the same stack is two errors, one per key", () => {
+        const raw = rawConfig("production");
+        unpinned(raw.values);
+        assert.deepStrictEqual(problemsOf(raw).map((p) => p.split(":").slice(0, 2).join(":")), ["fork-knife:database.cidr", "fork-knife:redis.cidr"]);
+    });
+
+    it("no warnings for the committed stacks", () => {
+        assert.deepStrictEqual(parse("staging").warnings, []);
+        assert.deepStrictEqual(parse("production").warnings, []);
+    });
+
+    it("IPv6 blocks and hosts are accepted; the network-address check holds on both sides of the prefix", () => {
+        const s = parse("production", (v) => { v.redis.cidr = "fd00:10:0:20::/64"; v.redis.host = "fd00:10:0:20::5"; v.database.cidr = "10.40.16.0/20"; });
+        assert.strictEqual(s.redis.cidr, "fd00:10:0:20::/64");
+        assert.throws(() => parse("production", (v) => { v.redis.cidr = "fd00:10:0:20::1/64"; }), /host bits set/);
+        // 10.40.16.0/20 ends its network part at bit 20; /19 would need 10.40.0.0 or 10.40.32.0.
+        assert.throws(() => parse("production", (v) => { v.database.cidr = "10.40.16.0/19"; }), /host bits set/);
+        assert.strictEqual(parse("production", (v) => { v.database.cidr = "10.40.16.7/32"; }).database.cidr, "10.40.16.7/32");
+    });
+});
+
 describe("settings: good inputs", () => {
     it("parses the committed staging and production stacks", () => {
         const staging = parse("staging");
@@ -424,6 +594,12 @@ describe("settings: good inputs", () => {
             assert.deepStrictEqual([s.backup.schedule, s.backup.timeZone, s.backup.restoreTestSchedule],
                 ["0 3 * * *", "Etc/UTC", "0 4 1 */3 *"]);
             assert.strictEqual(s.logLevel, "info");
+            assert.deepStrictEqual([s.backend.credentials.length, s.backend.credentialsAs], [8, "env"]);
+            assert.deepStrictEqual([s.worker.credentials, s.worker.credentialsAs], [["DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"], "env"]);
+            assert.deepStrictEqual([s.backend.metricsPort, s.backend.metricsNamespaceLabels], [9464, { "kubernetes.io/metadata.name": "monitoring" }]);
+            assert.deepStrictEqual([s.egress.dnsNamespaceLabels, s.egress.dnsPodLabels, s.egress.httpsCidrs],
+                [{ "kubernetes.io/metadata.name": "kube-system" }, { "k8s-app": "kube-dns" }, undefined]);
+            assert.deepStrictEqual([s.redis.port, s.redis.tls], [6379, true]);
         }
     });
 

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { BackupSchedule, BackupScheduleArgs, objectStoragePort } from "../../../components/data/backup-schedule";
 import { MigrationJob, migrationJobName } from "../../../components/data/migration-job";
 import { readSettings, Settings } from "../../../components/config/settings";
+import { egressFromSettings } from "../../../components/lib/network-policy";
 import { isSecretValue, ProgramRun, redactSecrets, runProgram } from "../../../tools/lib/program";
 import { ofType, one, plain, sentinel, stackConfig, StackVariation, TODAY } from "../../support/stacks";
 
@@ -9,7 +10,7 @@ type Stack = "staging" | "production";
 
 function argsFrom(s: Settings): BackupScheduleArgs {
     return {
-        namespace: s.namespace, environment: s.environment, stack: s.stack, backup: s.backup, databaseName: s.database.name, databasePort: s.database.port,
+        namespace: s.namespace, environment: s.environment, stack: s.stack, backup: s.backup, databaseName: s.database.name, egress: egressFromSettings(s),
         releaseName: migrationJobName(s.image), backupCredentialsSecret: "fork-knife-backup", restoreCredentialsSecret: "fork-knife-restore",
         s3Credentials: s.secrets.backupS3AccessKeyId && s.secrets.backupS3SecretAccessKey && s.rotation.backupS3
             ? { accessKeyId: s.secrets.backupS3AccessKeyId, secretAccessKey: s.secrets.backupS3SecretAccessKey, rotatedAt: s.rotation.backupS3.rotatedAt } : undefined,
@@ -25,7 +26,7 @@ function run(stack: Stack, variation: StackVariation = {}, tweak: (a: BackupSche
             const backups = new BackupSchedule("backups", tweak(argsFrom(s)));
             if (!release) return;
             new MigrationJob("migration", {
-                namespace: s.namespace, environment: s.environment, image: s.image, imageRef: "registry/app:tag", secretEnv: [], databasePort: s.database.port,
+                namespace: s.namespace, environment: s.environment, image: s.image, imageRef: "registry/app:tag", secretEnv: [], egress: egressFromSettings(s),
                 preMigrationBackupJob: backups.preMigrationBackupJobName,
             }, { dependsOn: backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [] });
         },
@@ -134,6 +135,23 @@ describe("BackupSchedule", () => {
         const a = secret.metadata.annotations;
         assert.deepEqual([a["fork-knife.io/secret-kind"], a["fork-knife.io/rotated-at"], a["fork-knife.io/max-age-days"], a["fork-knife.io/next-rotation-due"]],
             ["object-storage-key", "2026-07-01", "180", "2026-12-28"]);
+    });
+
+    it("requests and limits ephemeral storage for the scratch volumes: the staged dump, /tmp, the tools, and logs", async () => {
+        for (const [stack, expected] of [["staging", "1536Mi"], ["production", "103040Mi"]] as const) {
+            // staging: 1Gi work + 256Mi /tmp + 256Mi logs; production stages the 100Gi dump: 102400 + 256 + 128 tools + 256.
+            const r = await run(stack);
+            for (const pod of pods(r)) {
+                const main = pod.containers[0].resources;
+                assert.equal(main.requests["ephemeral-storage"], expected, stack);
+                assert.equal(main.limits["ephemeral-storage"], expected, stack);
+                for (const init of pod.initContainers ?? []) {
+                    assert.equal(init.resources.requests["ephemeral-storage"], init.resources.limits["ephemeral-storage"]);
+                }
+            }
+        }
+        const bigger = await run("production", { set: { "fork-knife:backup": { ...stackBackup("production"), target: "s3://fork-knife-backups/production", s3Region: "eu-central-1", storageSize: "200Gi" } } });
+        assert.equal(pods(bigger)[0].containers[0].resources.limits["ephemeral-storage"], `${200 * 1024 + 640}Mi`, "follows backup.storageSize");
     });
 
     it("waits for a long pre-migration dump instead of Pulumi's 10-minute default", async () => {

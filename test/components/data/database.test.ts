@@ -1,13 +1,15 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Database, DatabaseArgs } from "../../../components/data/database";
-import { grantPlan, RoleNames } from "../../../components/data/database-grants";
+import { APP_SCHEMA, grantPlan, RoleNames } from "../../../components/data/database-grants";
 import { isSecretValue, ProgramRun, runProgram } from "../../../tools/lib/program";
 import { grantSql, roleSql } from "../../support/grant-sql";
 import { psql, testPostgres } from "../../support/postgres";
 import { ofType, one, plain } from "../../support/stacks";
+import { loadStackConfig } from "../../../tools/lib/stack-config";
 
 function args(generation: number): DatabaseArgs {
     return {
@@ -42,6 +44,42 @@ describe("Database (declared)", () => {
         for (const r of g2.resources.filter((x) => x.type.startsWith("postgresql:"))) {
             assert.ok(r.provider?.startsWith(provider.urn), `${r.type} ${r.name} uses the explicit provider`);
         }
+    });
+
+    it("verify-full: the provider reads the CA from a file, pods get it as a ConfigMap, URLs and PG* variables point at it", async () => {
+        const pem = loadStackConfig({ stack: "production" }).config["fork-knife:database"];
+        const caBundle = JSON.parse(pem).caBundle as string;
+        let caFiles: Database["caFiles"];
+        const run = await runProgram({ stack: "test", config: {}, secretKeys: [], program: () => {
+            const a = args(2);
+            caFiles = new Database("database", { ...a, connection: { ...a.connection, host: "fd00:10::5", sslMode: "verify-full", caBundle } }).caFiles;
+        } });
+        const provider = plain(one(run, "pulumi:providers:postgresql"));
+        assert.equal(provider.sslmode, "verify-full");
+        assert.equal(fs.readFileSync(provider.sslrootcert, "utf8"), caBundle, "the provider's file holds the bundle");
+        const map = plain(one(run, "kubernetes:core/v1:ConfigMap"));
+        assert.equal(map.metadata.name, "fork-knife-database-ca");
+        assert.deepEqual(map.data, { "ca.crt": caBundle });
+        assert.deepEqual(caFiles!.mount, { name: "database-ca", mountPath: "/var/run/secrets/fork-knife/database-ca", readOnly: true });
+        const url = new URL(secretNamed(run, "fork-knife-database").stringData.DATABASE_URL);
+        assert.equal(url.hostname, "[fd00:10::5]");
+        assert.deepEqual(Object.fromEntries(url.searchParams), {
+            sslmode: "verify-full", sslrootcert: "/var/run/secrets/fork-knife/database-ca/ca.crt", connection_limit: "5", schema: APP_SCHEMA,
+        });
+        for (const name of ["fork-knife-db-backup", "fork-knife-db-restore"]) {
+            const env = secretNamed(run, name).stringData;
+            assert.deepEqual([env.PGSSLMODE, env.PGSSLROOTCERT], ["verify-full", "/var/run/secrets/fork-knife/database-ca/ca.crt"], name);
+        }
+    });
+
+    it("require (staging): no CA anywhere, and verify-full without a bundle is refused", async () => {
+        assert.equal(plain(one(g2, "pulumi:providers:postgresql")).sslrootcert, undefined);
+        assert.equal(ofType(g2, "kubernetes:core/v1:ConfigMap").length, 0);
+        assert.equal(secretNamed(g2, "fork-knife-db-backup").stringData.PGSSLROOTCERT, undefined);
+        const a = args(2);
+        await assert.rejects(runProgram({ stack: "test", config: {}, secretKeys: [], program: () => {
+            new Database("database", { ...a, connection: { ...a.connection, sslMode: "verify-full" } });
+        } }), /database\.caBundle is required with sslMode verify-full/);
     });
 
     it("bumping the generation moves DATABASE_URL to the other role and leaves the idle role's password alone", () => {

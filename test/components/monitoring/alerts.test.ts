@@ -4,6 +4,7 @@
 import * as assert from "assert";
 import { ALERT, AlertSettings, GUIDE_THRESHOLDS, looserThanGuide, PUBLIC_PROBE_JOB, Rule, RUNBOOK_BASE, ThresholdKey } from "../../../components/monitoring/alert-rules";
 import { Alerts, DEFAULT_PROMETHEUS_SELECTOR } from "../../../components/monitoring/alerts";
+import { egressFromSettings } from "../../../components/lib/network-policy";
 import { AppService } from "../../../components/app/app-service";
 import { standardLabels } from "../../../components/lib/labels";
 import { readSettings, settingsSchema } from "../../../components/config/settings";
@@ -23,11 +24,12 @@ function render(alerts?: Record<string, unknown>): Promise<ProgramRun> {
             const backend = new AppService("backend", {
                 namespace: s.namespace, environment: s.environment, component: "backend", image: "ghcr.io/fork-knife/backend:1",
                 http: { port: s.backend.port, healthPath: s.backend.healthPath }, scaling: s.backend,
-                resources: s.backend.resources, databasePort: s.database.port,
+                resources: s.backend.resources, egress: egressFromSettings(s),
+                metrics: { port: s.backend.metricsPort, namespaceLabels: s.backend.metricsNamespaceLabels },
             });
             new Alerts("alerts", {
                 namespace: s.namespace, environment: s.environment, settings: s.alerts,
-                backendService: { name: "fork-knife-backend", port: "http", metricsPath: "/metrics" },
+                backendService: { name: "fork-knife-backend", port: "metrics", metricsPath: "/metrics" },
                 publicProbeJob: PUBLIC_PROBE_JOB,
             }, { dependsOn: [backend] });
         },
@@ -79,6 +81,9 @@ describe("Alerts", () => {
         assert.ok(Object.entries(monitor.selector.matchLabels).some(([k, v]) => worker[k] !== v), "the worker is not selected");
         assert.deepStrictEqual(monitor.namespaceSelector.matchNames, [service.metadata.namespace]);
         assert.ok(service.spec.ports.some((p: any) => p.name === monitor.endpoints[0].port), "the port name exists on the Service");
+        // The metrics port, which only the monitoring namespace may reach; the public port serves the app only.
+        assert.strictEqual(monitor.endpoints[0].port, "metrics");
+        assert.strictEqual(service.spec.ports.find((p: any) => p.name === "metrics").port, 9464);
         assert.strictEqual(monitor.endpoints[0].path, "/metrics");
         // The Prometheus Operator names the job after the Service; the rules select on it.
         const errorRatio = alertRules(prod).find((r) => r.record?.includes("error_ratio"))!;

@@ -484,8 +484,9 @@ function distance(a: string, b: string): number {
 }
 
 function show(v: unknown): string {
-    // A URL's user:password@ is a credential, whichever key it was typed into: never echo it.
-    const s = JSON.stringify(v)?.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\/\s"]*@/g, "$1[credentials not shown]@");
+    // A URL's user:password@ is a credential, whichever key it was typed into: never echo it. Matching from "://"
+    // (not from a scheme that could start at any letter) keeps a long value to one scan instead of one per position.
+    const s = JSON.stringify(v)?.replace(/:\/\/[^\/\s"]*@/g, "://[credentials not shown]@");
     if (s === undefined) return "(not set)";
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

@@ -6,6 +6,7 @@ export const PART_OF = "fork-knife";
 
 export const COMPONENTS = [
     "backend", "worker", "migration", "backup", "pre-migration-backup", "restore-test", "restore", "alerts", "secrets",
+    "maintenance",
 ] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 

@@ -15,6 +15,8 @@ import { ANNOTATION, standardLabels } from "./components/lib/labels";
 import { egressFromSettings } from "./components/lib/network-policy";
 import { NetworkBaseline } from "./components/lib/network-baseline";
 import { MigrationJob, migrationJobName } from "./components/data/migration-job";
+import { Maintenance, postgresMajorVersion } from "./components/data/maintenance";
+import { APP_SCHEMA } from "./components/data/database-grants";
 import { Repository } from "./components/release/repository";
 import { rotationChecksum } from "./components/app/rotation";
 import { connectionBudget, readSettings } from "./components/config/settings";
@@ -66,6 +68,7 @@ const database = new Database("database", {
     maxPods: settings.backend.maxReplicas + settings.worker.maxReplicas,
     reserved: budget.roles,
     rotation: settings.rotation.databasePassword,
+    serverMajorVersion: postgresMajorVersion(settings.backup.postgresImage),
 }, inNamespace);
 
 // ├─ BackupSchedule: daily dumps, restore tests, the guarded restore, and (production) a backup before each migration
@@ -84,6 +87,20 @@ const backups = new BackupSchedule("backups", {
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
         ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey, rotatedAt: settings.rotation.backupS3.rotatedAt }
         : undefined,
+}, { dependsOn: [namespace, database] });
+
+// ├─ Maintenance: the quarterly REINDEX CONCURRENTLY of bloated indexes and ANALYZE, outside the backup window
+const maintenance = new Maintenance("maintenance", {
+    namespace: ns,
+    environment: env,
+    maintenance: settings.maintenance,
+    timeZone: settings.backup.timeZone,
+    postgresImage: settings.backup.postgresImage,
+    egress,
+    databaseCa: database.caFiles,
+    credentialsSecret: database.maintenanceCredentialsSecret,
+    ownerRole: database.maintenanceOwnerRole,
+    schema: APP_SCHEMA,
 }, { dependsOn: [namespace, database] });
 
 // ├─ MigrationJob: once per release, after the pre-migration backup, before any Deployment rolls out
@@ -225,6 +242,7 @@ export const audit = {
         restoreTestSchedule: settings.backup.restoreTestSchedule,
         preMigrationBackupJob: backups.preMigrationBackupJobName ?? null,
     },
+    maintenance: { cronJob: maintenance.cronJob.metadata.name, ...settings.maintenance, timeZone: settings.backup.timeZone },
     alerts: settings.alerts.enabled ? { rule: alerts.rule?.metadata.name, thresholds: settings.alerts } : null,
     alerting: alerting ? {
         config: alerting.config.metadata.name,

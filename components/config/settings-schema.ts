@@ -354,6 +354,18 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             /** Its module that checks for a 2xx answer over TLS. */
             module: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a blackbox exporter module name such as http_2xx").default("http_2xx"),
         }).strict().default({}),
+        // The guide's quarterly database maintenance (components/data/maintenance.ts), in backup.timeZone.
+        maintenance: z.object({
+            enabled: z.boolean().default(true),
+            /** Quarterly by default: the 15th of January, April, July and October at 22:00, far from the 03:00 backup. */
+            schedule: checked(cronProblem).default("0 22 15 */3 *"),
+            /** An index whose leaf pages are this much emptier than a fresh index's is rebuilt (REINDEX CONCURRENTLY). */
+            bloatThresholdPercent: int(1, 99).default(30),
+            /** Indexes smaller than this are left alone: rebuilding them saves nothing worth the work. */
+            minIndexSizeMb: int(0, 1_000_000).default(1),
+            /** The Job is stopped after this long (activeDeadlineSeconds). */
+            deadlineMinutes: int(5, 720).default(120),
+        }).strict().default({}),
         // The watched rollout after every deploy (tools/rollout.ts): the guide's "monitor metrics for 30 minutes".
         release: z.object({
             /** Critical paths, besides the health endpoint, that must answer 2xx right after a rollout. */

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ENVIRONMENTS, Environment, MIGRATION_CONNECTIONS, ParsedSettings, settingsSchema } from "./settings-schema";
 import { parseQuantity } from "./validators";
 import { credentialValue } from "../../policies/lib/credentials";
+import { maintenanceWindowProblems } from "../data/maintenance-window";
 
 export * from "./settings-schema";
 
@@ -308,6 +309,12 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
     if (s.environment === "production" && s.backup.restoreFrom !== undefined && s.backup.confirmRestore !== stack) {
         problems.push(`${PROJECT}:backup.confirmRestore = ${show(s.backup.confirmRestore)}: must equal the stack name ` +
             `"${stack}" to restore ${s.backup.restoreFrom} into production`);
+    }
+    if (s.maintenance?.enabled) {
+        for (const p of maintenanceWindowProblems({
+            schedule: s.maintenance.schedule, deadlineMinutes: s.maintenance.deadlineMinutes, timeZone: s.backup.timeZone,
+            backupSchedule: s.backup.schedule, restoreTestSchedule: s.backup.restoreTestSchedule,
+        })) problems.push(`${PROJECT}:maintenance.schedule = ${show(s.maintenance.schedule)}: ${p}`);
     }
     if (s.backup.format === "custom" && s.backup.parallelJobs > 1) {
         problems.push(`${PROJECT}:backup.parallelJobs = ${s.backup.parallelJobs}: must be 1 with format custom ` +

@@ -51,6 +51,20 @@ export interface DatabaseArgs {
     reserved: ReservedConnections;
     /** Database-password rotation: generation N regenerates app slot N % 2 and makes it active. */
     rotation: { rotatedAt: string; generation: number };
+    /** The server's major version (from backup.postgresImage): 17 and later have pg_maintain for the maintenance role. */
+    serverMajorVersion?: number;
+}
+
+/** The quarterly maintenance's login (components/data/maintenance.ts). */
+export const MAINTENANCE_ROLE = "fork_knife_maintenance";
+
+/**
+ * The rights the maintenance role may take with SET ROLE for REINDEX and ANALYZE, and nothing else: pg_maintain
+ * from PostgreSQL 17 (maintenance without data or DDL rights); before that only the tables' owner may rebuild
+ * their indexes, so it is the migrator, which the role does not inherit.
+ */
+export function maintenanceOwnerRole(serverMajorVersion: number | undefined): string {
+    return (serverMajorVersion ?? 0) >= 17 ? "pg_maintain" : ROLE_NAMES.migrator;
 }
 
 export class Database extends pulumi.ComponentResource {
@@ -62,6 +76,10 @@ export class Database extends pulumi.ComponentResource {
     public readonly backupCredentialsSecret: pulumi.Output<string>;
     /** Secret with PG* variables of the restore role (may create databases). */
     public readonly restoreCredentialsSecret: pulumi.Output<string>;
+    /** Secret with PG* variables of the maintenance role. */
+    public readonly maintenanceCredentialsSecret: pulumi.Output<string>;
+    /** The role the maintenance script SETs for REINDEX and ANALYZE. */
+    public readonly maintenanceOwnerRole: string;
     public readonly activeAppRole: string;
     public readonly record: RotationRecord;
     /** The CA bundle as pods mount it (verify-ca / verify-full), for every pod that talks to PostgreSQL. */
@@ -163,6 +181,32 @@ export class Database extends pulumi.ComponentResource {
         const restoreSecret = credentialSecret(`${name}-restore`, {
             ...common, secretName: "fork-knife-db-restore", values: pgEnv(ROLE_NAMES.restore, restorePassword),
         }, { parent: this, dependsOn: [restore] });
+
+        // The maintenance role: one connection, no inherited rights (NOINHERIT): it reads index pages through
+        // pgstattuple's pgstatindex, and takes the owner's (or pg_maintain's) rights only for REINDEX and ANALYZE.
+        const maintenancePassword = password("maintenance", perRotation);
+        this.maintenanceOwnerRole = maintenanceOwnerRole(args.serverMajorVersion);
+        const maintenanceRole = new postgresql.Role(`${name}-maintenance`, {
+            name: MAINTENANCE_ROLE, login: true, password: maintenancePassword, connectionLimit: 1, inherit: false,
+            roles: [this.maintenanceOwnerRole],
+        }, { ...inDb, dependsOn: [migrator] });
+        const pgstattuple = new postgresql.Extension(`${name}-pgstattuple`, {
+            name: "pgstattuple", database: c.name, schema: APP_SCHEMA,
+        }, { ...inDb, dependsOn: [schema] });
+        const afterMaintenanceRole = { ...inDb, dependsOn: [maintenanceRole, schema, pgstattuple] };
+        new postgresql.Grant(`${name}-maintenance-database`, {
+            database: c.name, role: MAINTENANCE_ROLE, objectType: "database", privileges: ["CONNECT", "TEMPORARY"],
+        }, afterMaintenanceRole);
+        new postgresql.Grant(`${name}-maintenance-schema`, {
+            database: c.name, role: MAINTENANCE_ROLE, schema: APP_SCHEMA, objectType: "schema", privileges: ["USAGE"],
+        }, afterMaintenanceRole);
+        new postgresql.Grant(`${name}-maintenance-pgstatindex`, {
+            database: c.name, role: MAINTENANCE_ROLE, schema: APP_SCHEMA, objectType: "function", objects: ["pgstatindex"], privileges: ["EXECUTE"],
+        }, afterMaintenanceRole);
+        const maintenanceSecret = credentialSecret(`${name}-maintenance`, {
+            ...common, secretName: "fork-knife-db-maintenance", values: pgEnv(MAINTENANCE_ROLE, maintenancePassword),
+        }, { parent: this, dependsOn: [maintenanceRole] });
+        this.maintenanceCredentialsSecret = maintenanceSecret.metadata.name;
 
         this.appEnv = [{ name: "DATABASE_URL", secretName: app.metadata.name, key: "DATABASE_URL" }];
         this.migratorEnv = ["DATABASE_URL", "DIRECT_URL"].map((key) => ({ name: key, secretName: migratorSecret.metadata.name, key }));

@@ -101,6 +101,7 @@ const backend = new AppService("backend", {
     environment: env,
     component: "backend",
     image,
+    command: settings.backend.command,
     http: { port: settings.backend.port, healthPath: settings.backend.healthPath },
     scaling: settings.backend,
     resources: settings.backend.resources,

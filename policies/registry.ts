@@ -14,6 +14,7 @@ import { imagePinned } from "./workloads/image-pinned";
 import { minReplicas } from "./workloads/min-replicas";
 import { namespace } from "./workloads/namespace";
 import { noReplicasUnderHpa } from "./workloads/no-replicas-under-hpa";
+import { noMigrationInAppCommand } from "./workloads/no-migration-in-app-command";
 import { pdbAllowsEviction } from "./workloads/pdb-allows-eviction";
 import { pdbCoverage } from "./workloads/pdb-coverage";
 import { privilegeEscalation } from "./workloads/privilege-escalation";
@@ -71,6 +72,7 @@ export const POLICIES: FkPolicy[] = [
     minReplicas,
     namespace,
     noReplicasUnderHpa,
+    noMigrationInAppCommand,
     pdbAllowsEviction,
     pdbCoverage,
     privilegeEscalation,

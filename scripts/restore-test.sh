@@ -4,7 +4,7 @@
 # Environment, besides lib-backup.sh's, restore.sh's and libpq's PG* (a role allowed to CREATE DATABASE):
 #   BACKUP_NAME           backup to test (default latest)
 #   RESTORE_TEST_TABLES   tables that must have rows, separated by spaces or commas (schema.table or table)
-set -euo pipefail
+set -Eeuo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
 
@@ -43,8 +43,9 @@ record() {
 }
 EOF
 )
-    echo "$doc" | store_write "restore-test-$STAMP.json"
-    echo "$doc" | store_write "restore-test-latest.json"
+    # Explicit: record runs under `||`, where errexit is off.
+    store_write "restore-test-$STAMP.json" <<<"$doc" || return 1
+    store_write "restore-test-latest.json" <<<"$doc"
 }
 
 flunk() { REASON=$*; fail "$*"; }
@@ -59,6 +60,14 @@ scratch_check() {
     scratch_sql "$1"
     [ "$SQL_OUT" = t ] || flunk "$2"
 }
+# The reason on the last FAILED line a child script wrote to FILE; empty when there is none (never fails).
+last_failure() {
+    local line reason=""
+    while IFS= read -r line || [ -n "$line" ]; do
+        if [[ "$line" == *"FAILED: "* ]]; then reason=${line##*FAILED: }; fi
+    done <"$1"
+    printf '%s' "$reason"
+}
 quote_table() { local t=$1; if [[ "$t" == *.* ]]; then printf '"%s"."%s"' "${t%%.*}" "${t#*.}"; else printf '"%s"' "$t"; fi; }
 
 # Scratch databases of runs killed outright (SIGKILL, OOM, a node lost) hold a full copy of production. This
@@ -70,14 +79,15 @@ drop_stale_scratch() {
         -c "SELECT datname FROM pg_database WHERE datname ~ '^restore_test_[0-9]{14}_[0-9]+\$'" 2>"$ERR") ||
         { log "WARNING: could not list old scratch databases: $(describe_error "$ERR")"; return 0; }
     cutoff=$(( $(date -u +%s) - 86400 ))
-    for name in $names; do
+    while IFS= read -r name; do
+        [ -n "$name" ] || continue
         stamp=${name#restore_test_}; stamp=${stamp%%_*}
         epoch=$(date -u -d "${stamp:0:8} ${stamp:8:2}:${stamp:10:2}:${stamp:12:2}" +%s 2>/dev/null) || continue
         [ "$epoch" -lt "$cutoff" ] || continue
         log "dropping scratch database $name left by an earlier run"
         "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>"$ERR" ||
             log "WARNING: could not drop $name: $(describe_error "$ERR")"
-    done
+    done <<<"$names"
 }
 
 mkdir -p "$WORK_DIR"
@@ -87,7 +97,7 @@ NAME=$(resolve_backup_name "$BACKUP_NAME") || { REASON="no backup to test"; exit
 started=$(date +%s.%N)
 # In the background (interruptible), never in $(...): a SIGTERM must stop the restore, not wait for it.
 if ! BACKUP_NAME="$NAME" RESTORE_DATABASE="$SCRATCH" LIVE_DATABASE="" RESTORE_CONFIRM="" interruptible bash "$HERE/restore.sh" >"$OUT" 2>&1; then
-    flunk "restore of $NAME failed: $(grep 'FAILED:' "$OUT" | tail -n 1 | sed 's/^.*FAILED: //')"
+    flunk "restore of $NAME failed: $(last_failure "$OUT")"
 fi
 SECONDS_TAKEN=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: type-check, then every mocha suite. Always ends with one "N passed, N failed" line, even when the
 # type check fails or a test file cannot load (mocha then stops before its reporter prints anything).
-set -uo pipefail
+set -Eeuo pipefail
+trap 'echo "run-tests: FAILED: $BASH_COMMAND (line $LINENO)" >&2' ERR
 cd "$(dirname "$0")/.."
 bin=node_modules/.bin
 
@@ -13,9 +14,10 @@ fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-"$bin/mocha" 'test/**/*.test.ts' "$@" 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-if ! tail -n 5 "$log" | grep -qE '^[0-9]+ passed, [0-9]+ failed'; then
+rc=0
+"$bin/mocha" 'test/**/*.test.ts' "$@" 2>&1 | tee "$log" || rc=$?
+# grep -c reads the whole tail: a reader that stopped at the first match could kill tail with SIGPIPE.
+if [ "$(tail -n 5 "$log" | grep -cE '^[0-9]+ passed, [0-9]+ failed' || true)" = 0 ]; then
     echo "mocha ended without a summary (a test file failed to load?)"
     echo "0 passed, 1 failed"
     [ "$rc" = 0 ] && rc=1

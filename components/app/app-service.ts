@@ -15,10 +15,30 @@ export const REDIS_PORT = 6379;
 export const WORKER_HEARTBEAT_FILE = "/tmp/worker-heartbeat";
 export const WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120;
 
-/** Stable Service name: clients and the ServiceMonitor find the backend by it. */
-export function serviceName(component: ComponentName): string {
+/**
+ * The name an operator types (`kubectl rollout undo deployment/fork-knife-backend`): the Deployment, its Service,
+ * HPA and PDB all carry it, fixed rather than auto-named, and the runbooks' commands are tested against it.
+ */
+export function workloadName(component: Extract<ComponentName, "backend" | "worker">): string {
     return `fork-knife-${component}`;
 }
+
+/** Stable Service name: clients and the ServiceMonitor find the backend by it. */
+export function serviceName(component: Extract<ComponentName, "backend" | "worker">): string {
+    return workloadName(component);
+}
+
+/*
+ * deleteBeforeReplace, where it applies: a fixed name cannot be created while the old object still holds it, so a
+ * change that replaces an object under the same name must delete it first. Here that is the Deployment (a new
+ * spec.selector: immutable) and the Service (a new spec.type or spec.clusterIP); HPA, PDB (policy/v1) and the
+ * CronJobs have no replace-only field. The Kubernetes provider already answers deleteBeforeReplace for exactly
+ * that case (a replacement whose name and namespace stay the same) and create-first otherwise, so the option is
+ * deliberately NOT forced here: forcing it would also delete first when the name changes, and the first
+ * `pulumi up` of these fixed names renames the old auto-named Deployments (backend-1a2b3c4d → fork-knife-backend),
+ * which must create the new one first so the Service never loses its endpoints. A delete-first replacement is a
+ * short outage of that workload: plan a selector change like a release.
+ */
 
 export interface ScalingArgs {
     /** HPA floor: replicas kept even when idle. */
@@ -51,7 +71,7 @@ export interface AppServiceArgs {
     component: Extract<ComponentName, "backend" | "worker">;
     /** Immutable image reference, tag and digest when known. */
     image: pulumi.Input<string>;
-    /** Container command; the image's entrypoint when unset. */
+    /** Container command (settings: `backend.command`, `worker.command`); never a migration, that is the MigrationJob's. */
     command?: string[];
     /** HTTP serving: adds the Service, HTTP probes on healthPath and ingress on the port. */
     http?: { port: number; healthPath: string };
@@ -85,6 +105,7 @@ export class AppService extends pulumi.ComponentResource {
         const labels = standardLabels(args.component, args.environment);
         const selector = selectorLabels(args.component);
         const metadata = { namespace: args.namespace, labels };
+        const named = { ...metadata, name: workloadName(args.component) };
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(name, {
             metadata,
@@ -120,7 +141,7 @@ export class AppService extends pulumi.ComponentResource {
         };
 
         this.deployment = new k8s.apps.v1.Deployment(name, {
-            metadata,
+            metadata: named,
             spec: {
                 // No replicas: the HPA owns the count, and a static value would fight it on every update.
                 selector: { matchLabels: selector },
@@ -151,7 +172,7 @@ export class AppService extends pulumi.ComponentResource {
         this.deploymentName = this.deployment.metadata.name;
 
         this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, {
-            metadata,
+            metadata: named,
             spec: {
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deploymentName },
                 minReplicas: args.scaling.minReplicas,
@@ -169,7 +190,7 @@ export class AppService extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {
-            metadata,
+            metadata: named,
             spec: {
                 selector: { matchLabels: selector },
                 // One at a time, whatever the replica count: a drain always makes progress.

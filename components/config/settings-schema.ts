@@ -2,6 +2,9 @@
 // environment so that a stack file only has to say where it differs from the guide.
 import { z } from "zod";
 import {
+    COMMAND_MAX_ARG_LENGTH, COMMAND_MAX_ARGS, DEFAULT_BACKEND_COMMAND, DEFAULT_WORKER_COMMAND, migrationInCommand,
+} from "./app-command";
+import {
     cpuQuantityProblem, cronProblem, dnsLabelProblem, memoryQuantityProblem, parseIsoDate, timeZoneProblem,
 } from "./validators";
 
@@ -88,6 +91,22 @@ const proberUrl = z.string({ invalid_type_error: "must be a string" }).superRefi
             message: "must be the blackbox exporter's http:// or https:// URL (host, port, optional path; no credentials, query or fragment)" });
     }
 });
+/** A container command: a short argv list that never runs a migration (that is the MigrationJob's). */
+const appCommand = (d: string[]) => z.array(
+    z.string({ invalid_type_error: "must be a string" })
+        .min(1, `must be a non-empty string of at most ${COMMAND_MAX_ARG_LENGTH} characters`)
+        .max(COMMAND_MAX_ARG_LENGTH, `must be a non-empty string of at most ${COMMAND_MAX_ARG_LENGTH} characters`),
+    { invalid_type_error: `must be a list of strings such as [${d.join(", ")}]` },
+).min(1, `must name the command, e.g. [${d.join(", ")}]`)
+    .max(COMMAND_MAX_ARGS, `must be at most ${COMMAND_MAX_ARGS} strings`)
+    .superRefine((argv, ctx) => {
+        const migration = migrationInCommand(argv);
+        if (migration) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must not run a database migration (found "${migration}"): ` +
+                "migrations run in the MigrationJob, once per release, before the rollout" });
+        }
+    })
+    .default(d);
 
 export function settingsSchema(environment: Environment, stack: string, now: Date) {
     const prod = environment === "production";
@@ -106,11 +125,12 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             ...scaling(prod ? { minReplicas: 3, maxReplicas: 10 } : { minReplicas: 2, maxReplicas: 4 }),
             port: int(1, 65535).default(3000),
             healthPath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be an absolute URL path such as /health").default("/health"),
+            command: appCommand(DEFAULT_BACKEND_COMMAND),
             resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).default({}),
         }).strict().default({}),
         worker: z.object({
             ...scaling(prod ? { minReplicas: 2, maxReplicas: 6 } : { minReplicas: 1, maxReplicas: 2 }),
-            command: z.array(z.string().min(1)).min(1, "must name the command, e.g. [npm, run, worker]").default(["npm", "run", "worker"]),
+            command: appCommand(DEFAULT_WORKER_COMMAND),
             resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).default({}),
         }).strict().default({}),
         database: z.object({

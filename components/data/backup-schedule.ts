@@ -133,6 +133,9 @@ export class BackupSchedule extends pulumi.ComponentResource {
             activeDeadlineSeconds: BACKUP_DEADLINE_SECONDS,
             template: pod(component, script, credentials, env),
         });
+        // Operators type these names (`kubectl create job --from=cronjob/backup …`), so they are fixed. No
+        // deleteBeforeReplace: no CronJob field is replace-only, so only a move to another namespace replaces one,
+        // and there the old object does not hold the name.
         const cron = (n: string, component: ComponentName, schedule: string, script: string, credentials: pulumi.Input<string>,
             env: Record<string, string>, annotations: Record<string, string> = {}) => new k8s.batch.v1.CronJob(`${name}-${n}`, {
             metadata: { ...meta(n, component), annotations },

@@ -77,6 +77,28 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.ok(audit.database.connectionBudget.needed <= audit.database.connectionBudget.allowed);
             });
 
+            it("gives what people type by hand fixed names: the workloads, their Service/HPA/PDB, the CronJobs", () => {
+                const run = runs[stack];
+                const names = (kind: string) => run.resources.filter((r) => r.custom && r.type.endsWith(`:${kind}`))
+                    .map((r) => plain(r).metadata.name).sort();
+                assert.deepEqual(names("Deployment"), ["fork-knife-backend", "fork-knife-worker"]);
+                assert.deepEqual(names("HorizontalPodAutoscaler"), ["fork-knife-backend", "fork-knife-worker"]);
+                assert.deepEqual(names("PodDisruptionBudget"), ["fork-knife-backend", "fork-knife-worker"]);
+                assert.deepEqual(names("Service"), ["fork-knife-backend"]);
+                for (const cron of ["backup", "restore-test"]) assert.ok(names("CronJob").includes(cron), `CronJob ${cron} in ${names("CronJob")}`);
+                const audit = revealSecrets(run.outputs.audit) as any;
+                assert.deepEqual([audit.scaling.backend.deployment, audit.scaling.worker.deployment], ["fork-knife-backend", "fork-knife-worker"]);
+            });
+
+            it("starts the backend with backend.command and the worker with worker.command (no migration in either)", async () => {
+                const command = (run: ProgramRun, c: string) => plain(withComponent(run, "Deployment", c)[0]).spec.template.spec.containers[0].command;
+                assert.deepEqual(command(runs[stack], "backend"), ["npm", "run", "start:prod"]);
+                assert.deepEqual(command(runs[stack], "worker"), ["npm", "run", "worker"]);
+                const backend = JSON.parse(loadStackConfig({ stack }).config["fork-knife:backend"] ?? "{}");
+                const custom = await runStack(stack, { set: { "fork-knife:backend": { ...backend, command: ["node", "dist/main.js"] } } });
+                assert.deepEqual(command(custom, "backend"), ["node", "dist/main.js"]);
+            });
+
             it("rolls the pods when a credential is rotated, not when nothing changed", async () => {
                 const checksum = (run: ProgramRun) => plain(withComponent(run, "Deployment", "backend")[0]).spec.template.metadata.annotations["fork-knife.io/rotation-checksum"];
                 const rotation = JSON.parse(loadStackConfig({ stack }).config["fork-knife:rotation"]);

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { AppService, AppServiceArgs, WORKER_HEARTBEAT_FILE } from "../../../components/app/app-service";
+import { AppService, AppServiceArgs, WORKER_HEARTBEAT_FILE, workloadName } from "../../../components/app/app-service";
 import { ProgramRun, runProgram } from "../../../tools/lib/program";
 import { one, plain } from "../../support/stacks";
 
@@ -154,6 +154,27 @@ describe("AppService", () => {
             assert.equal(labels["app.kubernetes.io/part-of"], "fork-knife");
             assert.equal(labels["app.kubernetes.io/managed-by"], "pulumi");
             assert.equal(labels["fork-knife.io/environment"], "production");
+        }
+    });
+
+    it("names the Deployment, its Service, HPA and PDB fork-knife-<component>, in the inputs (not auto-named)", () => {
+        for (const [run, component, kinds] of [
+            [backend, "backend", ["apps/v1:Deployment", "core/v1:Service", "autoscaling/v2:HorizontalPodAutoscaler", "policy/v1:PodDisruptionBudget"]],
+            [worker, "worker", ["apps/v1:Deployment", "autoscaling/v2:HorizontalPodAutoscaler", "policy/v1:PodDisruptionBudget"]],
+        ] as const) {
+            for (const kind of kinds) {
+                assert.equal(plain(one(run, `kubernetes:${kind}`)).metadata.name, `fork-knife-${component}`, `${component} ${kind}`);
+            }
+            assert.equal(plain(one(run, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).spec.scaleTargetRef.name, `fork-knife-${component}`);
+        }
+        assert.equal(workloadName("worker"), "fork-knife-worker");
+    });
+
+    it("leaves deleteBeforeReplace to the provider, so renaming the old auto-named Deployments creates first", () => {
+        // The provider deletes first when a replacement keeps the name (a new selector); forcing the option would
+        // also delete first on the one-time rename to fork-knife-<component>, an outage of every backend pod.
+        for (const run of [backend, worker]) {
+            for (const r of run.resources.filter((x) => x.custom)) assert.equal(r.deleteBeforeReplace, false, `${r.type} forces deleteBeforeReplace`);
         }
     });
 });

@@ -77,6 +77,13 @@ const BAD: BadInput[] = [
     { key: "backend.minReplica", change: (v) => { v.backend = { minReplica: 2 }; }, shows: null, allowed: /unknown key \(did you mean minReplicas\?\); allowed keys: minReplicas, maxReplicas/ },
     { key: "worker.maxReplicas", change: (v) => { v.worker = { maxReplicas: 500 }; }, shows: "500", allowed: /integer from 1 to 200/ },
     { key: "worker.command", change: (v) => { v.worker = { command: [] }; }, shows: "[]", allowed: /must name the command/ },
+    { key: "backend.command", change: (v) => { v.backend = { command: ["sh", "-c", "npm run prisma:migrate:deploy && npm run start:prod"] }; }, shows: '["sh","-c","npm run prisma:migrate:deploy', allowed: /must not run a database migration \(found "prisma:migrate:deploy"\): migrations run in the MigrationJob/ },
+    { key: "worker.command", change: (v) => { v.worker = { command: ["npx", "prisma", "db", "push"] }; }, shows: '["npx","prisma","db","push"]', allowed: /must not run a database migration \(found "prisma db push"\)/ },
+    { key: "backend.command", change: (v) => { v.backend = { command: [] }; }, shows: "[]", allowed: /must name the command, e.g. \[npm, run, start:prod\]/ },
+    { key: "backend.command", change: (v) => { v.backend = { command: "npm run start:prod" }; }, shows: '"npm run start:prod"', allowed: /must be a list of strings such as \[npm, run, start:prod\]/ },
+    { key: "backend.command", change: (v) => { v.backend = { command: Array(33).fill("x") }; }, shows: '["x",', allowed: /must be at most 32 strings/ },
+    { key: "backend.command[1]", change: (v) => { v.backend = { command: ["node", "x".repeat(1025)] }; }, shows: '"xxx', allowed: /non-empty string of at most 1024 characters/ },
+    { key: "worker.command[0]", change: (v) => { v.worker = { command: [""] }; }, shows: '""', allowed: /non-empty string of at most 1024 characters/ },
     { key: "worker.port", change: (v) => { v.worker = { port: 3000 }; }, shows: null, allowed: /unknown key; allowed keys: minReplicas, maxReplicas, targetCpuPercent/ },
     { key: "database", change: (v) => { delete v.database; }, shows: null, allowed: /is required: an object with the keys host, port, name/ },
     { key: "database.host", change: (v) => { delete v.database.host; }, shows: null, allowed: /is required \(the PostgreSQL host name\)/ },
@@ -303,6 +310,22 @@ describe("settings: good inputs", () => {
         assert.strictEqual(s.rotation.jwt.rotatedAt, "2026-11-25");
         assert.deepStrictEqual(connectionBudget(s), { needed: 36, allowed: 36, reserved: 6, roles: { migration: 2, backup: 2, restore: 2 } });
         assert.throws(() => parse("staging", (v) => { v.database.maxConnections = 44; }), SettingsError);
+    });
+
+    it("starts the backend with the image's production start and the worker with its consumer, never a migration", () => {
+        for (const s of [minimal("staging"), minimal("production"), parse("staging"), parse("production")]) {
+            assert.deepStrictEqual(s.backend.command, ["npm", "run", "start:prod"], s.stack);
+            assert.deepStrictEqual(s.worker.command, ["npm", "run", "worker"], s.stack);
+        }
+    });
+
+    it("accepts a command at its limits (32 strings, 1024 characters) and paths that only contain \"migrate\"", () => {
+        const s = parse("staging", (v) => {
+            v.backend = { command: ["node", ...Array(30).fill("--x"), "x".repeat(1024)] };
+            v.worker = { command: ["node", "/app/dist/migrate-helpers/worker.js", "--no-migrate"] };
+        });
+        assert.strictEqual(s.backend.command.length, 32);
+        assert.deepStrictEqual(s.worker.command, ["node", "/app/dist/migrate-helpers/worker.js", "--no-migrate"]);
     });
 
     it("counts pg_dump's and pg_restore's parallel jobs in the connection budget", () => {

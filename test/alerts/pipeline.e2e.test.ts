@@ -41,7 +41,7 @@ function shortenFor(groups: RuleGroup[]): RuleGroup[] {
         ...g,
         rules: g.rules.map((r) => {
             if (!r.alert || !r.for) return r;
-            const absent = r.labels?.metrics_absent !== undefined || r.alert === ALERT.metricsMissing;
+            const absent = r.labels?.cause === "true";
             return { ...r, for: absent ? FOR_ABSENT : FOR_DRIVEN };
         }),
     }));
@@ -59,7 +59,12 @@ function alertmanagerYaml(pagerUrl: string, slackUrl: string): { yaml: string; s
                 { receiver: "team", matchers: ['severity="warning"'] },
             ],
         },
-        inhibit_rules: [{ source_matchers: ['inhibits="all"'], target_matchers: ['inhibits!="all"'], equal: ["namespace"] }],
+        // The inhibition convention (docs/operations.md): a cause silences its signal's ordinary alerts, a critical cause its warning causes.
+        inhibit_rules: [
+            { source_matchers: ['cause="true"', 'signal=~".+"'], target_matchers: ['cause=""', 'signal=~".+"'], equal: ["namespace", "signal"] },
+            { source_matchers: ['cause="true"', 'severity="critical"', 'signal=~".+"'],
+                target_matchers: ['cause="true"', 'severity="warning"', 'signal=~".+"'], equal: ["namespace", "signal"] },
+        ],
         receivers: [
             { name: "pager", pagerduty_configs: [{ routing_key: "e2e-routing-key", url: pagerUrl, send_resolved: false }] },
             { name: "team", slack_configs: [{ api_url: slackUrl, channel: "#fork-knife-alerts", send_resolved: false,
@@ -230,8 +235,8 @@ describe("alert pipeline end to end (real Prometheus, exporters, Alertmanager)",
     // The rig itself has no kube-state-metrics and no backend /metrics: those absent-data conditions hold from the
     // start, so their alerts are the first deliveries, and every other alert must stay silent.
     const fromTheStart: Expected[] = [
-        { alert: ALERT.kubeStateMetricsAbsent, receiver: "team", labels: { severity: "warning", metrics_absent: "kube-state-metrics" } },
-        { alert: ALERT.metricsMissing, receiver: "team", labels: { severity: "warning" } },
+        { alert: ALERT.kubeStateMetricsAbsent, receiver: "team", labels: { severity: "warning", signal: "kube-state-metrics", cause: "true" } },
+        { alert: ALERT.metricsMissing, receiver: "team", labels: { severity: "warning", signal: "backend", cause: "true" } },
     ];
 
     it("fires nothing but the rig's own absent-data alerts before any condition is driven", async () => {
@@ -255,7 +260,7 @@ describe("alert pipeline end to end (real Prometheus, exporters, Alertmanager)",
         sessions.push(...holdConnections(pg, atThreshold - now));
         await expectSilentAt(ALERT.databaseConnections, backends, (v) => v === atThreshold, `${atThreshold}/${max} connections (exactly ${percent} %)`);
         sessions.push(...holdConnections(pg, 1));
-        await expectDelivered({ alert: ALERT.databaseConnections, receiver: "team", labels: { severity: "warning", threshold: String(percent) } });
+        await expectDelivered({ alert: ALERT.databaseConnections, receiver: "team", labels: { severity: "warning", signal: "postgres", threshold: String(percent) } });
     });
 
     it("Redis memory: just under the threshold stays silent, just over it reaches the team (redis_exporter's names)", async () => {
@@ -266,7 +271,7 @@ describe("alert pipeline end to end (real Prometheus, exporters, Alertmanager)",
         await expectSilentAt(ALERT.redisMemory, ratio, (v) => v >= percent - 8 && v < percent, `Redis between ${percent - 8} and ${percent} % of maxmemory`);
         const over = fillRedis(redis.port, percent + 3, "over");
         assert.ok((100 * over.used) / over.max < 100, "still under maxmemory: Redis accepts writes");
-        await expectDelivered({ alert: ALERT.redisMemory, receiver: "team", labels: { severity: "warning", threshold: String(percent) } });
+        await expectDelivered({ alert: ALERT.redisMemory, receiver: "team", labels: { severity: "warning", signal: "redis", threshold: String(percent) } });
         assert.ok(redisMemory(redis.port).max > 0);
     });
 
@@ -274,8 +279,8 @@ describe("alert pipeline end to end (real Prometheus, exporters, Alertmanager)",
         await Promise.all([redisExporter.stop(), postgresExporter.stop()]);
         await Promise.all([
             expectDelivered({ alert: ALERT.redisMetricsAbsent, receiver: "team",
-                labels: { severity: "warning", metrics_absent: "redis_exporter", reason: "series-missing" } }),
-            expectDelivered({ alert: ALERT.postgresMetricsAbsent, receiver: "team", labels: { severity: "warning", metrics_absent: "postgres_exporter" } }),
+                labels: { severity: "warning", signal: "redis", cause: "true", reason: "series-missing" } }),
+            expectDelivered({ alert: ALERT.postgresMetricsAbsent, receiver: "team", labels: { severity: "warning", signal: "postgres", cause: "true" } }),
         ]);
     });
 
@@ -287,7 +292,7 @@ describe("alert pipeline end to end (real Prometheus, exporters, Alertmanager)",
         health.state.failNext = failures - 1;
         await expectSilentAt(ALERT.publicHealthCheckFailing, failed, (v) => v === failures - 1, `${failures - 1} failed probes within ${window}`);
         health.state.failNext = 1;
-        await expectDelivered({ alert: ALERT.publicHealthCheckFailing, receiver: "pager", labels: { severity: "critical", inhibits: "all" } });
+        await expectDelivered({ alert: ALERT.publicHealthCheckFailing, receiver: "pager", labels: { severity: "critical", signal: "backend", cause: "true" } });
         assert.strictEqual(health.state.failed, failures, "exactly the failures the test asked for");
     });
 

@@ -115,7 +115,17 @@ describe("Alerts", () => {
         assert.match(rule(prod, ALERT.redisMemory).expr, / > 80$/);
         assert.match(rule(prod, ALERT.publicHealthCheckFailing).expr, /\[5m\]\)\) >= 3$/);
         assert.strictEqual(rule(prod, ALERT.publicHealthCheckFailing).labels!.severity, "critical");
-        assert.strictEqual(rule(prod, ALERT.publicHealthCheckFailing).labels!.inhibits, "all");
+        // The total-outage cause of the routing's inhibition convention (signal/cause, docs/operations.md).
+        assert.deepStrictEqual([rule(prod, ALERT.publicHealthCheckFailing).labels!.signal, rule(prod, ALERT.publicHealthCheckFailing).labels!.cause],
+            ["backend", "true"]);
+        for (const a of [ALERT.kubeStateMetricsAbsent, ALERT.postgresMetricsAbsent, ALERT.redisMetricsAbsent, ALERT.healthProbeMetricsAbsent, ALERT.metricsMissing]) {
+            assert.strictEqual(rule(prod, a).labels!.cause, "true", a);
+            assert.strictEqual(rule(prod, a).labels!.severity, "warning", a);
+        }
+        // A page is never silenced by inference: the kubelet health check joins no signal.
+        assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.signal, undefined);
+        assert.strictEqual(rule(prod, ALERT.databaseConnections).labels!.signal, rule(prod, ALERT.postgresMetricsAbsent).labels!.signal);
+        assert.strictEqual(rule(prod, ALERT.redisMemory).labels!.signal, rule(prod, ALERT.redisMetricsAbsent).labels!.signal);
     });
 
     it("takes thresholds, durations and the team from fork-knife:alerts", async () => {

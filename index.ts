@@ -1,7 +1,10 @@
 // fork-knife: one stack of the backend, wired as DESIGN.md's resource map. Settings are read and validated
 // first; nothing is registered when they are wrong.
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./components/monitoring/alerts";
+import { AlertRouting } from "./components/monitoring/alert-routing";
+import { OnCall } from "./components/monitoring/on-call";
 import { HealthProbe } from "./components/monitoring/health-probe";
 import { AppSecrets } from "./components/app/app-secrets";
 import { AppService, serviceName } from "./components/app/app-service";
@@ -15,6 +18,7 @@ import { rotationChecksum } from "./components/app/rotation";
 import { connectionBudget, readSettings } from "./components/config/settings";
 
 const settings = readSettings();
+for (const warning of settings.warnings) pulumi.log.warn(warning);
 const env = settings.environment;
 const image = imageReference(settings.image);
 
@@ -146,6 +150,26 @@ const alerts = new Alerts("alerts", {
     publicProbeJob: healthProbe?.job,
 }, inNamespace);
 
+// ├─ Alerting: critical → pager, warning → team (docs/operations.md, "Severities and routing"). With `pagerduty`,
+// OnCall (the escalation chain) is declared first: its Events v2 integration key is the pager's routing key.
+const onCall = settings.pagerduty && new OnCall("on-call", {
+    settings: settings.pagerduty,
+    stack: settings.stack,
+    keyRotatedAt: settings.rotation.pagerdutyRoutingKey!.rotatedAt,
+});
+const pagerKey = onCall ? onCall.routingKey : settings.secrets.pagerdutyRoutingKey;
+const { slackWebhookUrl } = settings.secrets;
+// Settings make production configure both receivers; a staging stack without a webhook has warned and gets none.
+// Like the rules, the AlertmanagerConfig needs the Prometheus Operator: `alerts.enabled: false` leaves both out.
+const alerting = settings.alerts.enabled && slackWebhookUrl && settings.rotation.slackWebhook ? new AlertRouting("alerting", {
+    namespace: ns,
+    environment: env,
+    routing: settings.alerting,
+    pager: pagerKey && settings.rotation.pagerdutyRoutingKey
+        ? { routingKey: pagerKey, rotatedAt: settings.rotation.pagerdutyRoutingKey.rotatedAt } : undefined,
+    team: { webhookUrl: slackWebhookUrl, rotatedAt: settings.rotation.slackWebhook.rotatedAt },
+}, inNamespace) : undefined;
+
 // └─ Repository: branch protection, environments, Actions secrets. Set `github` in one stack only
 // (production), or two stacks would fight over the same branch protection.
 const repository = settings.github && new Repository("repository", {
@@ -154,6 +178,9 @@ const repository = settings.github && new Repository("repository", {
     pulumiConfigPassphrase: settings.secrets.pulumiConfigPassphrase,
     stagingPulumiAccessToken: settings.secrets.stagingPulumiAccessToken,
     stagingPulumiConfigPassphrase: settings.secrets.stagingPulumiConfigPassphrase,
+    pulumiReadAccessToken: settings.secrets.pulumiReadAccessToken,
+    pulumiRefreshAccessToken: settings.secrets.pulumiRefreshAccessToken,
+    backportGithubToken: settings.secrets.backportGithubToken,
 });
 
 // Stack outputs: the audit view (docs/auditing.md, "Stack outputs")
@@ -163,12 +190,16 @@ export const audit = {
     namespace: ns,
     environment: env,
     image,
-    release: { tag: settings.image.tag, digest: settings.image.digest ?? null, migrationJob: migration.jobName },
+    release: {
+        tag: settings.image.tag, digest: settings.image.digest ?? null, migrationJob: migration.jobName,
+        // What the deploy's watched rollout checks (tools/rollout.ts reads these from `pulumi stack output audit`).
+        checks: { healthPath: settings.backend.healthPath, ...settings.release },
+    },
     scaling: {
         backend: { minReplicas: settings.backend.minReplicas, maxReplicas: settings.backend.maxReplicas, deployment: backend.deploymentName },
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },
     },
-    secrets: rotation,
+    secrets: [...rotation, ...(alerting?.records ?? [])],
     backups: {
         schedule: settings.backup.schedule,
         timeZone: settings.backup.timeZone,
@@ -178,6 +209,12 @@ export const audit = {
         preMigrationBackupJob: backups.preMigrationBackupJobName ?? null,
     },
     alerts: settings.alerts.enabled ? { rule: alerts.rule?.metadata.name, thresholds: settings.alerts } : null,
+    alerting: alerting ? {
+        config: alerting.config.metadata.name,
+        receivers: alerting.receivers,
+        severities: settings.alerting.severities,
+        onCall: onCall ? { service: onCall.service.name, escalationPolicy: onCall.escalationPolicy.name } : null,
+    } : null,
     repository: repository ? `${settings.github!.owner}/${settings.github!.repository}` : null,
     database: { activeAppRole: database.activeAppRole, maxConnections: settings.database.maxConnections, connectionBudget: budget },
 };

@@ -13,8 +13,11 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 
 /** The guide's rotation limits, in days. The guide names no limit for the backups' object-storage keys: they
- *  guard a copy of the whole database, so they rotate like the database password. */
-export const MAX_AGE_DAYS = { jwt: 90, databasePassword: 180, stripe: 365, twilio: 365, backupS3: 180 } as const;
+ *  guard a copy of the whole database, so they rotate like the database password. The alerting credentials
+ *  (PagerDuty routing key, Slack webhook) are external keys like Stripe's and Twilio's: yearly. */
+export const MAX_AGE_DAYS = {
+    jwt: 90, databasePassword: 180, stripe: 365, twilio: 365, backupS3: 180, pagerdutyRoutingKey: 365, slackWebhook: 365,
+} as const;
 
 /** Connections that are not pods' pools: one migration (Prisma opens two) and one pg_dump (plus its jobs). */
 export const MIGRATION_CONNECTIONS = 2;
@@ -24,6 +27,34 @@ const int = (min: number, max: number) =>
         .int(`must be an integer from ${min} to ${max}`)
         .min(min, `must be an integer from ${min} to ${max}`)
         .max(max, `must be an integer from ${min} to ${max}`);
+
+/** Seconds of an Alertmanager duration written as one number and unit: 30s, 5m, 4h. */
+export function durationSeconds(text: string): number | undefined {
+    const m = /^([0-9]{1,5})(s|m|h)$/.exec(text);
+    return m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"] : undefined;
+}
+
+const duration = (min: string, max: string) => {
+    const allowed = `must be a duration from ${min} to ${max}, written as a number and one unit (s, m or h) such as 30s, 5m, 4h`;
+    return z.string({ invalid_type_error: allowed }).superRefine((v, ctx) => {
+        const seconds = durationSeconds(v);
+        if (seconds === undefined || seconds < durationSeconds(min)! || seconds > durationSeconds(max)!) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: allowed });
+        }
+    });
+};
+
+/** The two receivers an alert can reach: `pager` (PagerDuty, wakes someone) and `team` (the team's Slack channel). */
+export const RECEIVERS = ["pager", "team"] as const;
+export type ReceiverName = (typeof RECEIVERS)[number];
+/** Severities the routing knows; an alert rule's `severity` label must be one of them. */
+export const SEVERITIES = ["critical", "warning"] as const;
+
+/** PagerDuty object IDs (users): a capital P and upper-case letters or digits, as the web UI shows them in URLs. */
+const pagerdutyUsers = (what: string) => z.array(
+    z.string().regex(/^P[A-Z0-9]{5,13}$/, "must be PagerDuty user IDs such as PXPGF42 (from the user's profile URL)"),
+    { required_error: `is required with pagerduty: the PagerDuty user IDs of the ${what}` },
+).min(1, `must name at least one PagerDuty user (the ${what})`).max(50, "must name at most 50 users");
 
 const checked = (problem: (v: string) => string | undefined) =>
     z.string({ invalid_type_error: "must be a string" }).superRefine((v, ctx) => {
@@ -58,6 +89,22 @@ const scaling = (d: { minReplicas: number; maxReplicas: number }) => ({
     targetMemoryPercent: int(1, 100).default(80),
 });
 
+/** A container command: a short argv list that never runs a migration (that is the MigrationJob's). */
+const appCommand = (d: string[]) => z.array(
+    z.string({ invalid_type_error: "must be a string" })
+        .min(1, `must be a non-empty string of at most ${COMMAND_MAX_ARG_LENGTH} characters`)
+        .max(COMMAND_MAX_ARG_LENGTH, `must be a non-empty string of at most ${COMMAND_MAX_ARG_LENGTH} characters`),
+    { invalid_type_error: `must be a list of strings such as [${d.join(", ")}]` },
+).min(1, `must name the command, e.g. [${d.join(", ")}]`)
+    .max(COMMAND_MAX_ARGS, `must be at most ${COMMAND_MAX_ARGS} strings`)
+    .superRefine((argv, ctx) => {
+        const migration = migrationInCommand(argv);
+        if (migration) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must not run a database migration (found "${migration}"): ` +
+                "migrations run in the MigrationJob, once per release, before the rollout" });
+        }
+    })
+    .default(d);
 /** kube-prometheus-stack ships no blackbox exporter; this is the prometheus-community chart's Service in `monitoring`. */
 export const DEFAULT_PROBER_URL = "http://prometheus-blackbox-exporter.monitoring.svc:9115";
 
@@ -91,22 +138,6 @@ const proberUrl = z.string({ invalid_type_error: "must be a string" }).superRefi
             message: "must be the blackbox exporter's http:// or https:// URL (host, port, optional path; no credentials, query or fragment)" });
     }
 });
-/** A container command: a short argv list that never runs a migration (that is the MigrationJob's). */
-const appCommand = (d: string[]) => z.array(
-    z.string({ invalid_type_error: "must be a string" })
-        .min(1, `must be a non-empty string of at most ${COMMAND_MAX_ARG_LENGTH} characters`)
-        .max(COMMAND_MAX_ARG_LENGTH, `must be a non-empty string of at most ${COMMAND_MAX_ARG_LENGTH} characters`),
-    { invalid_type_error: `must be a list of strings such as [${d.join(", ")}]` },
-).min(1, `must name the command, e.g. [${d.join(", ")}]`)
-    .max(COMMAND_MAX_ARGS, `must be at most ${COMMAND_MAX_ARGS} strings`)
-    .superRefine((argv, ctx) => {
-        const migration = migrationInCommand(argv);
-        if (migration) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must not run a database migration (found "${migration}"): ` +
-                "migrations run in the MigrationJob, once per release, before the rollout" });
-        }
-    })
-    .default(d);
 
 export function settingsSchema(environment: Environment, stack: string, now: Date) {
     const prod = environment === "production";
@@ -152,6 +183,10 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             twilio: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict(),
             /** Required with an s3:// backup target. */
             backupS3: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict().optional(),
+            /** Required with a pager: when the PagerDuty Events v2 integration key was issued. */
+            pagerdutyRoutingKey: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict().optional(),
+            /** Required with slackWebhookUrl: when the Slack incoming webhook was issued. */
+            slackWebhook: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict().optional(),
         }).strict(),
         backup: z.object({
             schedule: checked(cronProblem).default("0 3 * * *"),
@@ -203,6 +238,38 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
                 { required_error: "is required with github: 1 to 6 user names or org/team slugs who approve production deployments" })
                 .min(1, "must name 1 to 6 reviewers (user names or org/team slugs)").max(6, "must name 1 to 6 reviewers (user names or org/team slugs)"),
         }).strict().optional(),
+        alerting: z.object({
+            /** Which receiver each severity reaches. Staging reaches the team only. */
+            severities: z.object({
+                critical: z.enum(RECEIVERS, { errorMap: () => ({ message: "must be pager or team" }) }).default(prod ? "pager" : "team"),
+                warning: z.enum(RECEIVERS, { errorMap: () => ({ message: "must be pager or team" }) }).default("team"),
+            }).strict().default({}),
+            groupWait: duration("5s", "5m").default("30s"),
+            groupInterval: duration("1m", "1h").default("5m"),
+            repeatInterval: duration("1h", "24h").default("4h"),
+            slackChannel: z.string().regex(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "must be a Slack channel name such as #fork-knife-alerts").optional(),
+        }).strict().default({}),
+        pagerduty: z.object({
+            serviceName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,254}$/, "must be a PagerDuty service name").default(`fork-knife ${stack}`),
+            timeZone: checked(timeZoneProblem).default("Etc/UTC"),
+            /** First level: the weekly on-call rotation of developers. */
+            onCallDevelopers: pagerdutyUsers("developers in the on-call rotation"),
+            /** Second level: the senior developers' rotation. */
+            seniorDevelopers: pagerdutyUsers("senior developers"),
+            /** Third level: the CTO. */
+            cto: z.string({ required_error: "is required with pagerduty: the CTO's PagerDuty user ID" })
+                .regex(/^P[A-Z0-9]{5,13}$/, "must be a PagerDuty user ID such as PXPGF42"),
+            rotationDays: int(1, 28).default(7),
+            handoffTime: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be a time of day HH:MM such as 09:00").default("09:00"),
+            /** Minutes each level has to acknowledge before the next one is paged; the last one before the chain repeats. */
+            escalationMinutes: z.object({
+                onCallDeveloper: int(5, 60).default(15),
+                seniorDeveloper: int(5, 60).default(15),
+                cto: int(5, 120).default(30),
+            }).strict().default({}),
+            /** How often the whole chain repeats when nobody acknowledges. */
+            repeats: int(0, 9).default(2),
+        }).strict().optional(),
         /** The URL users reach; the outside health Probe checks it. Required in production: without it a total outage
          *  (every pod down, ingress, DNS or TLS broken) pages nobody. */
         publicUrl: prod ? publicUrl : publicUrl.optional(),
@@ -211,6 +278,18 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             proberUrl: proberUrl.default(DEFAULT_PROBER_URL),
             /** Its module that checks for a 2xx answer over TLS. */
             module: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a blackbox exporter module name such as http_2xx").default("http_2xx"),
+        }).strict().default({}),
+        // The watched rollout after every deploy (tools/rollout.ts): the guide's "monitor metrics for 30 minutes".
+        release: z.object({
+            /** Critical paths, besides the health endpoint, that must answer 2xx right after a rollout. */
+            smokePaths: z.array(z.string().regex(/^\/[A-Za-z0-9._~\/?=&%-]*$/, "must be absolute URL paths such as /api/menu"), {
+                invalid_type_error: "must be a list of absolute URL paths such as /api/menu",
+            }).max(20, "must list at most 20 paths (each is requested on every deploy)")
+                .refine((paths) => new Set(paths).size === paths.length, "must not list a path twice").default([]),
+            /** How long health and alerts are watched after the smoke checks; 0 skips the watch. */
+            watchMinutes: int(0, 180).default(30),
+            /** How often the watch polls. */
+            pollSeconds: int(5, 300).default(30),
         }).strict().default({}),
         logLevel: z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(", ")}` }) }).default("info"),
     }).strict();

@@ -24,8 +24,18 @@ export const SECRET_KEYS = {
     /** A token that reaches the staging stack only: every same-repository PR's preview gets it without approval. */
     stagingPulumiAccessToken: { required: (s: RawValues) => s.github !== undefined },
     stagingPulumiConfigPassphrase: { required: () => false },
+    /** Production read-only token (previews, audit export): never the deploy token. */
+    pulumiReadAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    /** Production token for the weekly audit's `pulumi refresh` only: never the deploy token. */
+    pulumiRefreshAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    /** GitHub token of the backport workflow (push branches, open pull requests); optional. */
+    backportGithubToken: { required: () => false },
     backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
     backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
+    /** The pager's PagerDuty Events v2 integration key; not needed with `pagerduty:` (its integration supplies it). */
+    pagerdutyRoutingKey: { required: () => false },
+    /** The team receiver: a Slack incoming webhook URL. Required in production (see alertingProblems). */
+    slackWebhookUrl: { required: () => false },
 } as const;
 
 type RawValues = Record<string, unknown>;
@@ -50,6 +60,8 @@ export interface Settings extends ParsedSettings {
     /** "Today" for rotation math: FORK_KNIFE_NOW when set (synth's --now), else the clock. */
     now: Date;
     secrets: Secrets;
+    /** Problems that do not stop a deployment but must be seen (index.ts logs each with pulumi.log.warn). */
+    warnings: string[];
 }
 
 export class SettingsError extends Error {
@@ -102,6 +114,13 @@ export function parseSettings(raw: RawConfig): Settings {
         }
     }
 
+    const warnings: string[] = [];
+    if (ENVIRONMENTS.includes(env as Environment)) {
+        const alerting = alertingProblems(environment, values, raw.secrets);
+        problems.push(...alerting.problems);
+        warnings.push(...alerting.warnings);
+    }
+
     const secrets: Record<string, pulumi.Output<string>> = {};
     for (const [key, spec] of Object.entries(SECRET_KEYS)) {
         const given = raw.secrets[key];
@@ -117,10 +136,106 @@ export function parseSettings(raw: RawConfig): Settings {
                 `pulumi config rm ${key} && pulumi config set --secret ${key} <value>`);
             continue;
         }
+        const format = SECRET_FORMATS[key];
+        if (format && !isUndecrypted(given.value) && !format.valid(given.value)) {
+            problems.push(`${PROJECT}:${key}: must be ${format.allowed} (value not shown: it is a credential)`);
+            continue;
+        }
         secrets[key] = pulumi.secret(given.value);
     }
     if (problems.length > 0 || !result.success) throw new SettingsError(problems);
-    return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets };
+    return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets, warnings };
+}
+
+/**
+ * Formats of secure values, checked without ever printing them. synth renders without decrypting, so its
+ * placeholders (`[secure value of …, not decrypted]`) carry no format and are let through.
+ */
+export const SECRET_FORMATS: Partial<Record<string, { valid: (v: string) => boolean; allowed: string }>> = {
+    slackWebhookUrl: {
+        valid: (v) => {
+            try {
+                const url = new URL(v);
+                return url.protocol === "https:" && url.hostname.includes(".") && !/\s/.test(v) && url.username === "" && url.password === "";
+            } catch {
+                return false;
+            }
+        },
+        allowed: "an https:// URL such as https://hooks.slack.com/services/T…/B…/… (a Slack incoming webhook)",
+    },
+    pagerdutyRoutingKey: {
+        valid: (v) => /^[A-Za-z0-9]{32}$/.test(v),
+        allowed: "a PagerDuty Events v2 integration key: 32 letters and digits (the service's \"Integration Key\", not a URL or an API token)",
+    },
+};
+
+function isUndecrypted(value: string): boolean {
+    return /^\[secure value of [^\]]+, not decrypted\]$/.test(value);
+}
+
+/**
+ * Who hears an alert: production must page (a PagerDuty routing key or the `pagerduty:` block) and reach the team
+ * (Slack); staging reaches the team only, and without a webhook its alerts reach nobody (a warning, not an error,
+ * so a new staging stack can come up before the channel exists).
+ */
+function alertingProblems(env: Environment, values: RawValues, secrets: RawConfig["secrets"]): { problems: string[]; warnings: string[] } {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const hasRoutingKey = secrets.pagerdutyRoutingKey !== undefined;
+    const hasWebhook = secrets.slackWebhookUrl !== undefined;
+    const hasPagerduty = values.pagerduty !== undefined;
+    const rotation = (values.rotation && typeof values.rotation === "object" ? values.rotation : {}) as Record<string, unknown>;
+    const setKey = (key: string, what: string) => `pulumi config set --secret ${key} <${what}>`;
+    if (env === "production") {
+        if (!hasRoutingKey && !hasPagerduty) {
+            problems.push(`${PROJECT}:pagerdutyRoutingKey: is required in production, where critical alerts page: ` +
+                `${setKey("pagerdutyRoutingKey", "Events v2 integration key")}, or configure ${PROJECT}:pagerduty so the ` +
+                `program creates the service and its integration`);
+        }
+        if (!hasWebhook) {
+            problems.push(`${PROJECT}:slackWebhookUrl: is required in production, where warnings reach the team's channel: ` +
+                setKey("slackWebhookUrl", "Slack incoming webhook URL"));
+        }
+    } else {
+        if (hasRoutingKey) {
+            problems.push(`${PROJECT}:pagerdutyRoutingKey: is not allowed in ${env}: staging routes to the team receiver only ` +
+                `(pulumi config rm pagerdutyRoutingKey)`);
+        }
+        if (hasPagerduty) {
+            problems.push(`${PROJECT}:pagerduty: is not allowed in ${env}: staging routes to the team receiver only, and ` +
+                `nobody is paged for it`);
+        }
+        const severities = (values.alerting as { severities?: Record<string, unknown> } | undefined)?.severities ?? {};
+        for (const [severity, receiver] of Object.entries(severities)) {
+            if (receiver === "pager") {
+                problems.push(`${PROJECT}:alerting.severities.${severity} = "pager": must be team in ${env}: staging routes ` +
+                    `to the team receiver only`);
+            }
+        }
+        if (!hasWebhook) {
+            warnings.push(`${PROJECT}:slackWebhookUrl: not set, so ${env}'s alerts reach nobody (no AlertmanagerConfig is ` +
+                `created); ${setKey("slackWebhookUrl", "Slack incoming webhook URL")}`);
+        }
+    }
+    if (hasRoutingKey && hasPagerduty) {
+        problems.push(`${PROJECT}:pagerdutyRoutingKey: must not be set together with ${PROJECT}:pagerduty: the PagerDuty ` +
+            `integration's own key feeds the pager (pulumi config rm pagerdutyRoutingKey)`);
+    }
+    // A record is required where its credential is allowed and set, and refused where there is no credential at all.
+    const pagerSet = hasRoutingKey || hasPagerduty;
+    const records: [string, boolean, boolean, string][] = [
+        ["pagerdutyRoutingKey", pagerSet, pagerSet && env === "production", "the PagerDuty routing key was issued"],
+        ["slackWebhook", hasWebhook, hasWebhook, "the Slack webhook was issued"],
+    ];
+    for (const [record, credentialSet, required, what] of records) {
+        const present = rotation[record] !== undefined;
+        if (required && !present) problems.push(`${PROJECT}:rotation.${record}.rotatedAt: is required: the date ${what}`);
+        if (!credentialSet && present) {
+            problems.push(`${PROJECT}:rotation.${record}: is only allowed while its credential is configured ` +
+                `(${record === "slackWebhook" ? "slackWebhookUrl" : "pagerdutyRoutingKey or pagerduty"})`);
+        }
+    }
+    return { problems, warnings };
 }
 
 function validSections(schema: ReturnType<typeof settingsSchema>, values: RawValues): Partial<ParsedSettings> {
@@ -218,6 +333,11 @@ function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue,
         const allowed = allowedKeys(schema, issue.path);
         return issue.keys.map((k) => {
             const full = keyOf([...issue.path, k]);
+            if (k in SECRET_KEYS && issue.path.length > 0) {
+                // A credential pasted into a plain section: name the key and the fix, never the value.
+                return `${full}: is a credential in plain config; remove it and store it as a secret: ` +
+                    `pulumi config set --secret ${k} <value>`;
+            }
             const hint = closest(k, allowed);
             return `${full}: unknown key${hint ? ` (did you mean ${hint}?)` : ""}; allowed keys: ${allowed.join(", ")}`;
         });

@@ -26,8 +26,9 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.equal(withComponent(run, "Job", "migration").length, 1);
                 assert.equal(withComponent(run, "NetworkPolicy", "backend").length + withComponent(run, "NetworkPolicy", "worker").length, 2);
                 assert.equal(withComponent(run, "ServiceAccount", "backend").length + withComponent(run, "ServiceAccount", "worker").length, 2);
-                // jwt, stripe, twilio, database, migrator, backup, restore; production's S3 backup keys make eight.
-                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 8 : 7);
+                // jwt, stripe, twilio, database, migrator, backup, restore, the Slack webhook; production's S3 backup keys
+                // and PagerDuty routing key make ten.
+                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 10 : 8);
                 assert.equal(count("fork-knife:data:Database"), 1);
             });
 
@@ -72,14 +73,15 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.ok(audit.scaling.backend.minReplicas <= audit.scaling.backend.maxReplicas);
                 const jwt = audit.secrets.find((s: any) => s.kind === "jwt");
                 assert.deepEqual([jwt.rotatedAt, jwt.maxAgeDays, jwt.nextRotationDue], ["2026-10-01", 90, "2026-12-30"]);
-                const kinds = ["database-password", "jwt", ...(stack === "production" ? ["object-storage-key"] : []), "stripe", "twilio"];
+                const kinds = ["database-password", "jwt", ...(stack === "production" ? ["object-storage-key", "pagerduty-routing-key"] : []),
+                    "slack-webhook", "stripe", "twilio"];
                 assert.deepEqual(audit.secrets.map((s: any) => s.kind).sort(), kinds);
                 assert.ok(audit.database.connectionBudget.needed <= audit.database.connectionBudget.allowed);
             });
 
             it("gives what people type by hand fixed names: the workloads, their Service/HPA/PDB, the CronJobs", () => {
                 const run = runs[stack];
-                const names = (kind: string) => run.resources.filter((r) => r.custom && r.type.endsWith(`:${kind}`))
+                const names = (kind: string) => run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type.endsWith(`:${kind}`))
                     .map((r) => plain(r).metadata.name).sort();
                 assert.deepEqual(names("Deployment"), ["fork-knife-backend", "fork-knife-worker"]);
                 assert.deepEqual(names("HorizontalPodAutoscaler"), ["fork-knife-backend", "fork-knife-worker"]);

@@ -89,6 +89,29 @@ describe("npm run synth", () => {
         assert.deepEqual(results.production.schemaProblems, []);
     });
 
+    for (const stack of ["staging", "production"] as const) {
+        it(`${stack} renders the AlertmanagerConfig, schema-checked, with its credentials only as Secret references`, () => {
+            const r = results[stack];
+            const manifests = readManifests(r.outDir);
+            const [amc] = manifests.filter((m) => m.kind === "AlertmanagerConfig");
+            assert.ok(amc, "an AlertmanagerConfig is rendered");
+            assert.equal(amc.apiVersion, "monitoring.coreos.com/v1alpha1");
+            assert.equal(amc.metadata.name, "fork-knife-routing");
+            assert.deepEqual(amc.spec.receivers.map((x: any) => x.name), stack === "production" ? ["pager", "team"] : ["team"]);
+            assert.deepEqual(r.schemaProblems, []);
+            const secretNames = new Set(manifests.filter((m) => m.kind === "Secret").map((m) => m.metadata.name));
+            const refs = amc.spec.receivers.flatMap((x: any) => [...(x.pagerdutyConfigs ?? []).map((c: any) => c.routingKey), ...(x.slackConfigs ?? []).map((c: any) => c.apiURL)]);
+            for (const ref of refs) assert.ok(secretNames.has(ref.name), `${ref.name} is a rendered Secret`);
+            const slack = manifests.find((m) => m.kind === "Secret" && m.metadata.name === "fork-knife-alerting-slack")!;
+            assert.equal(slack.metadata.annotations["fork-knife.io/secret-kind"], "slack-webhook");
+            assert.equal(slack.stringData.webhookUrl, "[secret]");
+            // Neither the webhook nor the routing key (nor synth's stand-in for them) is written anywhere.
+            const written = fs.readdirSync(path.join(r.outDir, "manifests")).map((f) => fs.readFileSync(path.join(r.outDir, "manifests", f), "utf8")).join("\n");
+            for (const key of ["slackWebhookUrl", "pagerdutyRoutingKey"]) assert.ok(!written.includes(`secure value of fork-knife:${key}`), key);
+            assert.ok(!written.includes(MOCK_SECRET_MARKER));
+        });
+    }
+
     it("an overdue secret fails production synth and only warns in staging", async () => {
         // JWT rotated 2026-10-01 is due 2026-12-30 in both committed stacks.
         const production = await synth({ stack: "production", now: "2027-01-05", outDir: tmp() });

@@ -144,7 +144,47 @@ const BAD: BadInput[] = [
     { key: "twilioAuthToken", change: (_, raw) => { delete raw.secrets.twilioAuthToken; }, shows: null, allowed: /is required; set it with: pulumi config set --secret twilioAuthToken <value>/ },
     { key: "pulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiAccessToken/ },
     { key: "stagingPulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.stagingPulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret stagingPulumiAccessToken/ },
-    { key: "backupS3SecretAccessKey", stack: "production", change: (_, raw) => { delete raw.secrets.backupS3SecretAccessKey; }, shows: null, allowed: /pulumi config set --secret backupS3SecretAccessKey/ },
+    { key: "backupS3SecretAccessKey", stack: "production", change: (_, raw) => { delete raw.secrets.backupS3SecretAccessKey; }, shows: null, allowed: /pulumi config set --secret backupS3SecretAccessKey/ },    // alerting: severities, bounded timings, receivers per environment, rotation records of the alerting credentials
+    { key: "alerting.severities.info", change: (v) => { v.alerting = { severities: { info: "team" } }; }, shows: null, allowed: /unknown key; allowed keys: critical, warning$/ },
+    { key: "alerting.severities.critical", stack: "production", change: (v) => { v.alerting = { severities: { critical: "oncall" } }; }, shows: '"oncall"', allowed: /must be pager or team/ },
+    { key: "alerting.severities.critical", change: (v) => { v.alerting = { severities: { critical: "pager" } }; }, shows: '"pager"', allowed: /must be team in staging: staging routes to the team receiver only/ },
+    { key: "alerting.groupWait", change: (v) => { v.alerting = { groupWait: "4s" }; }, shows: '"4s"', allowed: /duration from 5s to 5m/ },
+    { key: "alerting.groupWait", change: (v) => { v.alerting = { groupWait: "301s" }; }, shows: '"301s"', allowed: /duration from 5s to 5m/ },
+    { key: "alerting.groupWait", change: (v) => { v.alerting = { groupWait: "30 s" }; }, shows: '"30 s"', allowed: /a number and one unit \(s, m or h\)/ },
+    { key: "alerting.groupInterval", change: (v) => { v.alerting = { groupInterval: "59s" }; }, shows: '"59s"', allowed: /duration from 1m to 1h/ },
+    { key: "alerting.repeatInterval", change: (v) => { v.alerting = { repeatInterval: "1441m" }; }, shows: '"1441m"', allowed: /duration from 1h to 24h/ },
+    { key: "alerting.repeatInterval", change: (v) => { v.alerting = { repeatInterval: 4 }; }, shows: "4", allowed: /duration from 1h to 24h/ },
+    { key: "alerting.slackChannel", change: (v) => { v.alerting = { slackChannel: "alerts" }; }, shows: '"alerts"', allowed: /Slack channel name such as #fork-knife-alerts/ },
+    { key: "alerting.slackWebhookUrl", change: (v) => { v.alerting = { slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/secretpart" }; }, shows: null, allowed: /is a credential in plain config; .*pulumi config set --secret slackWebhookUrl/ },
+    { key: "slackWebhookUrl", stack: "production", change: (_, raw) => { delete raw.secrets.slackWebhookUrl; delete raw.values.rotation.slackWebhook; }, shows: null, allowed: /is required in production, where warnings reach the team's channel: pulumi config set --secret slackWebhookUrl/ },
+    { key: "pagerdutyRoutingKey", stack: "production", change: (v) => { delete v.pagerduty; delete v.rotation.pagerdutyRoutingKey; }, shows: null, allowed: /is required in production, where critical alerts page: .*or configure fork-knife:pagerduty/ },
+    { key: "pagerdutyRoutingKey", stack: "production", change: (_, raw) => { raw.secrets.pagerdutyRoutingKey = { value: "0123456789abcdef0123456789abcdef", isSecret: true }; }, shows: null, allowed: /must not be set together with fork-knife:pagerduty/ },
+    { key: "pagerdutyRoutingKey", change: (v, raw) => { raw.secrets.pagerdutyRoutingKey = { value: "0123456789abcdef0123456789abcdef", isSecret: true }; v.rotation.pagerdutyRoutingKey = { rotatedAt: "2026-09-01" }; }, shows: null, allowed: /is not allowed in staging: staging routes to the team receiver only/ },
+    { key: "rotation.slackWebhook.rotatedAt", change: (v) => { delete v.rotation.slackWebhook; }, shows: null, allowed: /is required: the date the Slack webhook was issued/ },
+    { key: "rotation.slackWebhook.rotatedAt", change: (v) => { v.rotation.slackWebhook.rotatedAt = "2026-12-01"; }, shows: '"2026-12-01"', allowed: /must not be in the future/ },
+    { key: "rotation.pagerdutyRoutingKey.rotatedAt", stack: "production", change: (v) => { delete v.rotation.pagerdutyRoutingKey; }, shows: null, allowed: /is required: the date the PagerDuty routing key was issued/ },
+    { key: "rotation.pagerdutyRoutingKey", change: (v) => { v.rotation.pagerdutyRoutingKey = { rotatedAt: "2026-09-01" }; }, shows: null, allowed: /only allowed while its credential is configured \(pagerdutyRoutingKey or pagerduty\)/ },
+    // pagerduty: the escalation chain's people and bounded delays
+    { key: "pagerduty", change: (v) => { v.pagerduty = { onCallDevelopers: ["PDEV001"], seniorDevelopers: ["PSEN001"], cto: "PCTO001" }; }, shows: null, allowed: /is not allowed in staging/ },
+    { key: "pagerduty.escalationMinutes.onCallDeveloper", stack: "production", change: (v) => { v.pagerduty.escalationMinutes = { onCallDeveloper: 4 }; }, shows: "4", allowed: /integer from 5 to 60/ },
+    { key: "pagerduty.escalationMinutes.seniorDeveloper", stack: "production", change: (v) => { v.pagerduty.escalationMinutes = { seniorDeveloper: 61 }; }, shows: "61", allowed: /integer from 5 to 60/ },
+    { key: "pagerduty.escalationMinutes.cto", stack: "production", change: (v) => { v.pagerduty.escalationMinutes = { cto: 121 }; }, shows: "121", allowed: /integer from 5 to 120/ },
+    { key: "pagerduty.escalationMinutes.ceo", stack: "production", change: (v) => { v.pagerduty.escalationMinutes = { ceo: 30 }; }, shows: null, allowed: /unknown key \(did you mean cto\?\); allowed keys: onCallDeveloper, seniorDeveloper, cto/ },
+    { key: "pagerduty.repeats", stack: "production", change: (v) => { v.pagerduty.repeats = 10; }, shows: "10", allowed: /integer from 0 to 9/ },
+    { key: "pagerduty.cto", stack: "production", change: (v) => { v.pagerduty.cto = "alice@example.com"; }, shows: '"alice@example.com"', allowed: /PagerDuty user ID such as PXPGF42/ },
+    { key: "pagerduty.cto", stack: "production", change: (v) => { delete v.pagerduty.cto; }, shows: null, allowed: /is required with pagerduty: the CTO's PagerDuty user ID/ },
+    { key: "pagerduty.onCallDevelopers", stack: "production", change: (v) => { v.pagerduty.onCallDevelopers = []; }, shows: "[]", allowed: /at least one PagerDuty user/ },
+    { key: "pagerduty.seniorDevelopers[1]", stack: "production", change: (v) => { v.pagerduty.seniorDevelopers = ["PSEN001", "bob"]; }, shows: '"bob"', allowed: /PagerDuty user IDs/ },
+    { key: "pagerduty.handoffTime", stack: "production", change: (v) => { v.pagerduty.handoffTime = "9:00"; }, shows: '"9:00"', allowed: /HH:MM/ },
+    { key: "pagerduty.rotationDays", stack: "production", change: (v) => { v.pagerduty.rotationDays = 0; }, shows: "0", allowed: /integer from 1 to 28/ },
+    { key: "release.smokePaths[0]", change: (v) => { v.release = { smokePaths: ["api/menu"] }; }, shows: '"api/menu"', allowed: /absolute URL paths such as \/api\/menu/ },
+    { key: "release.smokePaths", change: (v) => { v.release = { smokePaths: ["/a", "/a"] }; }, shows: null, allowed: /must not list a path twice/ },
+    { key: "release.smokePaths", change: (v) => { v.release = { smokePaths: Array.from({ length: 21 }, (_, i) => `/p${i}`) }; }, shows: null, allowed: /at most 20 paths/ },
+    { key: "release.watchMinutes", change: (v) => { v.release = { watchMinutes: 181 }; }, shows: "181", allowed: /integer from 0 to 180/ },
+    { key: "release.pollSeconds", change: (v) => { v.release = { pollSeconds: 4 }; }, shows: "4", allowed: /integer from 5 to 300/ },
+    { key: "release.watchMinute", change: (v) => { v.release = { watchMinute: 5 }; }, shows: null, allowed: /unknown key \(did you mean watchMinutes\?\)/ },
+    { key: "pulumiReadAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiReadAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiReadAccessToken/ },
+    { key: "pulumiRefreshAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiRefreshAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiRefreshAccessToken/ },
 ];
 
 describe("settings: bad inputs", () => {
@@ -243,9 +283,105 @@ describe("settings: secure values", () => {
     it("hands secure values on as Pulumi secrets only", async () => {
         const s = parse("production");
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",
-            "databaseAdminPassword", "pulumiAccessToken", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
+            "databaseAdminPassword", "pulumiAccessToken", "pulumiReadAccessToken", "pulumiRefreshAccessToken", "slackWebhookUrl", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
             "twilioAuthToken"]);
         for (const out of Object.values(s.secrets)) assert.strictEqual(await pulumi.isSecret(out!), true);
+    });
+});
+
+describe("settings: alerting credentials and receivers", () => {
+    // Fake, assembled at run time so secret scanners never see a credential-shaped literal.
+    const WEBHOOK = ["https://hooks.slack.com", "services", "T0FAKE", "B0FAKE", "x9Y8z7W6v5U4"].join("/");
+    const ROUTING_KEY = "0123456789abcdef".repeat(2);
+
+    function withSecrets(stack: "staging" | "production", secrets: Record<string, { value: string; isSecret: boolean }>, change: (v: Values) => void = () => undefined) {
+        const raw = rawConfig(stack);
+        Object.assign(raw.secrets, secrets);
+        change(raw.values);
+        return raw;
+    }
+
+    it("refuses a plain-text webhook or routing key, naming the key, never the value", () => {
+        const problems = problemsOf(withSecrets("production", {
+            slackWebhookUrl: { value: WEBHOOK, isSecret: false },
+            pagerdutyRoutingKey: { value: ROUTING_KEY, isSecret: false },
+        }, (v) => { delete v.pagerduty; }));
+        assert.deepStrictEqual(problems.map((p) => p.split(":").slice(0, 2).join(":")).sort(), ["fork-knife:pagerdutyRoutingKey", "fork-knife:slackWebhookUrl"]);
+        for (const p of problems) {
+            assert.match(p, /is stored in plain text; a credential must be a secret/);
+            assert.ok(!p.includes(WEBHOOK) && !p.includes(ROUTING_KEY) && !p.includes("x9Y8z7W6v5U4"), p);
+        }
+    });
+
+    it("refuses a webhook in a plain section without printing it", () => {
+        const problems = problemsOf(withSecrets("staging", {}, (v) => { v.alerting = { slackWebhookUrl: WEBHOOK }; }));
+        assert.strictEqual(problems.length, 1);
+        assert.ok(!problems[0].includes("x9Y8z7W6v5U4"), problems[0]);
+    });
+
+    const badUrls: Array<[string, string]> = [
+        ["no scheme", "hooks.slack.com/services/T0/B0/x"], ["http, not https", "http://hooks.slack.com/services/T0/B0/x"],
+        ["a space inside", "https://hooks.slack.com/services/T0 /B0/x"], ["no host", "https:///services/x"],
+        ["credentials in the URL", "https://user:pw@hooks.slack.com/services/x"], ["not a URL", "x9Y8z7W6v5U4"],
+    ];
+    for (const [what, url] of badUrls) {
+        it(`refuses a malformed webhook URL (${what}) with one line that does not show it`, () => {
+            const problems = problemsOf(withSecrets("staging", { slackWebhookUrl: { value: url, isSecret: true } }));
+            assert.strictEqual(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /^fork-knife:slackWebhookUrl: must be an https:\/\/ URL .*\(value not shown: it is a credential\)$/);
+            assert.ok(!problems[0].includes(url), problems[0]);
+        });
+    }
+
+    it("checks the routing key's shape at its boundaries: 32 letters and digits", () => {
+        const noPagerduty = (v: Values) => { delete v.pagerduty; };
+        const key = (value: string) => problemsOf(withSecrets("production", { pagerdutyRoutingKey: { value, isSecret: true } }, noPagerduty));
+        assert.deepStrictEqual(key(ROUTING_KEY), []);
+        for (const bad of [ROUTING_KEY.slice(1), ROUTING_KEY + "a", `${ROUTING_KEY.slice(1)}-`, `https://events.pagerduty.com/${ROUTING_KEY}`]) {
+            const problems = key(bad);
+            assert.strictEqual(problems.length, 1, bad);
+            assert.match(problems[0], /^fork-knife:pagerdutyRoutingKey: must be a PagerDuty Events v2 integration key: 32 letters and digits/);
+            assert.ok(!problems[0].includes(bad));
+        }
+    });
+
+    it("accepts a real-looking https webhook and hands it on as a secret", async () => {
+        const raw = withSecrets("staging", { slackWebhookUrl: { value: WEBHOOK, isSecret: true } });
+        const s = parseSettings(raw);
+        assert.strictEqual(await pulumi.isSecret(s.secrets.slackWebhookUrl!), true);
+        assert.deepStrictEqual(s.warnings, []);
+    });
+
+    it("a staging stack without a webhook deploys with one warning; production without one stops", () => {
+        const dropWebhook = (raw: RawConfig & { values: Values }) => { delete raw.secrets.slackWebhookUrl; delete raw.values.rotation.slackWebhook; return raw; };
+        const staging = parseSettings(dropWebhook(rawConfig("staging")));
+        assert.strictEqual(staging.warnings.length, 1);
+        assert.match(staging.warnings[0], /^fork-knife:slackWebhookUrl: not set, so staging's alerts reach nobody .*pulumi config set --secret slackWebhookUrl/);
+        const problems = problemsOf(dropWebhook(rawConfig("production")));
+        assert.deepStrictEqual(problems.map((p) => p.split(":").slice(0, 2).join(":")), ["fork-knife:slackWebhookUrl"]);
+    });
+
+    it("defaults: critical pages in production and reaches the team in staging; warnings reach the team; the timings", () => {
+        const staging = parse("staging");
+        const production = parse("production");
+        assert.deepStrictEqual(staging.alerting.severities, { critical: "team", warning: "team" });
+        assert.deepStrictEqual(production.alerting.severities, { critical: "pager", warning: "team" });
+        for (const s of [staging, production]) {
+            assert.deepStrictEqual([s.alerting.groupWait, s.alerting.groupInterval, s.alerting.repeatInterval], ["30s", "5m", "4h"]);
+        }
+        assert.deepStrictEqual(production.pagerduty?.escalationMinutes, { onCallDeveloper: 15, seniorDeveloper: 15, cto: 30 });
+        assert.deepStrictEqual([production.pagerduty?.repeats, production.pagerduty?.rotationDays, production.pagerduty?.handoffTime], [2, 7, "09:00"]);
+    });
+
+    it("accepts the bounds of every timing and delay", () => {
+        const s = parse("production", (v) => {
+            v.alerting = { groupWait: "5s", groupInterval: "1h", repeatInterval: "24h" };
+            v.pagerduty.escalationMinutes = { onCallDeveloper: 5, seniorDeveloper: 60, cto: 120 };
+            v.pagerduty.repeats = 9;
+        });
+        assert.deepStrictEqual([s.alerting.groupWait, s.alerting.groupInterval, s.alerting.repeatInterval], ["5s", "1h", "24h"]);
+        const t = parse("production", (v) => { v.alerting = { groupWait: "5m", groupInterval: "1m", repeatInterval: "1h" }; v.pagerduty.repeats = 0; });
+        assert.deepStrictEqual([t.alerting.groupWait, t.alerting.groupInterval, t.alerting.repeatInterval, t.pagerduty?.repeats], ["5m", "1m", "1h", 0]);
     });
 });
 

@@ -4,6 +4,7 @@
 import * as assert from "assert";
 import { ALERT, AlertSettings, GUIDE_THRESHOLDS, looserThanGuide, PUBLIC_PROBE_JOB, Rule, RUNBOOK_BASE, ThresholdKey } from "../../../components/monitoring/alert-rules";
 import { Alerts, DEFAULT_PROMETHEUS_SELECTOR } from "../../../components/monitoring/alerts";
+import { SIGNALS } from "../../../components/monitoring/alert-routing";
 import { AppService } from "../../../components/app/app-service";
 import { standardLabels } from "../../../components/lib/labels";
 import { readSettings, settingsSchema } from "../../../components/config/settings";
@@ -122,6 +123,8 @@ describe("Alerts", () => {
             assert.strictEqual(rule(prod, a).labels!.cause, "true", a);
             assert.strictEqual(rule(prod, a).labels!.severity, "warning", a);
         }
+        // Every signal a rule names is one the routing's inhibit rules know.
+        for (const r of alertRules(prod).filter((x) => x.labels?.signal)) assert.ok((SIGNALS as readonly string[]).includes(r.labels!.signal), `${r.alert}: ${r.labels!.signal}`);
         // A page is never silenced by inference: the kubelet health check joins no signal.
         assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.signal, undefined);
         assert.strictEqual(rule(prod, ALERT.databaseConnections).labels!.signal, rule(prod, ALERT.postgresMetricsAbsent).labels!.signal);

@@ -28,18 +28,27 @@ export const METRICS = {
 export const PUBLIC_PROBE_JOB = "fork-knife-public-health";
 
 /**
- * Labels for Alertmanager's inhibit rules (docs/operations.md, "Inhibition labels"). `inhibits: all` marks the
- * outside health check: while the service is unreachable from outside, every other alert of the namespace is a
- * symptom of it. `metrics_absent` names the exporter whose series are missing on an absent-data alert.
+ * The routing's inhibition convention (docs/operations.md, "Inhibition labels"): `signal` names the source an alert
+ * reads, `cause="true"` marks an alert that reports its signal gone (absent data, metrics missing, total outage).
+ * Alertmanager lets a cause silence the ordinary alerts of its signal in its namespace, and a critical cause the
+ * warning causes too. The names match SIGNALS in alert-routing.ts.
  */
-export const INHIBIT_LABEL = { name: "inhibits", all: "all" } as const;
-export const ABSENT_LABEL = "metrics_absent";
-export const METRIC_SOURCES = {
+export const INHIBIT_LABEL = { signal: "signal", cause: "cause" } as const;
+export const SIGNAL = {
+    /** The backend's scraped /metrics, and its public health seen from outside. */
+    backend: "backend",
+    postgres: "postgres",
+    redis: "redis",
     kubeStateMetrics: "kube-state-metrics",
-    postgresExporter: "postgres_exporter",
-    redisExporter: "redis_exporter",
-    blackboxProbe: "blackbox-probe",
+    /** The blackbox probe itself. */
+    probe: "probe",
 } as const;
+export type Signal = (typeof SIGNAL)[keyof typeof SIGNAL];
+
+/** `signal` (and `cause`) of every alert that joins the inhibition. */
+function inhibition(signal: Signal, cause = false): Record<string, string> {
+    return { [INHIBIT_LABEL.signal]: signal, ...(cause ? { [INHIBIT_LABEL.cause]: "true" } : {}) };
+}
 
 /** kube-state-metrics exposes Kubernetes labels only when allow-listed; this is the component label's name there. */
 export const KSM_COMPONENT_LABEL = "label_app_kubernetes_io_component";
@@ -65,6 +74,24 @@ export const ALERT = {
     redisMemory: "ForkKnifeRedisMemoryHigh",
 } as const;
 export type AlertName = (typeof ALERT)[keyof typeof ALERT];
+
+/**
+ * The signal each existing alert reads. ForkKnifeHealthCheckFailing (kubelet probes) and ForkKnifeDiskUsageHigh
+ * (kubelet volume stats) read no exporter that a cause alert watches, and a page must never be silenced by a
+ * warning's inference: they carry no signal and are never inhibited.
+ */
+const SIGNAL_OF: Partial<Record<AlertName, Record<string, string>>> = {
+    ForkKnifeHighErrorRate: inhibition("backend"),
+    ForkKnifeHighLatencyP95: inhibition("backend"),
+    ForkKnifeQueueDepthHigh: inhibition("backend"),
+    ForkKnifeQueueProcessingSlow: inhibition("backend"),
+    ForkKnifeMetricsMissing: inhibition("backend", true),
+    ForkKnifeDatabaseConnectionsHigh: inhibition("postgres"),
+    ForkKnifeBackupMissing: inhibition("kube-state-metrics"),
+    ForkKnifeBackupFailed: inhibition("kube-state-metrics"),
+    ForkKnifeRestoreTestFailed: inhibition("kube-state-metrics"),
+    ForkKnifeMigrationFailed: inhibition("kube-state-metrics"),
+};
 
 /** Rendered only when the stack has an outside health Probe (publicUrl set): see RuleContext.publicProbeJob. */
 export const OUTSIDE_ALERTS: readonly AlertName[] = [ALERT.publicHealthCheckFailing, ALERT.healthProbeMetricsAbsent];
@@ -127,7 +154,7 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
         alert: name,
         expr: spec.expr,
         ...(spec.forMinutes > 0 ? { for: `${spec.forMinutes}m` } : {}),
-        labels: { severity, team: s.team, environment: ctx.environment, ...spec.labels },
+        labels: { severity, team: s.team, environment: ctx.environment, ...SIGNAL_OF[name], ...spec.labels },
         annotations: {
             summary: spec.summary,
             description: spec.description,
@@ -281,6 +308,7 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
                     description: `Redis uses more than ${s.redisMemoryPercent} % of its maxmemory ({{ $labels.namespace }}): ` +
                         "the queue will soon evict keys or refuse new jobs.",
                     threshold: s.redisMemoryPercent,
+                    labels: inhibition(SIGNAL.redis),
                 }),
             ],
         },
@@ -312,7 +340,8 @@ function outsideGroup(s: AlertSettings, ns: string, job: string, alert: AlertBui
                 description: `{{ $labels.instance }} failed at least ${s.healthCheckFailures} outside health checks in ` +
                     `${s.healthCheckWindowMinutes} minutes: users cannot reach the service (pods, ingress, DNS or TLS).`,
                 threshold: s.healthCheckFailures,
-                labels: { [INHIBIT_LABEL.name]: INHIBIT_LABEL.all },
+                // The total-outage cause: silences the backend's ordinary alerts and its metrics-missing warning.
+                labels: inhibition(SIGNAL.backend, true),
             }),
             alert(ALERT.healthProbeMetricsAbsent, "warning", {
                 expr: `absent(${probe})`,
@@ -320,7 +349,7 @@ function outsideGroup(s: AlertSettings, ns: string, job: string, alert: AlertBui
                 summary: "Outside health check is not running",
                 description: "Prometheus has no probe_success series for the public health check ({{ $labels.namespace }}): " +
                     "the blackbox exporter or the Probe is missing, and a total outage would page nobody.",
-                labels: { [ABSENT_LABEL]: METRIC_SOURCES.blackboxProbe },
+                labels: inhibition(SIGNAL.probe, true),
             }),
         ],
     };
@@ -341,7 +370,7 @@ function absentDataGroup(ns: string, alert: AlertBuilder): RuleGroup {
                 summary: "kube-state-metrics series missing",
                 description: "No kube_cronjob_labels series for the backup CronJob in {{ $labels.namespace }}: kube-state-metrics " +
                     "is down or does not allow-list app.kubernetes.io/component, so the backup, restore-test and migration alerts cannot fire.",
-                labels: { [ABSENT_LABEL]: METRIC_SOURCES.kubeStateMetrics },
+                labels: inhibition(SIGNAL.kubeStateMetrics, true),
             }),
             alert(ALERT.postgresMetricsAbsent, "warning", {
                 expr: absent(`${METRICS.pgBackends}{${ns}}`, `${METRICS.pgMaxConnections}{${ns}}`),
@@ -349,7 +378,7 @@ function absentDataGroup(ns: string, alert: AlertBuilder): RuleGroup {
                 summary: "postgres_exporter series missing",
                 description: "No postgres_exporter connection series in {{ $labels.namespace }}: the exporter is down or cannot " +
                     "reach the database, so ForkKnifeDatabaseConnectionsHigh cannot fire.",
-                labels: { [ABSENT_LABEL]: METRIC_SOURCES.postgresExporter },
+                labels: inhibition(SIGNAL.postgres, true),
             }),
             alert(ALERT.redisMetricsAbsent, "warning", {
                 // maxmemory 0 (unlimited) leaves the memory alert without a denominator: as blind as a missing series.
@@ -360,7 +389,7 @@ function absentDataGroup(ns: string, alert: AlertBuilder): RuleGroup {
                 summary: "Redis memory cannot be watched",
                 description: "redis_exporter's memory series in {{ $labels.namespace }} are unusable ({{ $labels.reason }}): " +
                     "ForkKnifeRedisMemoryHigh cannot fire.",
-                labels: { [ABSENT_LABEL]: METRIC_SOURCES.redisExporter },
+                labels: inhibition(SIGNAL.redis, true),
             }),
         ],
     };

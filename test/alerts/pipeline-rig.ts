@@ -286,3 +286,16 @@ export function holdConnections(pg: TestPostgres, count: number): ChildProcess[]
     return Array.from({ length: count }, () => spawn(path.join(pg.binDir, "psql"), ["-X", "-q", "-d", "postgres", "-c", "SELECT pg_sleep(3600)"],
         { env: { ...process.env, ...pg.env }, stdio: "ignore" }));
 }
+
+/** A thin client of Alertmanager's v2 API. */
+export class AmApi {
+    constructor(private readonly port: number) {}
+
+    /** The alerts Alertmanager holds with this alertname: labels, annotations, the receivers it routed them to. */
+    async alerts(alertname: string): Promise<Array<{ labels: Record<string, string>; annotations: Record<string, string>; receivers: string[]; state: string }>> {
+        const r = await fetch(`http://127.0.0.1:${this.port}/api/v2/alerts?filter=${encodeURIComponent(`alertname="${alertname}"`)}`);
+        if (!r.ok) throw new Error(`Alertmanager /api/v2/alerts: ${r.status} ${await r.text()}`);
+        const body = await r.json() as any[];
+        return body.map((a) => ({ labels: a.labels, annotations: a.annotations, receivers: a.receivers.map((x: any) => x.name), state: a.status.state }));
+    }
+}

@@ -5,6 +5,7 @@ import * as assert from "assert";
 import { ALERT, AlertSettings, GUIDE_THRESHOLDS, looserThanGuide, PUBLIC_PROBE_JOB, Rule, RUNBOOK_BASE, ThresholdKey } from "../../../components/monitoring/alert-rules";
 import { Alerts, DEFAULT_PROMETHEUS_SELECTOR } from "../../../components/monitoring/alerts";
 import { egressFromSettings } from "../../../components/lib/network-policy";
+import { SIGNALS } from "../../../components/monitoring/alert-routing";
 import { AppService } from "../../../components/app/app-service";
 import { standardLabels } from "../../../components/lib/labels";
 import { readSettings, settingsSchema } from "../../../components/config/settings";
@@ -120,7 +121,19 @@ describe("Alerts", () => {
         assert.match(rule(prod, ALERT.redisMemory).expr, / > 80$/);
         assert.match(rule(prod, ALERT.publicHealthCheckFailing).expr, /\[5m\]\)\) >= 3$/);
         assert.strictEqual(rule(prod, ALERT.publicHealthCheckFailing).labels!.severity, "critical");
-        assert.strictEqual(rule(prod, ALERT.publicHealthCheckFailing).labels!.inhibits, "all");
+        // The total-outage cause of the routing's inhibition convention (signal/cause, docs/operations.md).
+        assert.deepStrictEqual([rule(prod, ALERT.publicHealthCheckFailing).labels!.signal, rule(prod, ALERT.publicHealthCheckFailing).labels!.cause],
+            ["backend", "true"]);
+        for (const a of [ALERT.kubeStateMetricsAbsent, ALERT.postgresMetricsAbsent, ALERT.redisMetricsAbsent, ALERT.healthProbeMetricsAbsent, ALERT.metricsMissing]) {
+            assert.strictEqual(rule(prod, a).labels!.cause, "true", a);
+            assert.strictEqual(rule(prod, a).labels!.severity, "warning", a);
+        }
+        // Every signal a rule names is one the routing's inhibit rules know.
+        for (const r of alertRules(prod).filter((x) => x.labels?.signal)) assert.ok((SIGNALS as readonly string[]).includes(r.labels!.signal), `${r.alert}: ${r.labels!.signal}`);
+        // A page is never silenced by inference: the kubelet health check joins no signal.
+        assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.signal, undefined);
+        assert.strictEqual(rule(prod, ALERT.databaseConnections).labels!.signal, rule(prod, ALERT.postgresMetricsAbsent).labels!.signal);
+        assert.strictEqual(rule(prod, ALERT.redisMemory).labels!.signal, rule(prod, ALERT.redisMetricsAbsent).labels!.signal);
     });
 
     it("takes thresholds, durations and the team from fork-knife:alerts", async () => {

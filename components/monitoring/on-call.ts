@@ -14,6 +14,15 @@ export const EVENTS_V2_INTEGRATION_TYPE = "events_api_v2_inbound_integration";
  *  never shifts who is on call. */
 export const ROTATION_EPOCH = "2026-01-05";
 
+/** `2026-01-05T09:00:00+01:00`: the hand-off on the epoch day in the schedule's zone, with the offset PagerDuty requires
+ *  (RFC 3339). Early January has no daylight-saving change anywhere, so the offset at that instant is the day's. */
+export function rotationStart(handoffTime: string, timeZone: string): string {
+    const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
+        .formatToParts(new Date(`${ROTATION_EPOCH}T${handoffTime}:00Z`)).find((p) => p.type === "timeZoneName")?.value ?? "GMT";
+    const offset = name === "GMT" ? "+00:00" : name.replace(/^GMT/, "");
+    return `${ROTATION_EPOCH}T${handoffTime}:00${offset}`;
+}
+
 export interface OnCallArgs {
     /** fork-knife:pagerduty, validated: users, delays, time zone. */
     settings: PagerdutySettings;
@@ -38,7 +47,7 @@ export class OnCall extends pulumi.ComponentResource {
         const child = { parent: this };
         const s = args.settings;
         const turn = s.rotationDays * 24 * 3600;
-        const start = `${ROTATION_EPOCH}T${s.handoffTime}:00`;
+        const start = rotationStart(s.handoffTime, s.timeZone);
         const schedule = (id: string, title: string, users: string[]) => new pagerduty.Schedule(`${name}-${id}`, {
             name: `fork-knife ${args.stack}: ${title}`,
             timeZone: s.timeZone,

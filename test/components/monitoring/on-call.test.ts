@@ -2,7 +2,7 @@
 // delays from settings, the service, and the Events v2 integration whose key becomes the pager's Secret in the
 // same program, never copied by hand. With and without the optional `pagerduty:` block, through index.ts.
 import * as assert from "assert";
-import { EVENTS_V2_INTEGRATION_TYPE, OnCall, OnCallArgs, PagerdutySettings } from "../../../components/monitoring/on-call";
+import { EVENTS_V2_INTEGRATION_TYPE, OnCall, OnCallArgs, PagerdutySettings, rotationStart } from "../../../components/monitoring/on-call";
 import { ROUTING_SECRETS } from "../../../components/monitoring/alert-routing";
 import { settingsSchema } from "../../../components/config/settings-schema";
 import { isSecretValue, ProgramRun, RecordedResource, revealSecrets, runProgram } from "../../../tools/lib/program";
@@ -41,7 +41,9 @@ describe("OnCall", () => {
         for (const s of schedules) {
             assert.strictEqual(s.timeZone, "Europe/Berlin");
             assert.strictEqual(s.layers[0].rotationTurnLengthSeconds, 7 * 24 * 3600);
-            assert.match(s.layers[0].start, /T09:00:00$/);
+            // RFC 3339 with the zone's offset, as the PagerDuty provider requires.
+            assert.strictEqual(s.layers[0].start, "2026-01-05T09:00:00+01:00");
+            assert.strictEqual(s.layers[0].rotationVirtualStart, s.layers[0].start);
         }
     });
 
@@ -69,6 +71,12 @@ describe("OnCall", () => {
         for (const x of [...ofType(r, T.schedule), ...ofType(r, T.policy), service, integration]) {
             assert.strictEqual(x.parent, r.resources.find((c) => c.type === "fork-knife:monitoring:OnCall")!.urn);
         }
+    });
+
+    it("writes the hand-off with the time zone's own offset", () => {
+        assert.strictEqual(rotationStart("09:00", "Etc/UTC"), "2026-01-05T09:00:00+00:00");
+        assert.strictEqual(rotationStart("08:30", "America/New_York"), "2026-01-05T08:30:00-05:00");
+        assert.strictEqual(rotationStart("23:45", "Asia/Kolkata"), "2026-01-05T23:45:00+05:30");
     });
 
     it("rotates the key by replacing the integration: a new rotatedAt is a new resource", async () => {

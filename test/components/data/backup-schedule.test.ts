@@ -74,7 +74,7 @@ describe("BackupSchedule", () => {
 
             const scripts = plain(one(r, "kubernetes:core/v1:ConfigMap"));
             assert.deepEqual(Object.keys(scripts.data).sort(), ["backup.sh", "lib-backup.sh", "restore-test.sh", "restore.sh"]);
-            assert.match(scripts.data["backup.sh"], /set -euo pipefail/);
+            assert.match(scripts.data["backup.sh"], /^set -Eeuo pipefail$/m);
         });
     }
 

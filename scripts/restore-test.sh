@@ -25,8 +25,9 @@ NAME=""
 # Runs on every exit: the result is recorded and the scratch database dropped whatever happened.
 cleanup() {
     "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS \"$SCRATCH\" WITH (FORCE)" >/dev/null 2>&1 ||
-        echo "$SCRIPT_NAME: WARNING: could not drop scratch database $SCRATCH" >&2
-    (record) >/dev/null 2>&1 || echo "$SCRIPT_NAME: WARNING: could not record the result in $(store_label)" >&2
+        log "WARNING: could not drop scratch database $SCRATCH"
+    # Quiet: a failure to record is this warning, not a second FAILED line (fail speaks on SCRIPT_STDERR).
+    (SCRIPT_STDERR=2; record) >/dev/null 2>&1 || log "WARNING: could not record the result in $(store_label)"
     rm -f "$ERR" "$OUT"
 }
 

@@ -14,8 +14,8 @@ import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotatio
 import { jobNetworkPolicy } from "../lib/network-policy";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
-/** A backup slower than this is killed and reported as failed, not left running into the next one. */
-export const BACKUP_DEADLINE_SECONDS = 6 * 3600;
+export { BACKUP_DEADLINE_SECONDS } from "./recovery-objectives";
+import { BACKUP_DEADLINE_SECONDS } from "./recovery-objectives";
 /** Pulumi waits 10 minutes for a Job by default; a production dump may take hours, and the release waits for it. */
 const JOB_TIMEOUTS = { create: "6h30m", update: "6h30m" };
 
@@ -156,7 +156,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
         this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},
             { [ANNOTATION.retentionDays]: String(b.retentionDays), [ANNOTATION.backupTarget]: b.target });
         this.restoreTestCronJob = cron("restore-test", "restore-test", b.restoreTestSchedule, "restore-test.sh", args.restoreCredentialsSecret,
-            { RESTORE_TEST_TABLES: b.restoreTestTables.join(","), RESTORE_MAINTENANCE_DB: "postgres" });
+            { RESTORE_TEST_TABLES: b.restoreTestTables.join(","), RESTORE_MAINTENANCE_DB: "postgres", RTO_BUDGET_SECONDS: String(b.rtoBudgetSeconds) });
 
         if (b.restoreFrom) {
             if (args.environment === "production" && b.confirmRestore !== args.stack) {

@@ -69,6 +69,7 @@ const backups = new BackupSchedule("backups", {
     releaseName: migrationJobName(settings.image),
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
+    restoreTestCredentialsSecret: database.restoreTestCredentialsSecret,
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
         ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey, rotatedAt: settings.rotation.backupS3.rotatedAt }
         : undefined,

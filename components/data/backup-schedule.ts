@@ -43,8 +43,10 @@ export interface BackupScheduleArgs {
     databasePort: number;
     /** Secret with PG* variables of the read-only backup role (pg_dump). */
     backupCredentialsSecret: pulumi.Input<string>;
-    /** Secret with PG* variables of a role allowed to CREATE DATABASE (restore test, restore). */
+    /** Secret with PG* variables of the restore role (CREATE DATABASE, member of the migrator): the live restore. */
     restoreCredentialsSecret: pulumi.Input<string>;
+    /** Secret with PG* variables of the restore-test role (CREATE DATABASE only); defaults to restoreCredentialsSecret. */
+    restoreTestCredentialsSecret?: pulumi.Input<string>;
     /** Object-storage credentials, required when backup.target is s3://. */
     s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
 }
@@ -155,7 +157,8 @@ export class BackupSchedule extends pulumi.ComponentResource {
 
         this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},
             { [ANNOTATION.retentionDays]: String(b.retentionDays), [ANNOTATION.backupTarget]: b.target });
-        this.restoreTestCronJob = cron("restore-test", "restore-test", b.restoreTestSchedule, "restore-test.sh", args.restoreCredentialsSecret,
+        this.restoreTestCronJob = cron("restore-test", "restore-test", b.restoreTestSchedule, "restore-test.sh",
+            args.restoreTestCredentialsSecret ?? args.restoreCredentialsSecret,
             { RESTORE_TEST_TABLES: b.restoreTestTables.join(","), RESTORE_MAINTENANCE_DB: "postgres", RTO_BUDGET_SECONDS: String(b.rtoBudgetSeconds) });
 
         if (b.restoreFrom) {

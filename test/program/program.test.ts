@@ -26,8 +26,8 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.equal(withComponent(run, "Job", "migration").length, 1);
                 assert.equal(withComponent(run, "NetworkPolicy", "backend").length + withComponent(run, "NetworkPolicy", "worker").length, 2);
                 assert.equal(withComponent(run, "ServiceAccount", "backend").length + withComponent(run, "ServiceAccount", "worker").length, 2);
-                // jwt, stripe, twilio, database, migrator, backup, restore; production's S3 backup keys make eight.
-                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 8 : 7);
+                // jwt, stripe, twilio, database, migrator, backup, restore, restore-test; production's S3 backup keys make nine.
+                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 9 : 8);
                 assert.equal(count("fork-knife:data:Database"), 1);
             });
 

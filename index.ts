@@ -84,6 +84,7 @@ const backups = new BackupSchedule("backups", {
     databaseCa: database.caFiles,
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
+    restoreTestCredentialsSecret: database.restoreTestCredentialsSecret,
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
         ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey, rotatedAt: settings.rotation.backupS3.rotatedAt }
         : undefined,

@@ -42,14 +42,17 @@ FAIL_MARK="$WORK_DIR/.${SCRIPT_NAME}.failed.$$"
 # with the subshell).
 ERR_NOTE="$WORK_DIR/.${SCRIPT_NAME}.errcmd.$$"
 
-log() { echo "$SCRIPT_NAME: $*" >&2; }
+# The script's own stderr, opened before anything can redirect it: a line printed from inside a redirected call
+# (`store_write … 2>"$ERR"`) must still reach the log, not a scratch file that cleanup deletes.
+exec {SCRIPT_STDOUT}>&1 {SCRIPT_STDERR}>&2
+log() { echo "$SCRIPT_NAME: $*" >&"$SCRIPT_STDERR"; }
 
 # The one line a failed run leaves behind; the exit status is always non-zero. FAIL_REASON keeps the reason for
 # the exit hook (only when fail runs in the main shell, not inside $(...)).
 fail() {
     FAIL_REASON=$*
     : >"$FAIL_MARK" 2>/dev/null || true
-    echo "$SCRIPT_NAME: FAILED: $*" >&2
+    echo "$SCRIPT_NAME: FAILED: $*" >&"$SCRIPT_STDERR"
     exit 1
 }
 
@@ -83,7 +86,7 @@ on_exit() {
     trap '' TERM INT
     if declare -F cleanup >/dev/null; then cleanup "$status" || true; fi
     if [ "$status" -ne 0 ] && [ ! -e "$FAIL_MARK" ]; then
-        echo "$SCRIPT_NAME: FAILED: unexpected error (exit $status) in: ${LAST_COMMAND:-?}" >&2
+        echo "$SCRIPT_NAME: FAILED: unexpected error (exit $status) in: ${LAST_COMMAND:-?}" >&"$SCRIPT_STDERR"
     fi
     rm -f "$FAIL_MARK" "$ERR_NOTE" "$WORK_DIR/.rclone.err.$$" 2>/dev/null || true
 }
@@ -114,15 +117,15 @@ trap 'on_exit $?' EXIT
 # EXIT hook cleans up. Bash runs a trap only between commands, so long commands go through `interruptible`.
 RUNNING=""
 FAIL_REASON=""
-# The trap may run inside a redirection (`interruptible pg_dump 2>"$ERR"`): it speaks on the script's own stdout/stderr.
-exec {SCRIPT_STDOUT}>&1 {SCRIPT_STDERR}>&2
+# The trap may run inside a redirection (`interruptible pg_dump 2>"$ERR"`): it speaks on the script's own stdout/stderr
+# (SCRIPT_STDOUT/SCRIPT_STDERR, opened above).
 on_signal() {
     trap '' TERM INT
     exec 1>&"$SCRIPT_STDOUT" 2>&"$SCRIPT_STDERR"
     FAIL_REASON="interrupted by SIG$1${RUNNING:+ while running $RUNNING}"
     stop_children
     : >"$FAIL_MARK" 2>/dev/null || true
-    echo "$SCRIPT_NAME: FAILED: $FAIL_REASON" >&2
+    echo "$SCRIPT_NAME: FAILED: $FAIL_REASON" >&"$SCRIPT_STDERR"
     exit "$2"
 }
 trap 'on_signal TERM 143' TERM

@@ -4,6 +4,7 @@
 # Environment, besides lib-backup.sh's, restore.sh's and libpq's PG* (a role allowed to CREATE DATABASE):
 #   BACKUP_NAME           backup to test (default latest)
 #   RESTORE_TEST_TABLES   tables that must have rows, separated by spaces or commas (schema.table or table)
+#   RTO_BUDGET_SECONDS    the recovery time objective: a restore slower than this fails the test (default 14400)
 set -Eeuo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
@@ -11,6 +12,7 @@ set -Eeuo pipefail
 : "${BACKUP_NAME:=latest}"
 : "${RESTORE_TEST_TABLES:=}"
 : "${RESTORE_MAINTENANCE_DB:=postgres}"
+: "${RTO_BUDGET_SECONDS:=14400}"
 HERE=$(dirname "${BASH_SOURCE[0]}")
 ERR="$WORK_DIR/.restore-test.err.$$"
 OUT="$WORK_DIR/.restore-test.out.$$"
@@ -21,12 +23,17 @@ RESULT=failed
 REASON=""
 SECONDS_TAKEN=""
 NAME=""
+RTO_RECORDED=""
+STARTED=0
 
-# Runs on every exit: the result is recorded and the scratch database dropped whatever happened.
+# Runs on every exit once the settings are valid: the result is recorded and the scratch database dropped whatever
+# happened. A run refused for bad settings leaves the previous record alone.
 cleanup() {
+    [ "$STARTED" = 1 ] || { rm -f "$ERR" "$OUT"; return 0; }
     "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS \"$SCRATCH\" WITH (FORCE)" >/dev/null 2>&1 ||
-        echo "$SCRIPT_NAME: WARNING: could not drop scratch database $SCRATCH" >&2
-    (record) >/dev/null 2>&1 || echo "$SCRIPT_NAME: WARNING: could not record the result in $(store_label)" >&2
+        log "WARNING: could not drop scratch database $SCRATCH"
+    # Quiet: a failure to record is this warning, not a second FAILED line (fail speaks on SCRIPT_STDERR).
+    (SCRIPT_STDERR=2; record) >/dev/null 2>&1 || log "WARNING: could not record the result in $(store_label)"
     rm -f "$ERR" "$OUT"
 }
 
@@ -38,6 +45,7 @@ record() {
   "backup": "$(json_escape "$NAME")",
   "checkedAt": "$CHECKED_AT",
   "restoreSeconds": ${SECONDS_TAKEN:-null},
+  "rtoBudgetSeconds": ${RTO_RECORDED:-null},
   "tables": "$(json_escape "$RESTORE_TEST_TABLES")",
   "reason": "$(json_escape "${REASON:-$FAIL_REASON}")"
 }
@@ -90,6 +98,9 @@ drop_stale_scratch() {
     done <<<"$names"
 }
 
+[[ "$RTO_BUDGET_SECONDS" =~ ^[1-9][0-9]{0,6}$ ]] || fail "RTO_BUDGET_SECONDS must be a whole number of seconds >= 1 (got $RTO_BUDGET_SECONDS)"
+RTO_RECORDED=$RTO_BUDGET_SECONDS
+STARTED=1
 mkdir -p "$WORK_DIR"
 drop_stale_scratch
 NAME=$(resolve_backup_name "$BACKUP_NAME") || { REASON="no backup to test"; exit 1; }
@@ -110,5 +121,9 @@ for table in ${RESTORE_TEST_TABLES//,/ }; do
     scratch_check "SELECT EXISTS (SELECT 1 FROM $(quote_table "$table"))" "restored $NAME: table $table has no rows"
 done
 
+# The RTO as a check: a backup that restores, but slower than the budget, fails the test (and its alert fires).
+awk -v t="$SECONDS_TAKEN" -v b="$RTO_BUDGET_SECONDS" 'BEGIN { exit !(t <= b) }' ||
+    flunk "restore of $NAME took ${SECONDS_TAKEN}s, over the RTO budget of ${RTO_BUDGET_SECONDS}s"
+
 RESULT=passed
-echo "$SCRIPT_NAME: OK $NAME restored and checked in ${SECONDS_TAKEN}s (RTO for this backup)"
+echo "$SCRIPT_NAME: OK $NAME restored and checked in ${SECONDS_TAKEN}s (RTO budget ${RTO_BUDGET_SECONDS}s)"

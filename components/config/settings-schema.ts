@@ -7,6 +7,7 @@ import {
 import {
     caBundleProblem, cidrProblem, endpointProblem, cpuQuantityProblem, cronProblem, dnsLabelProblem, hostProblem, memoryQuantityProblem, parseIsoDate, timeZoneProblem,
 } from "./validators";
+import { BACKUP_MISSING_AFTER_HOURS, RTO_BUDGET_SECONDS } from "../data/recovery-objectives";
 
 export const ENVIRONMENTS = ["staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -287,6 +288,8 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
                 .default([]),
             restoreFrom: bounded(255, z.string().regex(/^(latest|[A-Za-z0-9._-]+)$/, "must be latest or a backup file name")).optional(),
             confirmRestore: bounded(63, z.string()).optional(),
+            /** The RTO: a restore test slower than this fails (and its alert fires). */
+            rtoBudgetSeconds: int(60, 7 * 86400).default(RTO_BUDGET_SECONDS),
         }).strict().default({}),
         alerts: z.object({
             enabled: z.boolean().default(true),
@@ -297,7 +300,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             databaseConnectionsPercent: int(1, 100).default(80),
             diskUsagePercent: int(1, 100).default(85),
             p95LatencySeconds: z.number().gt(0, "must be a number of seconds above 0").max(60, "must be at most 60 seconds").default(1),
-            backupMaxAgeHours: int(1, 24 * 14).default(26),
+            backupMaxAgeHours: int(1, 24 * 14).default(BACKUP_MISSING_AFTER_HOURS),
             queueDepthWarning: int(1, 10_000_000).default(1000),
             minJobsPerMinute: z.number().min(0, "must be 0 or more jobs per minute").default(1),
             // At 100 % Redis already evicts keys or refuses writes (noeviction): an alert there comes too late.

@@ -17,8 +17,8 @@ import { PodFiles } from "../lib/pod-files";
 import { jobServiceAccount } from "../lib/service-account";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
-/** A backup slower than this is killed and reported as failed, not left running into the next one. */
-export const BACKUP_DEADLINE_SECONDS = 6 * 3600;
+export { BACKUP_DEADLINE_SECONDS } from "./recovery-objectives";
+import { BACKUP_DEADLINE_SECONDS } from "./recovery-objectives";
 /** Pulumi waits 10 minutes for a Job by default; a production dump may take hours, and the release waits for it. */
 const JOB_TIMEOUTS = { create: "6h30m", update: "6h30m" };
 
@@ -58,10 +58,12 @@ export interface BackupScheduleArgs {
     egress: Pick<EgressArgs, "dns" | "database" | "https">;
     /** Secret with PG* variables of the read-only backup role (pg_dump). */
     backupCredentialsSecret: pulumi.Input<string>;
-    /** Secret with PG* variables of a role allowed to CREATE DATABASE (restore test, restore). */
+    /** Secret with PG* variables of the restore role (CREATE DATABASE, member of the migrator): the live restore. */
     restoreCredentialsSecret: pulumi.Input<string>;
     /** The database CA bundle (verify-ca / verify-full): PGSSLROOTCERT in the credentials Secrets points at it. */
     databaseCa?: PodFiles;
+    /** Secret with PG* variables of the restore-test role (CREATE DATABASE only); defaults to restoreCredentialsSecret. */
+    restoreTestCredentialsSecret?: pulumi.Input<string>;
     /** Object-storage credentials, required when backup.target is s3://. */
     s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
 }
@@ -203,8 +205,9 @@ export class BackupSchedule extends pulumi.ComponentResource {
 
         this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},
             { [ANNOTATION.retentionDays]: String(b.retentionDays), [ANNOTATION.backupTarget]: b.target });
-        this.restoreTestCronJob = cron("restore-test", "restore-test", b.restoreTestSchedule, "restore-test.sh", args.restoreCredentialsSecret,
-            { RESTORE_TEST_TABLES: b.restoreTestTables.join(","), RESTORE_MAINTENANCE_DB: "postgres" });
+        this.restoreTestCronJob = cron("restore-test", "restore-test", b.restoreTestSchedule, "restore-test.sh",
+            args.restoreTestCredentialsSecret ?? args.restoreCredentialsSecret,
+            { RESTORE_TEST_TABLES: b.restoreTestTables.join(","), RESTORE_MAINTENANCE_DB: "postgres", RTO_BUDGET_SECONDS: String(b.rtoBudgetSeconds) });
 
         if (b.restoreFrom) {
             if (args.environment === "production" && b.confirmRestore !== args.stack) {

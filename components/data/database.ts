@@ -74,12 +74,14 @@ export class Database extends pulumi.ComponentResource {
     public readonly migratorEnv: SecretEnvVar[];
     /** Secret with PG* variables of the read-only backup role. */
     public readonly backupCredentialsSecret: pulumi.Output<string>;
-    /** Secret with PG* variables of the restore role (may create databases). */
+    /** Secret with PG* variables of the restore role (may create databases, member of the migrator). */
     public readonly restoreCredentialsSecret: pulumi.Output<string>;
     /** Secret with PG* variables of the maintenance role. */
     public readonly maintenanceCredentialsSecret: pulumi.Output<string>;
     /** The role the maintenance script SETs for REINDEX and ANALYZE. */
     public readonly maintenanceOwnerRole: string;
+    /** Secret with PG* variables of the restore-test role (may create databases, nothing else). */
+    public readonly restoreTestCredentialsSecret: pulumi.Output<string>;
     public readonly activeAppRole: string;
     public readonly record: RotationRecord;
     /** The CA bundle as pods mount it (verify-ca / verify-full), for every pod that talks to PostgreSQL. */
@@ -136,6 +138,13 @@ export class Database extends pulumi.ComponentResource {
             // Member of the migrator, so a guarded restore can recreate the objects the migrator owns.
             roles: [ROLE_NAMES.migrator],
         }, { ...inDb, dependsOn: [migrator] });
+        // The restore test restores into a scratch database it creates and owns (pg_restore --no-owner): CREATEDB is
+        // all it needs. No membership, no grant on the application's database: least privilege for a periodic Job.
+        const restoreTestPassword = password("restore-test", perRotation);
+        const restoreTest = new postgresql.Role(`${name}-restore-test`, {
+            name: ROLE_NAMES.restoreTest, login: true, password: restoreTestPassword, createDatabase: true,
+            connectionLimit: args.reserved.restore, roles: [],
+        }, inDb);
 
         const schema = new postgresql.Schema(`${name}-schema`, {
             name: APP_SCHEMA, database: c.name, owner: ROLE_NAMES.migrator, ifNotExists: true, dropCascade: false,
@@ -181,6 +190,11 @@ export class Database extends pulumi.ComponentResource {
         const restoreSecret = credentialSecret(`${name}-restore`, {
             ...common, secretName: "fork-knife-db-restore", values: pgEnv(ROLE_NAMES.restore, restorePassword),
         }, { parent: this, dependsOn: [restore] });
+        // Connects to the maintenance database: the restore test never needs a session in the application's.
+        const restoreTestSecret = credentialSecret(`${name}-restore-test`, {
+            ...common, secretName: "fork-knife-db-restore-test",
+            values: { ...pgEnv(ROLE_NAMES.restoreTest, restoreTestPassword), PGDATABASE: "postgres" },
+        }, { parent: this, dependsOn: [restoreTest] });
 
         // The maintenance role: one connection, no inherited rights (NOINHERIT): it reads index pages through
         // pgstattuple's pgstatindex, and takes the owner's (or pg_maintain's) rights only for REINDEX and ANALYZE.
@@ -212,6 +226,7 @@ export class Database extends pulumi.ComponentResource {
         this.migratorEnv = ["DATABASE_URL", "DIRECT_URL"].map((key) => ({ name: key, secretName: migratorSecret.metadata.name, key }));
         this.backupCredentialsSecret = backupSecret.metadata.name;
         this.restoreCredentialsSecret = restoreSecret.metadata.name;
+        this.restoreTestCredentialsSecret = restoreTestSecret.metadata.name;
         this.registerOutputs({
             maxConnections: args.maxConnections,
             poolSizePerPod: args.poolSizePerPod,

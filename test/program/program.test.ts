@@ -26,9 +26,9 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.equal(withComponent(run, "Job", "migration").length, 1);
                 assert.equal(withComponent(run, "NetworkPolicy", "backend").length + withComponent(run, "NetworkPolicy", "worker").length, 2);
                 assert.equal(withComponent(run, "ServiceAccount", "backend").length + withComponent(run, "ServiceAccount", "worker").length, 2);
-                // jwt, stripe, twilio, redis, database, migrator, backup, restore, maintenance, the Slack webhook;
-                // production's S3 backup keys and PagerDuty routing key make twelve.
-                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 12 : 10);
+                // jwt, stripe, twilio, redis, database, migrator, backup, restore, restore-test, maintenance, the Slack
+                // webhook; production's S3 backup keys and PagerDuty routing key make thirteen.
+                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 13 : 11);
                 assert.equal(count("fork-knife:data:Database"), 1);
             });
 

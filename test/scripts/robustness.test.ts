@@ -162,5 +162,24 @@ describe("scripts: no random failures (regressions)", function () {
             const left = (await s3.rclone(["lsf", "-R", `backup:${s3.bucket}/prune-foreign`])).toString().split("\n").filter(Boolean);
             assert.deepStrictEqual(left, ["restore-test-latest.json"]);
         });
+
+        it("a failed write of latest.json (store_write under 2>\"$ERR\") still ends in its one FAILED line, on stderr", async function () {
+            // Found by the stress suite: the reason was printed into the scratch error file, which cleanup deletes,
+            // and the run exited 1 without a word.
+            const bin = tempDir("rclone");
+            const real = spawnSync("bash", ["-c", "command -v rclone"], { encoding: "utf8" }).stdout.trim();
+            fs.writeFileSync(path.join(bin, "rclone"), `#!/usr/bin/env bash
+case "$*" in *rcat*/latest.json*) cat >/dev/null; echo "2026/01/01 00:00:00 ERROR : latest.json: simulated: connection reset by peer" >&2; exit 1 ;; esac
+exec ${real} "$@"
+`, { mode: 0o755 });
+            const r = await runScript(pg, "backup.sh", s3.env({
+                BACKUP_TARGET: `s3://${s3.bucket}/manifest-fails`, PGDATABASE: db, WORK_DIR: tempDir("work"), LOCK_SETTLE_SECONDS: "1",
+                PATH: `${bin}:${process.env.PATH}`,
+            }));
+            assert.strictEqual(r.code, 1, r.stderr);
+            assert.deepStrictEqual(failedLines(r), [
+                `backup: FAILED: object storage (backup:${s3.bucket}/manifest-fails) rcat failed: latest.json: simulated: connection reset by peer`,
+            ], r.stderr);
+        });
     });
 });

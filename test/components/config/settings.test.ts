@@ -123,6 +123,8 @@ const BAD: BadInput[] = [
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; }, shows: "(not set)", allowed: /must equal the stack name "production" to restore latest into production/ },
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = "staging"; }, shows: '"staging"', allowed: /must equal the stack name "production"/ },
     { key: "backup.confirmRestore", change: (v) => { v.backup.confirmRestore = "staging"; }, shows: null, allowed: /only allowed together with backup\.restoreFrom/ },
+    { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = 59; }, shows: "59", allowed: /integer from 60 to 604800/ },
+    { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = "4h"; }, shows: '"4h"', allowed: /integer from 60 to 604800/ },
     { key: "alerts.errorRatePercent", change: (v) => { v.alerts.errorRatePercent = 0; }, shows: "0", allowed: /percentage above 0 and at most 100/ },
     { key: "alerts.p95LatencySeconds", change: (v) => { v.alerts.p95LatencySeconds = 120; }, shows: "120", allowed: /at most 60 seconds/ },
     { key: "alerts.diskUsagePercent", change: (v) => { v.alerts.diskUsagePercent = 101; }, shows: "101", allowed: /integer from 1 to 100/ },
@@ -607,6 +609,9 @@ describe("settings: good inputs", () => {
             assert.deepStrictEqual([s.egress.dnsNamespaceLabels, s.egress.dnsPodLabels, s.egress.httpsCidrs],
                 [{ "kubernetes.io/metadata.name": "kube-system" }, { "k8s-app": "kube-dns" }, undefined]);
             assert.deepStrictEqual([s.redis.port, s.redis.tls], [6379, true]);
+            // The guide's DR objectives: RTO 4 h; the backup-missing alert at RPO 24 h + the backup Job's 6 h deadline.
+            assert.strictEqual(s.backup.rtoBudgetSeconds, 14400);
+            assert.strictEqual(s.alerts.backupMaxAgeHours, 30);
         }
     });
 

@@ -72,12 +72,23 @@ describe("BackupSchedule", () => {
             assert.equal(test.spec.schedule, "0 4 1 */3 *");
             assert.equal(test.spec.concurrencyPolicy, "Forbid");
             assert.equal(test.spec.jobTemplate.spec.template.spec.containers[0].envFrom[0].secretRef.name, "fork-knife-restore");
+            // The RTO budget reaches the script that holds the restore to it (default 4 h); the backup Job's deadline
+            // is the 6 h that the backup-missing alert adds to the RPO.
+            assert.equal(envOf(test.spec.jobTemplate.spec.template.spec.containers[0]).RTO_BUDGET_SECONDS, "14400");
+            assert.equal(job.activeDeadlineSeconds, 6 * 3600);
 
             const scripts = plain(one(r, "kubernetes:core/v1:ConfigMap"));
             assert.deepEqual(Object.keys(scripts.data).sort(), ["backup.sh", "lib-backup.sh", "restore-test.sh", "restore.sh"]);
-            assert.match(scripts.data["backup.sh"], /set -Eeuo pipefail/);
+            assert.match(scripts.data["backup.sh"], /^set -Eeuo pipefail$/m);
         });
     }
+
+    it("backup.rtoBudgetSeconds reaches the restore test as RTO_BUDGET_SECONDS", async () => {
+        const backup = { ...stackBackup("staging"), rtoBudgetSeconds: 3600 };
+        const r = await run("staging", { set: { "fork-knife:backup": backup } });
+        const [test] = byComponent(cronJobs(r), "restore-test");
+        assert.equal(envOf(test.spec.jobTemplate.spec.template.spec.containers[0]).RTO_BUDGET_SECONDS, "3600");
+    });
 
     it("every pod is restricted, writes only to mounted volumes, and takes the scripts from the ConfigMap", async () => {
         for (const stack of ["staging", "production"] as const) {

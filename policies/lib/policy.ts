@@ -1,5 +1,6 @@
 // The pack's own policy shape: CrossGuard's policy objects plus the checklist they belong to and the level
 // they take in staging. The same objects run in `pulumi preview` (index.ts) and offline (offline.ts).
+import { parseIsoDate } from "../../components/config/validators";
 import { EnforcementLevel, PolicyConfigSchema, ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 export type Checklist = "workloads" | "jobs" | "secrets" | "backups" | "release";
@@ -17,7 +18,7 @@ export interface PackConfig {
 export const PACK_CONFIG_SCHEMA: PolicyConfigSchema = {
     properties: {
         environment: { type: "string", enum: ["staging", "production"], default: "production" },
-        now: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}" },
+        now: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
     },
 };
 
@@ -59,6 +60,8 @@ export function levelFor(p: FkPolicy, environment: Environment): Level {
 /** The environment and clock a policy evaluates against. */
 export function packSettings(args: { getConfig<T extends object>(): T }): { environment: Environment; now: Date } {
     const c = args.getConfig<PackConfig>() ?? {};
-    const now = c.now ? new Date(`${c.now.slice(0, 10)}T00:00:00Z`) : new Date();
+    const now = c.now === undefined ? new Date() : parseIsoDate(c.now);
+    // The config schema checks the shape only; 2026-02-30 must stop the run, not be read as March 2.
+    if (typeof now === "string") throw new Error(`policy pack config now = ${JSON.stringify(c.now)}: must be ${now}`);
     return { environment: c.environment === "staging" ? "staging" : "production", now };
 }

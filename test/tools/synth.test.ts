@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { MOCK_SECRET_MARKER } from "../../tools/lib/program";
-import { REPO_ROOT } from "../../tools/lib/stack-config";
+import { loadStackConfig, REPO_ROOT } from "../../tools/lib/stack-config";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { evaluatePolicies } from "../../policies/offline";
@@ -164,4 +164,31 @@ describe("npm run synth", () => {
             assert.ok(!fs.existsSync(out), "nothing written");
         });
     }
+
+    const refused: [string, (dir: string) => string[], RegExp][] = [
+        ["an unknown flag", () => ["--bogus"], /^synth: Unknown option '--bogus'.*\nusage: npm run synth -- /],
+        ["--now 2026-02-30 (no such day)", () => ["--now", "2026-02-30"], /^synth: --now 2026-02-30: must be an ISO 8601 date .*not a calendar date\nsynth: nothing written$/],
+        ["--out onto a file", (dir) => { fs.writeFileSync(path.join(dir, "taken"), "x"); return ["--out", path.join(dir, "taken")]; }, /^synth: --out .*taken: is a file, not a directory\nsynth: nothing written$/],
+        ["--out below a file", (dir) => { fs.writeFileSync(path.join(dir, "taken"), "x"); return ["--out", path.join(dir, "taken", "out")]; }, /^synth: --out .*taken\/out \(its nearest existing parent .*taken\): is a file, not a directory\nsynth: nothing written$/],
+        ["--out on a read-only file system", () => ["--out", "/proc/fork-knife-out"], /^synth: --out \/proc\/fork-knife-out \(its nearest existing parent \/proc\): not writable \(\w+\)\nsynth: nothing written$/],
+    ];
+    for (const [what, args, message] of refused) {
+        it(`the command line refuses ${what}: exit 2, one message, no stack trace`, () => {
+            const dir = tmp();
+            const r = cli(["--stack", "staging", ...args(dir)]);
+            assert.equal(r.status, 2, r.stdout + r.stderr);
+            assert.match(r.stderr.trimEnd(), message);
+            assert.doesNotMatch(r.stderr, /\n\s+at /);
+            assert.deepEqual(fs.readdirSync(dir).filter((f) => f !== "taken"), [], "nothing written");
+        });
+    }
+
+    it("FORK_KNIFE_NOW (synth's --now inside the program) refuses 2026-11-31 by name, and takes 2026-11-30", async () => {
+        const config = loadStackConfig({ stack: "staging" });
+        const secrets = Object.fromEntries(config.secretKeys.map((k) => [k, "x-secret-value-for-tests"]));
+        await assert.rejects(runProgram({ stack: "staging", config: { ...config.config, ...secrets }, secretKeys: config.secretKeys, now: "2026-11-31" }),
+            /FORK_KNIFE_NOW = "2026-11-31": must be .*not a calendar date/);
+        const run = await runProgram({ stack: "staging", config: { ...config.config, ...secrets }, secretKeys: config.secretKeys, now: "2026-11-30" });
+        assert.ok(run.resources.length > 0);
+    });
 });

@@ -1,4 +1,4 @@
-// `npm run policy -- [--environment staging|production] [--now DATE] [--with-stack-policies] FILE_OR_DIR…`
+// `npm run policy -- [--environment staging|production] [--now DATE] [--complete-stack] FILE_OR_DIR…`
 // The pack over plain Kubernetes YAML: every relational policy by default, the completeness policies too with
 // --complete-stack. Exit 0 clean, 1 on a mandatory violation, 2 on bad arguments or input (one line, no trace).
 import { parseArgs } from "util";
@@ -6,7 +6,7 @@ import { parseIsoDate } from "../components/config/validators";
 import { evaluatePolicies } from "../policies/offline";
 import { eachManifest, listFiles, ManifestResource } from "../policies/lib/manifests";
 
-export const USAGE = "usage: npm run policy -- [--environment staging|production] [--now YYYY-MM-DD] [--with-stack-policies] FILE_OR_DIR…";
+export const USAGE = "usage: npm run policy -- [--environment staging|production] [--now YYYY-MM-DD] [--complete-stack] FILE_OR_DIR…";
 
 /**
  * More objects than any chart or namespace dump we expect; the relation policies compare objects pairwise, so
@@ -26,6 +26,8 @@ function parse(argv: string[]) {
             options: {
                 environment: { type: "string", default: "production" },
                 now: { type: "string" },
+                "complete-stack": { type: "boolean", default: false },
+                // The flag's name from before the policies were split into relational and completeness ones.
                 "with-stack-policies": { type: "boolean", default: false },
             },
         });
@@ -42,7 +44,7 @@ function parse(argv: string[]) {
         now = d;
     }
     if (positionals.length === 0) throw new UsageError("no FILE_OR_DIR given");
-    return { environment, now, completeStack: values["with-stack-policies"], targets: positionals } as const;
+    return { environment, now, completeStack: values["complete-stack"] || values["with-stack-policies"], targets: positionals } as const;
 }
 
 /** The whole command, output returned rather than printed, so the caller writes it once and lets node exit. */
@@ -76,7 +78,7 @@ export async function policyCommand(argv: string[]): Promise<CommandResult> {
         return fail(`no Kubernetes objects (documents with apiVersion and kind) in ${args.targets.join(", ")}; nothing was checked`);
     }
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const outcomes = await evaluatePolicies(resources, { environment: args.environment, now: args.now, resourcePoliciesOnly: !args.completeStack });
+    const outcomes = await evaluatePolicies(resources, { environment: args.environment, now: args.now, completeStack: args.completeStack });
     const lines: string[] = [];
     let mandatory = 0;
     let advisory = 0;
@@ -91,7 +93,8 @@ export async function policyCommand(argv: string[]): Promise<CommandResult> {
         }
     }
     const failed = outcomes.filter((o) => o.status === "fail").length;
-    lines.push("", `${resources.length} objects, ${outcomes.length} policies (${args.environment}): ${mandatory} mandatory and ${advisory} advisory violations; ${failed} policies failed`);
+    const mode = args.completeStack ? "relational and completeness" : "relational; completeness ones with --complete-stack";
+    lines.push("", `${resources.length} objects, ${outcomes.length} policies (${args.environment}, ${mode}): ${mandatory} mandatory and ${advisory} advisory violations; ${failed} policies failed`);
     return { code: mandatory > 0 ? 1 : 0, stdout: `${lines.join("\n")}\n`, stderr: "" };
 }
 

@@ -22,6 +22,14 @@ export const PACK_CONFIG_SCHEMA: PolicyConfigSchema = {
     },
 };
 
+/**
+ * relational: judges the objects it is given, alone or against each other (a pod's probes when a Service selects
+ * it, a PDB against its workload, a backup CronJob's schedule); it holds for any subset of a stack.
+ * completeness: asks for something a whole stack must have (a restore test, alert rules, a pre-migration backup,
+ * the dependsOn order only the engine records); a partial chart fails it for what it leaves out.
+ */
+export type PolicyKind = "relational" | "completeness";
+
 interface Meta {
     /** Folder (checklist) the policy belongs to. */
     checklist: Checklist;
@@ -30,23 +38,26 @@ interface Meta {
     /** Level in staging when the guide allows a softer one; the production level otherwise. */
     stagingEnforcementLevel?: Level;
 }
-interface StackMeta {
-    /**
-     * A stack policy that only relates objects to each other (a pod to its ServiceAccount) and never asks for an
-     * object to exist: `npm run policy` runs it on plain manifests as it runs the resource policies.
-     */
-    onPlainManifests?: boolean;
+interface KindMeta {
+    /** Which objects the policy needs to judge (see PolicyKind); `npm run policy` runs completeness ones only with --complete-stack. */
+    kind: PolicyKind;
 }
-export type FkResourcePolicy = ResourceValidationPolicy & Meta & { validateResource: ResourceValidation };
-export type FkStackPolicy = StackValidationPolicy & Meta & StackMeta;
+export type FkResourcePolicy = ResourceValidationPolicy & Meta & KindMeta & { validateResource: ResourceValidation };
+export type FkStackPolicy = StackValidationPolicy & Meta & KindMeta;
 export type FkPolicy = FkResourcePolicy | FkStackPolicy;
 
-export function resourcePolicy(p: Omit<FkResourcePolicy, "configSchema">): FkResourcePolicy {
-    return { ...p, configSchema: PACK_CONFIG_SCHEMA };
+/** A resource policy judges one object at a time: always relational. */
+export function resourcePolicy(p: Omit<FkResourcePolicy, "configSchema" | "kind">): FkResourcePolicy {
+    return { ...p, kind: "relational", configSchema: PACK_CONFIG_SCHEMA };
 }
 
-export function stackPolicy(p: Omit<FkStackPolicy, "configSchema">): FkStackPolicy {
-    return { ...p, configSchema: PACK_CONFIG_SCHEMA };
+/**
+ * A stack policy states its kind. Unstated (a policy from before the split) counts as completeness: it then
+ * runs on plain manifests only when asked, as stack policies did before.
+ */
+export function stackPolicy(p: Omit<FkStackPolicy, "configSchema" | "kind"> & { kind?: PolicyKind; /** @deprecated use kind: "relational" */ onPlainManifests?: boolean }): FkStackPolicy {
+    const { onPlainManifests, kind, ...rest } = p;
+    return { ...rest, kind: kind ?? (onPlainManifests ? "relational" : "completeness"), configSchema: PACK_CONFIG_SCHEMA };
 }
 
 export function isStackPolicy(p: FkPolicy): p is FkStackPolicy {

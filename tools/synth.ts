@@ -80,14 +80,21 @@ function assertWritableDir(dir: string): void {
     }
 }
 
+/**
+ * What the engine hands the pack of a registration, secrets still marked: components expose what they registered
+ * as outputs, custom resources are judged on their inputs (Kubernetes objects with the metadata the provider sets).
+ */
+export function engineProperties(r: RecordedResource): Record<string, unknown> {
+    return r.custom ? { ...r.inputs, ...(r.type.startsWith("kubernetes:") ? { metadata: toManifest(r).body.metadata } : {}) } : r.outputs;
+}
+
 /** What the policies see of a registration: what CrossGuard hands them under the real engine, secret leaves redacted. */
 export function toOfflineResource(r: RecordedResource): OfflineResource {
     return {
         urn: r.urn,
         type: r.type,
         name: r.name,
-        // Components expose what they registered as outputs; custom resources are judged on their inputs.
-        props: redactSecrets(r.custom ? { ...r.inputs, ...(r.type.startsWith("kubernetes:") ? { metadata: toManifest(r).body.metadata } : {}) } : r.outputs) as Record<string, unknown>,
+        props: redactSecrets(engineProperties(r)) as Record<string, unknown>,
         parent: r.parent,
         dependencies: r.dependencies,
         protect: r.protect,

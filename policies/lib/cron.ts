@@ -1,6 +1,6 @@
 // How often a CronJob really runs, computed from its schedule (not string-matched): the longest gap between
 // two consecutive runs over a horizon, in the CronJob's time zone.
-import { CronExpressionParser } from "cron-parser";
+import { CronExpression, CronExpressionParser } from "cron-parser";
 import { DAY_MS } from "../../components/config/validators";
 
 const DESCRIPTORS: Record<string, string> = {
@@ -8,14 +8,35 @@ const DESCRIPTORS: Record<string, string> = {
     "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
 };
 
-/** The run after (or before) `t`; undefined when there is none, or when the expression or time zone does not parse. */
+/**
+ * The run after (or before) `t`; undefined when there is none, or when the expression or time zone does not parse.
+ * One parsed expression per schedule and zone, moved with reset(): parsing (time zone rules included) costs far
+ * more than stepping, and a daily schedule over 400 days takes 800 steps.
+ */
 function at(expr: string, tz: string, t: number, dir: "next" | "prev"): number | undefined {
+    const it = parsed(expr, tz);
+    if (!it) return undefined;
     try {
-        const it = CronExpressionParser.parse(DESCRIPTORS[expr.trim()] ?? expr, { currentDate: new Date(t), tz });
+        it.reset(new Date(t));
         return (dir === "next" ? it.next() : it.prev()).getTime();
     } catch {
         return undefined;
     }
+}
+
+const PARSED = new Map<string, CronExpression | undefined>();
+function parsed(expr: string, tz: string): CronExpression | undefined {
+    const key = `${tz}\0${expr}`;
+    if (!PARSED.has(key)) {
+        let it: CronExpression | undefined;
+        try {
+            it = CronExpressionParser.parse(DESCRIPTORS[expr.trim()] ?? expr, { tz });
+        } catch {
+            it = undefined;
+        }
+        PARSED.set(key, it);
+    }
+    return PARSED.get(key);
 }
 
 /**

@@ -50,10 +50,16 @@ export function maxIntervalMs(expr: string, tz: string, from: Date, horizonDays 
     let first = at(expr, tz, from.getTime() - 1, "next");
     if (first === undefined) return Infinity;
     let max = first - from.getTime();
-    while (first !== undefined && first < end) {
-        const dayEnd = Math.floor(first / DAY_MS) * DAY_MS + DAY_MS;
-        const last = at(expr, tz, dayEnd, "prev") ?? first;
-        const next = at(expr, tz, dayEnd - 1, "next");
+    while (first < end) {
+        // Usually the next run is on a later day (a daily or rarer schedule): one step. When it is on the same
+        // day, jump to that day's last run and the next day's first instead of walking every run in between.
+        let last = first;
+        let next = at(expr, tz, first, "next");
+        if (next !== undefined && Math.floor(next / DAY_MS) === Math.floor(first / DAY_MS)) {
+            const dayEnd = Math.floor(first / DAY_MS) * DAY_MS + DAY_MS;
+            last = at(expr, tz, dayEnd, "prev") ?? first;
+            next = at(expr, tz, dayEnd - 1, "next");
+        }
         if (next === undefined) return Infinity;
         max = Math.max(max, next - last);
         first = next;

@@ -138,11 +138,16 @@ async function offline(resources: EngineResource[], environment: "staging" | "pr
     return outcomes.flatMap((o) => o.violations.map((v) => ({ policy: o.policy, urn: v.urn ?? "", level: o.enforcementLevel, message: v.message })));
 }
 
+const runs = new Map<string, Promise<EngineResource[]>>();
+/** The stack's resources as the engine would send them; each stack (and variation) runs once, callers get a copy to change. */
 async function stackResources(stack: "staging" | "production", set?: Record<string, unknown>): Promise<EngineResource[]> {
-    const run = await runStack(stack, set ? { set } : {});
-    return run.resources.map((r) => ({
-        urn: r.urn, type: r.type, name: r.name, props: engineProperties(r), parent: r.parent, dependencies: r.dependencies ?? [], protect: r.protect,
-    }));
+    const key = JSON.stringify([stack, set ?? null]);
+    if (!runs.has(key)) {
+        runs.set(key, runStack(stack, set ? { set } : {}).then((run) => run.resources.map((r) => ({
+            urn: r.urn, type: r.type, name: r.name, props: engineProperties(r), parent: r.parent, dependencies: r.dependencies ?? [], protect: r.protect,
+        }))));
+    }
+    return structuredClone(await runs.get(key)!);
 }
 
 const component = (r: EngineResource) => r.props.metadata?.labels?.["app.kubernetes.io/component"];
@@ -228,7 +233,7 @@ describe("the policy pack over the engine's gRPC protocol", function () {
     });
 
     it("production with every breach below at once: the same diagnostics over gRPC as offline", async () => {
-        let resources = structuredClone(await stackResources("production"));
+        let resources = await stackResources("production");
         for (const [, breach] of BREACHES) resources = breach(resources);
         await analyzer.configure("production");
         const viaGrpc = await analyzer.diagnostics(resources);
@@ -257,7 +262,7 @@ describe("the policy pack over the engine's gRPC protocol", function () {
     });
 
     it("an unknown value (a preview's computed output) makes the policies reading it advisory 'can't run', never an error", async () => {
-        const resources = structuredClone(await stackResources("production"));
+        const resources = await stackResources("production");
         await analyzer.configure("production");
         const d = find(resources, "Deployment", "backend");
         d.props.spec.template.spec.containers[0].image = UNKNOWN;

@@ -1,20 +1,32 @@
 // fork-knife: one stack of the backend, wired as DESIGN.md's resource map. Settings are read and validated
 // first; nothing is registered when they are wrong.
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./components/monitoring/alerts";
+import { AlertRouting } from "./components/monitoring/alert-routing";
+import { OnCall } from "./components/monitoring/on-call";
+import { HealthProbe } from "./components/monitoring/health-probe";
 import { AppSecrets } from "./components/app/app-secrets";
 import { AppService, serviceName } from "./components/app/app-service";
 import { BackupSchedule } from "./components/data/backup-schedule";
 import { Database } from "./components/data/database";
 import { imageReference } from "./components/app/image";
 import { ANNOTATION, standardLabels } from "./components/lib/labels";
+import { egressFromSettings } from "./components/lib/network-policy";
+import { NetworkBaseline } from "./components/lib/network-baseline";
 import { MigrationJob, migrationJobName } from "./components/data/migration-job";
+import { Maintenance, postgresMajorVersion } from "./components/data/maintenance";
+import { APP_SCHEMA } from "./components/data/database-grants";
 import { Repository } from "./components/release/repository";
 import { rotationChecksum } from "./components/app/rotation";
 import { connectionBudget, readSettings } from "./components/config/settings";
 
 const settings = readSettings();
+for (const warning of settings.warnings) pulumi.log.warn(warning);
 const env = settings.environment;
+for (const warning of settings.warnings) pulumi.log.warn(warning);
+// Who the pods may reach (components/lib/network-policy.ts): every destination by its peers, HTTPS marked.
+const egress = egressFromSettings(settings);
 const image = imageReference(settings.image);
 
 // Namespace fork-knife-<stack>
@@ -42,6 +54,7 @@ const appSecrets = new AppSecrets("app-secrets", {
     jwt: settings.rotation.jwt,
     stripe: { rotatedAt: settings.rotation.stripe.rotatedAt, secretKey: settings.secrets.stripeSecretKey, webhookSecret: settings.secrets.stripeWebhookSecret },
     twilio: { rotatedAt: settings.rotation.twilio.rotatedAt, accountSid: settings.secrets.twilioAccountSid, authToken: settings.secrets.twilioAuthToken },
+    redis: { ...settings.redis, rotatedAt: settings.rotation.redis.rotatedAt, password: settings.secrets.redisPassword },
 }, inNamespace);
 
 // ├─ Database
@@ -55,6 +68,7 @@ const database = new Database("database", {
     maxPods: settings.backend.maxReplicas + settings.worker.maxReplicas,
     reserved: budget.roles,
     rotation: settings.rotation.databasePassword,
+    serverMajorVersion: postgresMajorVersion(settings.backup.postgresImage),
 }, inNamespace);
 
 // ├─ BackupSchedule: daily dumps, restore tests, the guarded restore, and (production) a backup before each migration
@@ -65,13 +79,29 @@ const backups = new BackupSchedule("backups", {
     stack: settings.stack,
     backup: settings.backup,
     databaseName: settings.database.name,
-    databasePort: settings.database.port,
+    egress,
     releaseName: migrationJobName(settings.image),
+    databaseCa: database.caFiles,
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
+    restoreTestCredentialsSecret: database.restoreTestCredentialsSecret,
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
         ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey, rotatedAt: settings.rotation.backupS3.rotatedAt }
         : undefined,
+}, { dependsOn: [namespace, database] });
+
+// ├─ Maintenance: the quarterly REINDEX CONCURRENTLY of bloated indexes and ANALYZE, outside the backup window
+const maintenance = new Maintenance("maintenance", {
+    namespace: ns,
+    environment: env,
+    maintenance: settings.maintenance,
+    timeZone: settings.backup.timeZone,
+    postgresImage: settings.backup.postgresImage,
+    egress,
+    databaseCa: database.caFiles,
+    credentialsSecret: database.maintenanceCredentialsSecret,
+    ownerRole: database.maintenanceOwnerRole,
+    schema: APP_SCHEMA,
 }, { dependsOn: [namespace, database] });
 
 // ├─ MigrationJob: once per release, after the pre-migration backup, before any Deployment rolls out
@@ -81,7 +111,8 @@ const migration = new MigrationJob("migration", {
     image: settings.image,
     imageRef: image,
     secretEnv: database.migratorEnv,
-    databasePort: settings.database.port,
+    files: database.caFiles ? [database.caFiles] : [],
+    egress,
     preMigrationBackupJob: backups.preMigrationBackupJobName,
 }, { dependsOn: [namespace, database, ...(backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [])] });
 
@@ -92,7 +123,9 @@ const rotation = [...appSecrets.records, database.record, ...(backups.s3Credenti
 const rollout = { dependsOn: [migration, appSecrets, database] };
 const podAnnotations = { [ANNOTATION.migrationJob]: migration.jobName, [ANNOTATION.rotationChecksum]: rotationChecksum(rotation) };
 const appEnv = { LOG_LEVEL: settings.logLevel, NODE_ENV: "production" };
+// Each workload gets only the credentials its settings list (backend.credentials, worker.credentials).
 const secretEnv = [...database.appEnv, ...appSecrets.env];
+const credentialsFor = (list: string[]) => secretEnv.filter((s) => list.includes(s.name));
 
 // ├─ AppService backend
 const backend = new AppService("backend", {
@@ -100,13 +133,17 @@ const backend = new AppService("backend", {
     environment: env,
     component: "backend",
     image,
+    command: settings.backend.command,
     http: { port: settings.backend.port, healthPath: settings.backend.healthPath },
     scaling: settings.backend,
     resources: settings.backend.resources,
-    env: { ...appEnv, PORT: String(settings.backend.port) },
-    secretEnv,
+    env: { ...appEnv, PORT: String(settings.backend.port), METRICS_PORT: String(settings.backend.metricsPort) },
+    secretEnv: credentialsFor(settings.backend.credentials),
+    credentialsAs: settings.backend.credentialsAs,
     podAnnotations,
-    databasePort: settings.database.port,
+    files: database.caFiles ? [database.caFiles] : [],
+    egress,
+    metrics: { port: settings.backend.metricsPort, namespaceLabels: settings.backend.metricsNamespaceLabels },
 }, rollout);
 
 // ├─ AppService worker
@@ -119,19 +156,54 @@ const worker = new AppService("worker", {
     scaling: settings.worker,
     resources: settings.worker.resources,
     env: appEnv,
-    secretEnv,
+    secretEnv: credentialsFor(settings.worker.credentials),
+    credentialsAs: settings.worker.credentialsAs,
     podAnnotations,
-    databasePort: settings.database.port,
+    files: database.caFiles ? [database.caFiles] : [],
+    egress,
 }, rollout);
+
+// ├─ HealthProbe: the public /health from outside, through the blackbox exporter (the total-outage signal)
+const healthProbe = settings.alerts.enabled && settings.publicUrl ? new HealthProbe("health-probe", {
+    namespace: ns,
+    environment: env,
+    publicUrl: settings.publicUrl,
+    healthPath: settings.backend.healthPath,
+    proberUrl: settings.healthProbe.proberUrl,
+    module: settings.healthProbe.module,
+}, inNamespace) : undefined;
 
 // ├─ Alerts: the guide's thresholds as a PrometheusRule, and the ServiceMonitor that feeds it
 const alerts = new Alerts("alerts", {
     namespace: ns,
     environment: env,
     settings: settings.alerts,
-    backendService: { name: serviceName("backend"), port: "http", metricsPath: "/metrics" },
+    backendService: { name: serviceName("backend"), port: "metrics", metricsPath: "/metrics" },
     backendContainer: "backend",
+    publicProbeJob: healthProbe?.job,
 }, inNamespace);
+
+// ├─ Alerting: critical → pager, warning → team (docs/operations.md, "Severities and routing"). With `pagerduty`,
+// OnCall (the escalation chain) is declared first: its Events v2 integration key is the pager's routing key.
+const onCall = settings.pagerduty && new OnCall("on-call", {
+    settings: settings.pagerduty,
+    stack: settings.stack,
+    keyRotatedAt: settings.rotation.pagerdutyRoutingKey!.rotatedAt,
+});
+const pagerKey = onCall ? onCall.routingKey : settings.secrets.pagerdutyRoutingKey;
+const { slackWebhookUrl } = settings.secrets;
+// Settings make production configure both receivers; a staging stack without a webhook has warned and gets none.
+// Like the rules, the AlertmanagerConfig needs the Prometheus Operator: `alerts.enabled: false` leaves both out.
+const alerting = settings.alerts.enabled && slackWebhookUrl && settings.rotation.slackWebhook ? new AlertRouting("alerting", {
+    namespace: ns,
+    environment: env,
+    routing: settings.alerting,
+    pager: pagerKey && settings.rotation.pagerdutyRoutingKey
+        ? { routingKey: pagerKey, rotatedAt: settings.rotation.pagerdutyRoutingKey.rotatedAt } : undefined,
+    team: { webhookUrl: slackWebhookUrl, rotatedAt: settings.rotation.slackWebhook.rotatedAt },
+}, inNamespace) : undefined;
+// ├─ NetworkBaseline: namespace-wide default deny; the workloads' policies above name their peers
+new NetworkBaseline("network-baseline", { namespace: ns, environment: env }, inNamespace);
 
 // └─ Repository: branch protection, environments, Actions secrets. Set `github` in one stack only
 // (production), or two stacks would fight over the same branch protection.
@@ -141,6 +213,9 @@ const repository = settings.github && new Repository("repository", {
     pulumiConfigPassphrase: settings.secrets.pulumiConfigPassphrase,
     stagingPulumiAccessToken: settings.secrets.stagingPulumiAccessToken,
     stagingPulumiConfigPassphrase: settings.secrets.stagingPulumiConfigPassphrase,
+    pulumiReadAccessToken: settings.secrets.pulumiReadAccessToken,
+    pulumiRefreshAccessToken: settings.secrets.pulumiRefreshAccessToken,
+    backportGithubToken: settings.secrets.backportGithubToken,
 });
 
 // Stack outputs: the audit view (docs/auditing.md, "Stack outputs")
@@ -150,12 +225,16 @@ export const audit = {
     namespace: ns,
     environment: env,
     image,
-    release: { tag: settings.image.tag, digest: settings.image.digest ?? null, migrationJob: migration.jobName },
+    release: {
+        tag: settings.image.tag, digest: settings.image.digest ?? null, migrationJob: migration.jobName,
+        // What the deploy's watched rollout checks (tools/rollout.ts reads these from `pulumi stack output audit`).
+        checks: { healthPath: settings.backend.healthPath, ...settings.release },
+    },
     scaling: {
         backend: { minReplicas: settings.backend.minReplicas, maxReplicas: settings.backend.maxReplicas, deployment: backend.deploymentName },
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },
     },
-    secrets: rotation,
+    secrets: [...rotation, ...(alerting?.records ?? [])],
     backups: {
         schedule: settings.backup.schedule,
         timeZone: settings.backup.timeZone,
@@ -164,7 +243,14 @@ export const audit = {
         restoreTestSchedule: settings.backup.restoreTestSchedule,
         preMigrationBackupJob: backups.preMigrationBackupJobName ?? null,
     },
+    maintenance: { cronJob: maintenance.cronJob.metadata.name, ...settings.maintenance, timeZone: settings.backup.timeZone },
     alerts: settings.alerts.enabled ? { rule: alerts.rule?.metadata.name, thresholds: settings.alerts } : null,
+    alerting: alerting ? {
+        config: alerting.config.metadata.name,
+        receivers: alerting.receivers,
+        severities: settings.alerting.severities,
+        onCall: onCall ? { service: onCall.service.name, escalationPolicy: onCall.escalationPolicy.name } : null,
+    } : null,
     repository: repository ? `${settings.github!.owner}/${settings.github!.repository}` : null,
     database: { activeAppRole: database.activeAppRole, maxConnections: settings.database.maxConnections, connectionBudget: budget },
 };

@@ -2,6 +2,7 @@
 // CrossGuard's PolicyPack, offline.ts runs the same objects without the policy server.
 import { apparmor } from "./workloads/apparmor";
 import { capabilities } from "./workloads/capabilities";
+import { egressPeers } from "./workloads/egress-peers";
 import { envCredentials } from "./workloads/env-credentials";
 import { hostNamespaces } from "./workloads/host-namespaces";
 import { hostPath } from "./workloads/host-path";
@@ -14,6 +15,7 @@ import { imagePinned } from "./workloads/image-pinned";
 import { minReplicas } from "./workloads/min-replicas";
 import { namespace } from "./workloads/namespace";
 import { noReplicasUnderHpa } from "./workloads/no-replicas-under-hpa";
+import { noMigrationInAppCommand } from "./workloads/no-migration-in-app-command";
 import { pdbAllowsEviction } from "./workloads/pdb-allows-eviction";
 import { pdbCoverage } from "./workloads/pdb-coverage";
 import { privilegeEscalation } from "./workloads/privilege-escalation";
@@ -61,6 +63,7 @@ import { FkPolicy } from "./lib/policy";
 export const POLICIES: FkPolicy[] = [
     apparmor,
     capabilities,
+    egressPeers,
     envCredentials,
     hostNamespaces,
     hostPath,
@@ -73,6 +76,7 @@ export const POLICIES: FkPolicy[] = [
     minReplicas,
     namespace,
     noReplicasUnderHpa,
+    noMigrationInAppCommand,
     pdbAllowsEviction,
     pdbCoverage,
     privilegeEscalation,

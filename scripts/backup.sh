@@ -9,7 +9,7 @@
 #   BACKUP_LABEL    optional [a-z0-9-] tag in the file name (e.g. pre-migrate-<release>)
 #   LOCK_STALE_SECONDS  an S3 lock object older than this is taken over (default 21600)
 #   LOCK_SETTLE_SECONDS wait between writing our S3 lock object and reading the others (default 2, at least 1)
-set -euo pipefail
+set -Eeuo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
 
@@ -51,11 +51,11 @@ release_lock() {
 }
 
 [[ "$MODE" =~ ^(run|prune)$ ]] || fail "unknown mode $MODE (run or prune)"
-[[ "$RETENTION_DAYS" =~ ^[0-9]+$ ]] && [ "$RETENTION_DAYS" -ge 1 ] || fail "RETENTION_DAYS must be a whole number of days >= 1"
+[[ "$RETENTION_DAYS" =~ ^[1-9][0-9]{0,5}$ ]] || fail "RETENTION_DAYS must be a whole number of days >= 1"
 [[ "$BACKUP_FORMAT" =~ ^(custom|directory)$ ]] || fail "BACKUP_FORMAT must be custom or directory"
 [[ "$BACKUP_LABEL" =~ ^[a-z0-9-]*$ ]] || fail "BACKUP_LABEL may hold only a-z, 0-9 and -"
 [[ "$LOCK_STALE_SECONDS" =~ ^[0-9]+$ ]] || fail "LOCK_STALE_SECONDS must be a whole number of seconds"
-[[ "$LOCK_SETTLE_SECONDS" =~ ^[0-9]+$ ]] && [ "$LOCK_SETTLE_SECONDS" -ge 1 ] || fail "LOCK_SETTLE_SECONDS must be a whole number of seconds >= 1"
+[[ "$LOCK_SETTLE_SECONDS" =~ ^[1-9][0-9]{0,5}$ ]] || fail "LOCK_SETTLE_SECONDS must be a whole number of seconds >= 1"
 mkdir -p "$WORK_DIR"
 is_s3 || [ -d "$BACKUP_DIR" ] || fail "backup directory $BACKUP_DIR does not exist (is the volume mounted?)"
 
@@ -80,12 +80,12 @@ acquire_lock() {
 # lands, and a settle time longer than the listing's 1 s resolution. A run killed with SIGKILL leaves its lock
 # object until it is LOCK_STALE_SECONDS old. concurrencyPolicy Forbid remains the first line of defence.
 acquire_s3_lock() {
-    local host token listing when name epoch now age first oldest=""
+    local host token listing when name epoch now age first sorted oldest=""
     check_legacy_lock
-    host=$(printf '%s' "${HOSTNAME:-local}" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9-' '-' | cut -c1-63)
+    host=${HOSTNAME:-local}; host=${host,,}; host=${host//[^a-z0-9-]/-}; host=${host:0:63}
     token="$(date -u +%Y%m%dT%H%M%SZ)-${host:-local}-$$-$RANDOM"
     LOCK_TOKEN=$token
-    echo "$token $(date +%s)" | store_write "$LOCK_DIR/$token"
+    store_write "$LOCK_DIR/$token" <<<"$token $(date +%s)"
     interruptible sleep "$LOCK_SETTLE_SECONDS"
     listing=$(rclone_run lsf --files-only --use-server-modtime --format tp --separator ';' "$(remote)/$LOCK_DIR")
     now=$(date +%s)
@@ -105,10 +105,12 @@ acquire_s3_lock() {
         fi
         oldest+="$epoch $name"$'\n'
     done <<<"$listing"
-    first=$(printf '%s' "$oldest" | LC_ALL=C sort -k1,1n -k2,2 | head -n 1)
-    [ "${first#* }" = "$token" ] && return
+    # sort reads all its input and the first line is taken here: no reader in the pipeline stops early.
+    sorted=$(printf '%s' "$oldest" | LC_ALL=C sort -k1,1n -k2,2)
+    first=${sorted%%$'\n'*}
+    if [ "${first#* }" = "$token" ]; then return 0; fi
     release_lock
-    [ -n "$first" ] && grep -q " $token\$" <<<"$oldest" ||
+    [[ -n "$first" && $'\n'"$oldest" == *" $token"$'\n'* ]] ||
         fail "our lock object $BACKUP_TARGET/$LOCK_DIR/$token is not listed after writing it (listing not consistent?)"
     fail "another backup is running (lock object $BACKUP_TARGET/$LOCK_DIR/${first#* }, $(( now - ${first%% *} ))s old)"
 }
@@ -129,15 +131,19 @@ check_legacy_lock() {
     "$RCLONE" deletefile "$(remote)/.backup.lock" >/dev/null 2>&1 || true
 }
 
-# Leftovers of killed runs. Safe only under the lock, and only for names that are ours.
+# Leftovers of killed runs. Safe only under the lock, and only for names that are ours. Globs, not `ls`: a
+# directory or file name with spaces stays one word.
 sweep_partials() {
-    local dir name
-    for dir in "$WORK_DIR" $(is_s3 || echo "$BACKUP_DIR"); do
-        for name in $(ls -1A "$dir"); do
-            if [[ "$name" == *.partial ]] && echo "${name%.partial}" | grep -qE "$OWN_RE"; then
-                log "removing orphaned $dir/$name from an interrupted run"
-                rm -rf -- "${dir:?}/$name"
-            fi
+    local dir path name
+    local -a dirs=("$WORK_DIR")
+    is_s3 || dirs+=("$BACKUP_DIR")
+    for dir in "${dirs[@]}"; do
+        for path in "$dir/$BACKUP_PREFIX"-*.partial; do
+            [ -e "$path" ] || continue   # the unmatched glob itself
+            name=${path##*/}
+            own_name "${name%.partial}" || continue
+            log "removing orphaned $path from an interrupted run"
+            rm -rf -- "$path"
         done
     done
 }
@@ -153,22 +159,23 @@ check_versions() {
     SERVER_VERSION_NUM=$(server_version_num)
     SERVER_MAJOR=$(( SERVER_VERSION_NUM / 10000 ))
     dump_version=$("$(pgbin pg_dump)" --version 2>"$ERR") || fail "pg_dump not usable: $(describe_error "$ERR")"
-    dump_major=$(echo "$dump_version" | grep -oE '[0-9]+(\.[0-9]+)?' | head -n 1 | cut -d. -f1)
+    dump_major=""
+    if [[ "$dump_version" =~ [0-9]+ ]]; then dump_major=${BASH_REMATCH[0]}; fi
     [ "$dump_major" = "$SERVER_MAJOR" ] ||
         fail "version mismatch: server is PostgreSQL $SERVER_MAJOR ($SERVER_VERSION_NUM), pg_dump is $dump_major ($dump_version); use the postgres:$SERVER_MAJOR image"
     SERVER_VERSION=$("$(pgbin psql)" -X -A -t -c 'SHOW server_version' 2>"$ERR") || fail "$(describe_error "$ERR")"
 }
 
 dump_and_publish() {
-    local started name ext stage final sidecar size finished attempt
+    local started name ext stage final sidecar size finished attempt manifest
     started=$(iso_now)
-    ext=$([ "$BACKUP_FORMAT" = directory ] && echo dir || echo dump)
-    stage=$(is_s3 && echo "$WORK_DIR" || echo "$BACKUP_DIR")
+    if [ "$BACKUP_FORMAT" = directory ]; then ext=dir; else ext=dump; fi
+    if is_s3; then stage=$WORK_DIR; else stage=$BACKUP_DIR; fi
     # Names have one-second resolution: two runs in the same second wait for the next one.
     for attempt in 1 2 3; do
         name="${BACKUP_PREFIX}-$(utc_stamp)${BACKUP_LABEL:+-$BACKUP_LABEL}.$ext"
         store_exists "$name" || break
-        [ "$attempt" -lt 3 ] && [ -z "${BACKUP_NOW:-}" ] || fail "$name already exists; refusing to overwrite a backup"
+        if [ "$attempt" -ge 3 ] || [ -n "${BACKUP_NOW:-}" ]; then fail "$name already exists; refusing to overwrite a backup"; fi
         sleep 1
     done
     PARTIAL="$stage/$name.partial"
@@ -183,13 +190,13 @@ dump_and_publish() {
     interruptible "$(pgbin pg_restore)" --list "$PARTIAL" >"$OUT" 2>"$ERR" || fail "verification failed: pg_restore --list cannot read the dump: $(describe_error "$ERR")"
     [ -s "$OUT" ] || fail "verification failed: the dump has an empty table of contents"
     interruptible write_checksums "$PARTIAL" "$name" >"$OUT" 2>"$ERR" || fail "checksum failed: $(describe_error "$ERR")"
-    sidecar=$(cat "$OUT")
+    sidecar=$(<"$OUT")
     size=$(backup_size "$PARTIAL")
     final="$stage/$name"
     if is_s3; then
         mv -T "$PARTIAL" "$final"; PARTIAL="$final"; UPLOADING="$name"
         if [ -d "$final" ]; then rclone_run copy "$final" "$(remote)/$name"; else rclone_run copyto "$final" "$(remote)/$name"; fi
-        echo "$sidecar" | store_write "$name.sha256"
+        store_write "$name.sha256" <<<"$sidecar"
         UPLOADING=""
         rm -rf -- "$final"; PARTIAL=""
     else
@@ -200,37 +207,46 @@ dump_and_publish() {
         sync "$stage" 2>/dev/null || true
     fi
     finished=$(iso_now)
-    {
-        echo "{"
-        echo "  \"file\": \"$name\","
-        echo "  \"size\": $size,"
-        echo "  \"sha256\": \"$(echo "$sidecar" | cut -d' ' -f1)\","
-        echo "  \"format\": \"$BACKUP_FORMAT\","
-        echo "  \"startedAt\": \"$started\","
-        echo "  \"finishedAt\": \"$finished\","
-        echo "  \"database\": \"$(json_escape "${PGDATABASE:-}")\","
-        echo "  \"serverVersion\": \"$(json_escape "$SERVER_VERSION")\","
-        echo "  \"target\": \"$(json_escape "$BACKUP_TARGET")\""
-        echo "}"
-    } | store_write "$MANIFEST" 2>"$ERR" || fail "could not update $MANIFEST: $(describe_error "$ERR")"
-    echo "$SCRIPT_NAME: OK $name size=$size sha256=$(echo "$sidecar" | cut -d' ' -f1)"
+    manifest="{
+  \"file\": \"$name\",
+  \"size\": $size,
+  \"sha256\": \"${sidecar%% *}\",
+  \"format\": \"$BACKUP_FORMAT\",
+  \"startedAt\": \"$started\",
+  \"finishedAt\": \"$finished\",
+  \"database\": \"$(json_escape "${PGDATABASE:-}")\",
+  \"serverVersion\": \"$(json_escape "$SERVER_VERSION")\",
+  \"target\": \"$(json_escape "$BACKUP_TARGET")\"
+}"
+    store_write "$MANIFEST" <<<"$manifest" 2>"$ERR" || fail "could not update $MANIFEST: $(describe_error "$ERR")"
+    echo "$SCRIPT_NAME: OK $name size=$size sha256=${sidecar%% *}"
 }
 
 # Deletes our backups older than RETENTION_DAYS. Never the newest verified backup (the manifest's, and the
 # newest with a checksum), never a name that is not ours, never a file without a checksum naming it.
+# With no backup of ours in the store (a new target, or only other files) there is nothing to do: exit 0.
 prune() {
-    local names keep newest cutoff name sidecar
+    local names keep="" newest="" cutoff name sidecar sum recorded rest
+    local -a ours=()
     names=$(store_list)
-    keep=""
-    if store_exists "$MANIFEST"; then keep=$(store_cat "$MANIFEST" | json_field file); fi
-    newest=$(echo "$names" | grep -E "$OWN_RE" | while read -r n; do echo "$names" | grep -qxF "$n.sha256" && echo "$n"; done | sort | tail -n 1)
+    while IFS= read -r name; do
+        own_name "$name" && ours+=("$name")
+    done <<<"$names"
+    [ "${#ours[@]}" -gt 0 ] || return 0
+    if has_line "$names" "$MANIFEST"; then sidecar=$(store_cat "$MANIFEST"); keep=$(json_field "$sidecar" file); fi
+    # The newest of ours with a checksum; names sort by their UTC stamp.
+    for name in "${ours[@]}"; do
+        if has_line "$names" "$name.sha256" && [[ -z "$newest" || "$name" > "$newest" ]]; then newest=$name; fi
+    done
     cutoff=$(( $(now_epoch) - RETENTION_DAYS * 86400 ))
-    for name in $(echo "$names" | grep -E "$OWN_RE" || true); do
+    for name in "${ours[@]}"; do
         if [ "$name" = "$keep" ] || [ "$name" = "$newest" ]; then continue; fi
         [ "$(stamp_epoch "$name")" -lt "$cutoff" ] || continue
-        if ! echo "$names" | grep -qxF "$name.sha256"; then log "retention: keeping $name: no checksum, not provably ours"; continue; fi
+        if ! has_line "$names" "$name.sha256"; then log "retention: keeping $name: no checksum, not provably ours"; continue; fi
         sidecar=$(store_cat "$name.sha256")
-        case "$(echo "$sidecar" | awk 'NR==1{print $2}')" in
+        recorded=""
+        read -r sum recorded rest <<<"$sidecar" || true
+        case "$recorded" in
             "$name"|"$name/SHA256SUMS") ;;
             *) log "retention: keeping $name: its checksum file names another file"; continue ;;
         esac

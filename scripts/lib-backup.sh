@@ -18,8 +18,16 @@
 : "${RCLONE_REMOTE:=backup}"
 : "${PGCONNECT_TIMEOUT:=10}"
 export PGCONNECT_TIMEOUT
+# The callers set these too; repeated here so that no script can source the library without them. errtrace (-E)
+# makes the ERR trap fire inside functions and $(...), so an unexpected failure is named where it happens.
+set -Eeuo pipefail
 # Without this, a failure inside $(...) would not stop the command substitution.
 shopt -s inherit_errexit
+# Pipelines and pipefail: a reader that stops early (grep -q, head, sed q) kills its writer with SIGPIPE (exit
+# 141), and pipefail turns that into a failure at random, depending on how the writer's output was chunked and how
+# busy the machine is. An empty `grep` exits 1 and fails the pipeline just the same. So text that is already in a
+# variable is matched with [[ ]] and the helpers below (has_line, own_name, json_field), never piped into grep;
+# and where a pipeline remains, every reader in it reads its input to the end (sort, sed without q, awk, cat).
 # rclone 1.60's S3 client cannot load AWS_CA_BUNDLE ("unsupported transport"); hand it to --ca-cert instead.
 if [ -n "${AWS_CA_BUNDLE:-}" ]; then export RCLONE_CA_CERT=${RCLONE_CA_CERT:-$AWS_CA_BUNDLE}; unset AWS_CA_BUNDLE; fi
 
@@ -30,25 +38,37 @@ STAMP_RE='[0-9]{8}T[0-9]{6}Z'
 OWN_RE="^${BACKUP_PREFIX}-${STAMP_RE}(-[a-z0-9-]+)?\.(dump|dir)\$"
 # A marker, not a variable: fail() may run inside $(...) whose variables die with it.
 FAIL_MARK="$WORK_DIR/.${SCRIPT_NAME}.failed.$$"
+# Where an ERR inside $(...) or another subshell leaves its description for the main shell (a variable would die
+# with the subshell).
+ERR_NOTE="$WORK_DIR/.${SCRIPT_NAME}.errcmd.$$"
 
-log() { echo "$SCRIPT_NAME: $*" >&2; }
+# The script's own stderr, opened before anything can redirect it: a line printed from inside a redirected call
+# (`store_write … 2>"$ERR"`) must still reach the log, not a scratch file that cleanup deletes.
+exec {SCRIPT_STDOUT}>&1 {SCRIPT_STDERR}>&2
+log() { echo "$SCRIPT_NAME: $*" >&"$SCRIPT_STDERR"; }
 
 # The one line a failed run leaves behind; the exit status is always non-zero. FAIL_REASON keeps the reason for
 # the exit hook (only when fail runs in the main shell, not inside $(...)).
 fail() {
     FAIL_REASON=$*
     : >"$FAIL_MARK" 2>/dev/null || true
-    echo "$SCRIPT_NAME: FAILED: $*" >&2
+    echo "$SCRIPT_NAME: FAILED: $*" >&"$SCRIPT_STDERR"
     exit 1
 }
 
 pgbin() { if [ -n "${PG_BIN:-}" ]; then echo "$PG_BIN/$1"; else echo "$1"; fi; }
 
 # Turns a client's stderr into a reason a person on call can act on (libpq never prints the password).
+# Reads the whole file in this shell: no pipeline, so nothing in it can die of SIGPIPE.
 describe_error() {
-    local file=$1 text last
-    text=$(tr '\n' ' ' <"$file" 2>/dev/null || true)
-    last=$(grep -v '^[[:space:]]*$' "$file" 2>/dev/null | head -n 1 | sed -E 's/^[a-z_]+: (error: )?//' || true)
+    local file=$1 text="" last="" line
+    if [ -r "$file" ]; then
+        while IFS= read -r line || [ -n "$line" ]; do
+            text+="$line "
+            if [ -z "$last" ] && [[ "$line" =~ [^[:space:]] ]]; then last=$line; fi
+        done <"$file"
+    fi
+    if [[ "$last" =~ ^[a-z_]+:\ (error:\ )?(.*)$ ]]; then last=${BASH_REMATCH[2]}; fi
     case "$text" in
         *"No space left on device"*) echo "disk full: $last" ;;
         *"password authentication failed"*|*"no password supplied"*|*"authentication failed"*)
@@ -66,11 +86,27 @@ on_exit() {
     trap '' TERM INT
     if declare -F cleanup >/dev/null; then cleanup "$status" || true; fi
     if [ "$status" -ne 0 ] && [ ! -e "$FAIL_MARK" ]; then
-        echo "$SCRIPT_NAME: FAILED: unexpected error (exit $status) in: ${LAST_COMMAND:-?}" >&2
+        echo "$SCRIPT_NAME: FAILED: unexpected error (exit $status) in: ${LAST_COMMAND:-?}" >&"$SCRIPT_STDERR"
     fi
-    rm -f "$FAIL_MARK" "$WORK_DIR/.rclone.err.$$" 2>/dev/null || true
+    rm -f "$FAIL_MARK" "$ERR_NOTE" "$WORK_DIR/.rclone.err.$$" 2>/dev/null || true
 }
-trap 'LAST_COMMAND=$BASH_COMMAND' ERR
+# With errtrace the trap runs where the command failed: $LINENO, BASH_SOURCE and FUNCNAME are that command's. In a
+# subshell (a failure inside $(...)) the innermost failing command is noted in ERR_NOTE; the main shell's trap then
+# names it, and the command that ran the subshell, e.g. "stat -c %s … (lib-backup.sh line 9, in backup_size),
+# called from size=$(backup_size …) (backup.sh line 7, in dump_and_publish)".
+note_error() {
+    local inner
+    if [ "$BASHPID" != "$$" ]; then
+        [ -e "$ERR_NOTE" ] || { printf '%s' "$1" >"$ERR_NOTE"; } 2>/dev/null || true
+        return 0
+    fi
+    LAST_COMMAND=$1
+    [ -e "$ERR_NOTE" ] || return 0
+    inner=$(<"$ERR_NOTE") || inner=""
+    rm -f "$ERR_NOTE" 2>/dev/null || true
+    if [ -n "$inner" ] && [[ "$1" == *"\$("* ]]; then LAST_COMMAND="$inner, called from $1"; fi
+}
+trap 'note_error "$BASH_COMMAND (${BASH_SOURCE[0]##*/} line $LINENO${FUNCNAME[0]:+, in ${FUNCNAME[0]}})"' ERR
 trap 'on_exit $?' EXIT
 
 # ---- signals -----------------------------------------------------------------------------------
@@ -81,15 +117,15 @@ trap 'on_exit $?' EXIT
 # EXIT hook cleans up. Bash runs a trap only between commands, so long commands go through `interruptible`.
 RUNNING=""
 FAIL_REASON=""
-# The trap may run inside a redirection (`interruptible pg_dump 2>"$ERR"`): it speaks on the script's own stdout/stderr.
-exec {SCRIPT_STDOUT}>&1 {SCRIPT_STDERR}>&2
+# The trap may run inside a redirection (`interruptible pg_dump 2>"$ERR"`): it speaks on the script's own stdout/stderr
+# (SCRIPT_STDOUT/SCRIPT_STDERR, opened above).
 on_signal() {
     trap '' TERM INT
     exec 1>&"$SCRIPT_STDOUT" 2>&"$SCRIPT_STDERR"
     FAIL_REASON="interrupted by SIG$1${RUNNING:+ while running $RUNNING}"
     stop_children
     : >"$FAIL_MARK" 2>/dev/null || true
-    echo "$SCRIPT_NAME: FAILED: $FAIL_REASON" >&2
+    echo "$SCRIPT_NAME: FAILED: $FAIL_REASON" >&"$SCRIPT_STDERR"
     exit "$2"
 }
 trap 'on_signal TERM 143' TERM
@@ -143,14 +179,30 @@ iso_now() { date -u -d "${BACKUP_NOW:-now}" +%Y-%m-%dT%H:%M:%SZ; }
 now_epoch() { date -u -d "${BACKUP_NOW:-now}" +%s; }
 # Age comes from the stamp in the name, never from mtimes that a copy or an upload may reset.
 stamp_epoch() {
-    local s
-    s=$(echo "$1" | grep -oE "$STAMP_RE" | head -n 1)
+    [[ "$1" =~ $STAMP_RE ]] || { echo "no UTC stamp in $1" >&2; return 1; }
+    local s=${BASH_REMATCH[0]}
     date -u -d "${s:0:4}-${s:4:2}-${s:6:2} ${s:9:2}:${s:11:2}:${s:13:2}" +%s
 }
 
-json_escape() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
-# Reads one string field of the flat JSON documents these scripts write (one key per line).
-json_field() { sed -n "s/^ *\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" | head -n 1; }
+# A JSON string's content: backslash, quote and control characters escaped.
+json_escape() {
+    local s=${1//\\/\\\\}
+    s=${s//\"/\\\"}; s=${s//$'\n'/\\n}; s=${s//$'\r'/\\r}; s=${s//$'\t'/\\t}
+    printf '%s' "${s//[[:cntrl:]]/ }"
+}
+# One string field of the flat JSON documents these scripts write (one key per line): json_field DOCUMENT KEY.
+# Prints nothing when the key is absent; never fails.
+json_field() {
+    local line re="^ *\"$2\": *\"([^\"]*)\""
+    while IFS= read -r line; do
+        if [[ "$line" =~ $re ]]; then printf '%s\n' "${BASH_REMATCH[1]}"; return 0; fi
+    done <<<"$1"
+}
+
+# Is the line $2 one of the lines of $1? Exact match, no pattern, no pipe.
+has_line() { [[ $'\n'"$1"$'\n' == *$'\n'"$2"$'\n'* ]]; }
+# Is $1 the name of a backup of ours (prefix, stamp, optional label, extension)?
+own_name() { [[ "$1" =~ $OWN_RE ]]; }
 
 # ---- the store: a directory (pvc) or an S3 prefix through rclone -------------------------------
 is_s3() { [[ "$BACKUP_TARGET" == s3://* ]]; }
@@ -162,16 +214,23 @@ rclone_run() {
     if [ "$1" = rcat ]; then "$RCLONE" --retries 3 --low-level-retries 5 "$@" 2>"$err" || status=$?
     else interruptible "$RCLONE" --retries 3 --low-level-retries 5 "$@" 2>"$err" || status=$?; fi
     if [ "$status" -ne 0 ]; then
-        reason=$(tail -n 1 "$err" | sed 's/^.*ERROR : //')
+        reason=$(tail -n 1 "$err"); reason=${reason##*ERROR : }
         rm -f "$err"
         fail "object storage ($(remote)) $1 failed: $reason"
     fi
     rm -f "$err"
 }
 
+# One name a line, directories without their trailing slash. Not `ls`: its output is for people.
 store_list() {
-    if is_s3; then rclone_run lsf --max-depth 1 "$(remote)" | sed 's:/$::'
-    else ls -1A "$BACKUP_DIR"; fi
+    local listing
+    if is_s3; then
+        # `|| return`: callers run this inside $(...) || ..., where errexit is off and a failed assignment would
+        # otherwise read as an empty store.
+        listing=$(rclone_run lsf --max-depth 1 "$(remote)") || return 1
+        listing=${listing//$'/\n'/$'\n'}
+        if [ -n "$listing" ]; then printf '%s\n' "${listing%/}"; fi
+    else find "$BACKUP_DIR" -mindepth 1 -maxdepth 1 -printf '%f\n'; fi
 }
 
 store_exists() {
@@ -179,7 +238,7 @@ store_exists() {
     if ! is_s3; then [ -e "$BACKUP_DIR/$1" ]; return; fi
     # Not a pipeline: a listing error must end the run, not read as "absent".
     names=$(store_list) || exit 1
-    grep -qxF -- "$1" <<<"$names"
+    has_line "$names" "$1"
 }
 
 store_cat() {
@@ -213,6 +272,7 @@ store_fetch() {
     rm -rf -- "${WORK_DIR:?}/fetch/$name"
     if [[ "$name" == *.dir ]]; then rclone_run copy "$(remote)/$name" "$WORK_DIR/fetch/$name"
     else rclone_run copyto "$(remote)/$name" "$WORK_DIR/fetch/$name"; fi
+    # shellcheck disable=SC2034  # FETCHED is this function's result, read by the caller
     FETCHED="$WORK_DIR/fetch/$name"
 }
 
@@ -221,6 +281,7 @@ store_fetch() {
 write_checksums() {
     local path=$1 name=$2 sum
     if [ -d "$path" ]; then
+        # shellcheck disable=SC2094  # find skips SHA256SUMS by name: the list never hashes itself
         (cd "$path" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort | xargs -r sha256sum -- >SHA256SUMS) || return 1
         sum=$(sha256sum <"$path/SHA256SUMS") || return 1
         echo "${sum%% *}  $name/SHA256SUMS"
@@ -232,32 +293,36 @@ write_checksums() {
 
 # Proves a local copy matches the sha256 recorded at backup time; prints the problem and returns 1 if not.
 verify_checksum() {
-    local path=$1 name=$2 sidecar=$3 want got recorded
-    want=$(echo "$sidecar" | awk 'NR==1{print $1}')
-    recorded=$(echo "$sidecar" | awk 'NR==1{print $2}')
+    local path=$1 name=$2 sidecar=$3 want="" got recorded="" rest
+    read -r want recorded rest <<<"$sidecar" || true
     if [ -d "$path" ]; then
         [ "$recorded" = "$name/SHA256SUMS" ] || { echo "checksum file does not name $name"; return 1; }
-        got=$(sha256sum <"$path/SHA256SUMS" | cut -d' ' -f1)
+        got=$(sha256sum <"$path/SHA256SUMS"); got=${got%% *}
         [ "$got" = "$want" ] || { echo "checksum mismatch for $name/SHA256SUMS"; return 1; }
         (cd "$path" && sha256sum --quiet --strict -c SHA256SUMS >/dev/null 2>&1) || { echo "checksum mismatch inside $name"; return 1; }
     else
         [ "$recorded" = "$name" ] || { echo "checksum file does not name $name"; return 1; }
-        got=$(sha256sum <"$path" | cut -d' ' -f1)
+        got=$(sha256sum <"$path"); got=${got%% *}
         [ "$got" = "$want" ] || { echo "checksum mismatch for $name (expected $want, got $got)"; return 1; }
     fi
 }
 
-backup_size() { if [ -d "$1" ]; then du -sb "$1" | cut -f1; else stat -c %s "$1"; fi; }
+backup_size() {
+    local size
+    if [ -d "$1" ]; then size=$(du -sb "$1"); echo "${size%%[[:space:]]*}"; else stat -c %s "$1"; fi
+}
 
 # Resolves "latest" (or nothing) to the manifest's file; any other value must be one of our names.
 resolve_backup_name() {
-    local want=${1:-latest} name
+    local want=${1:-latest} name doc
     if [ "$want" = latest ]; then
         store_exists "$MANIFEST" || fail "no $MANIFEST in $(store_label): no verified backup yet"
-        name=$(store_cat "$MANIFEST" | json_field file)
+        # `|| exit`: callers may run this under `||`, where errexit is off (fail already printed the reason).
+        doc=$(store_cat "$MANIFEST") || exit 1
+        name=$(json_field "$doc" file)
         [ -n "$name" ] || fail "$MANIFEST in $(store_label) names no file"
     else name=$want; fi
-    echo "$name" | grep -qE "$OWN_RE" || fail "$name is not a backup name of this tool (${BACKUP_PREFIX}-<stamp>.dump|dir)"
+    own_name "$name" || fail "$name is not a backup name of this tool (${BACKUP_PREFIX}-<stamp>.dump|dir)"
     echo "$name"
 }
 

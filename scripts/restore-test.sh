@@ -4,13 +4,15 @@
 # Environment, besides lib-backup.sh's, restore.sh's and libpq's PG* (a role allowed to CREATE DATABASE):
 #   BACKUP_NAME           backup to test (default latest)
 #   RESTORE_TEST_TABLES   tables that must have rows, separated by spaces or commas (schema.table or table)
-set -euo pipefail
+#   RTO_BUDGET_SECONDS    the recovery time objective: a restore slower than this fails the test (default 14400)
+set -Eeuo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
 
 : "${BACKUP_NAME:=latest}"
 : "${RESTORE_TEST_TABLES:=}"
 : "${RESTORE_MAINTENANCE_DB:=postgres}"
+: "${RTO_BUDGET_SECONDS:=14400}"
 HERE=$(dirname "${BASH_SOURCE[0]}")
 ERR="$WORK_DIR/.restore-test.err.$$"
 OUT="$WORK_DIR/.restore-test.out.$$"
@@ -21,12 +23,17 @@ RESULT=failed
 REASON=""
 SECONDS_TAKEN=""
 NAME=""
+RTO_RECORDED=""
+STARTED=0
 
-# Runs on every exit: the result is recorded and the scratch database dropped whatever happened.
+# Runs on every exit once the settings are valid: the result is recorded and the scratch database dropped whatever
+# happened. A run refused for bad settings leaves the previous record alone.
 cleanup() {
+    [ "$STARTED" = 1 ] || { rm -f "$ERR" "$OUT"; return 0; }
     "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS \"$SCRATCH\" WITH (FORCE)" >/dev/null 2>&1 ||
-        echo "$SCRIPT_NAME: WARNING: could not drop scratch database $SCRATCH" >&2
-    (record) >/dev/null 2>&1 || echo "$SCRIPT_NAME: WARNING: could not record the result in $(store_label)" >&2
+        log "WARNING: could not drop scratch database $SCRATCH"
+    # Quiet: a failure to record is this warning, not a second FAILED line (fail speaks on SCRIPT_STDERR).
+    (SCRIPT_STDERR=2; record) >/dev/null 2>&1 || log "WARNING: could not record the result in $(store_label)"
     rm -f "$ERR" "$OUT"
 }
 
@@ -38,13 +45,15 @@ record() {
   "backup": "$(json_escape "$NAME")",
   "checkedAt": "$CHECKED_AT",
   "restoreSeconds": ${SECONDS_TAKEN:-null},
+  "rtoBudgetSeconds": ${RTO_RECORDED:-null},
   "tables": "$(json_escape "$RESTORE_TEST_TABLES")",
   "reason": "$(json_escape "${REASON:-$FAIL_REASON}")"
 }
 EOF
 )
-    echo "$doc" | store_write "restore-test-$STAMP.json"
-    echo "$doc" | store_write "restore-test-latest.json"
+    # Explicit: record runs under `||`, where errexit is off.
+    store_write "restore-test-$STAMP.json" <<<"$doc" || return 1
+    store_write "restore-test-latest.json" <<<"$doc"
 }
 
 flunk() { REASON=$*; fail "$*"; }
@@ -59,6 +68,14 @@ scratch_check() {
     scratch_sql "$1"
     [ "$SQL_OUT" = t ] || flunk "$2"
 }
+# The reason on the last FAILED line a child script wrote to FILE; empty when there is none (never fails).
+last_failure() {
+    local line reason=""
+    while IFS= read -r line || [ -n "$line" ]; do
+        if [[ "$line" == *"FAILED: "* ]]; then reason=${line##*FAILED: }; fi
+    done <"$1"
+    printf '%s' "$reason"
+}
 quote_table() { local t=$1; if [[ "$t" == *.* ]]; then printf '"%s"."%s"' "${t%%.*}" "${t#*.}"; else printf '"%s"' "$t"; fi; }
 
 # Scratch databases of runs killed outright (SIGKILL, OOM, a node lost) hold a full copy of production. This
@@ -70,16 +87,20 @@ drop_stale_scratch() {
         -c "SELECT datname FROM pg_database WHERE datname ~ '^restore_test_[0-9]{14}_[0-9]+\$'" 2>"$ERR") ||
         { log "WARNING: could not list old scratch databases: $(describe_error "$ERR")"; return 0; }
     cutoff=$(( $(date -u +%s) - 86400 ))
-    for name in $names; do
+    while IFS= read -r name; do
+        [ -n "$name" ] || continue
         stamp=${name#restore_test_}; stamp=${stamp%%_*}
         epoch=$(date -u -d "${stamp:0:8} ${stamp:8:2}:${stamp:10:2}:${stamp:12:2}" +%s 2>/dev/null) || continue
         [ "$epoch" -lt "$cutoff" ] || continue
         log "dropping scratch database $name left by an earlier run"
         "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>"$ERR" ||
             log "WARNING: could not drop $name: $(describe_error "$ERR")"
-    done
+    done <<<"$names"
 }
 
+[[ "$RTO_BUDGET_SECONDS" =~ ^[1-9][0-9]{0,6}$ ]] || fail "RTO_BUDGET_SECONDS must be a whole number of seconds >= 1 (got $RTO_BUDGET_SECONDS)"
+RTO_RECORDED=$RTO_BUDGET_SECONDS
+STARTED=1
 mkdir -p "$WORK_DIR"
 drop_stale_scratch
 NAME=$(resolve_backup_name "$BACKUP_NAME") || { REASON="no backup to test"; exit 1; }
@@ -87,7 +108,7 @@ NAME=$(resolve_backup_name "$BACKUP_NAME") || { REASON="no backup to test"; exit
 started=$(date +%s.%N)
 # In the background (interruptible), never in $(...): a SIGTERM must stop the restore, not wait for it.
 if ! BACKUP_NAME="$NAME" RESTORE_DATABASE="$SCRATCH" LIVE_DATABASE="" RESTORE_CONFIRM="" interruptible bash "$HERE/restore.sh" >"$OUT" 2>&1; then
-    flunk "restore of $NAME failed: $(grep 'FAILED:' "$OUT" | tail -n 1 | sed 's/^.*FAILED: //')"
+    flunk "restore of $NAME failed: $(last_failure "$OUT")"
 fi
 SECONDS_TAKEN=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 
@@ -100,5 +121,9 @@ for table in ${RESTORE_TEST_TABLES//,/ }; do
     scratch_check "SELECT EXISTS (SELECT 1 FROM $(quote_table "$table"))" "restored $NAME: table $table has no rows"
 done
 
+# The RTO as a check: a backup that restores, but slower than the budget, fails the test (and its alert fires).
+awk -v t="$SECONDS_TAKEN" -v b="$RTO_BUDGET_SECONDS" 'BEGIN { exit !(t <= b) }' ||
+    flunk "restore of $NAME took ${SECONDS_TAKEN}s, over the RTO budget of ${RTO_BUDGET_SECONDS}s"
+
 RESULT=passed
-echo "$SCRIPT_NAME: OK $NAME restored and checked in ${SECONDS_TAKEN}s (RTO for this backup)"
+echo "$SCRIPT_NAME: OK $NAME restored and checked in ${SECONDS_TAKEN}s (RTO budget ${RTO_BUDGET_SECONDS}s)"

@@ -8,7 +8,7 @@
 #   RESTORE_JOBS       parallel pg_restore jobs (default 1)
 #   RESTORE_OWNERSHIP  skip (default: objects owned by the restoring role) or keep (original owners and grants)
 #   RESTORE_MAINTENANCE_DB  database to connect to for CREATE DATABASE (default postgres)
-set -euo pipefail
+set -Eeuo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
 
@@ -35,7 +35,7 @@ quote_literal() { printf "'%s'" "${1//\'/\'\'}"; }
 sql() { "$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$RESTORE_MAINTENANCE_DB" -c "$1" 2>"$ERR" || fail "$(describe_error "$ERR")"; }
 
 [ -n "$RESTORE_DATABASE" ] || fail "RESTORE_DATABASE must name the target database"
-[[ "$RESTORE_JOBS" =~ ^[0-9]+$ ]] && [ "$RESTORE_JOBS" -ge 1 ] || fail "RESTORE_JOBS must be a whole number >= 1"
+[[ "$RESTORE_JOBS" =~ ^[1-9][0-9]{0,3}$ ]] || fail "RESTORE_JOBS must be a whole number >= 1"
 [[ "$RESTORE_OWNERSHIP" =~ ^(skip|keep)$ ]] || fail "RESTORE_OWNERSHIP must be skip or keep"
 mkdir -p "$WORK_DIR"
 is_s3 || [ -d "$BACKUP_DIR" ] || fail "backup directory $BACKUP_DIR does not exist (is the volume mounted?)"
@@ -45,7 +45,7 @@ name=$(resolve_backup_name "$BACKUP_NAME")
 store_exists "$name" || fail "backup $name not found in $(store_label)"
 store_exists "$name.sha256" || fail "backup $name has no checksum file: refusing to restore what cannot be verified"
 source_db=""
-if store_exists "$MANIFEST"; then source_db=$(store_cat "$MANIFEST" | json_field database); fi
+if store_exists "$MANIFEST"; then manifest=$(store_cat "$MANIFEST"); source_db=$(json_field "$manifest" database); fi
 live=${LIVE_DATABASE:-$source_db}
 
 is_live=0

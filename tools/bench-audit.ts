@@ -29,7 +29,11 @@ function resource(i: number): Record<string, unknown> {
         ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", { metadata: meta("HPA", "backend"), spec: { minReplicas: 2, maxReplicas: 8, scaleTargetRef: { name: "d" } } }],
         ["kubernetes:core/v1:Service", { metadata: meta("Service", "backend"), spec: { ports: [{ port: 80, targetPort: 3000 }] } }],
         ["kubernetes:batch/v1:CronJob", { metadata: meta("CronJob", i % 2 ? "backup" : "restore-test", { "fork-knife.io/retention-days": "30" }),
-            spec: { schedule: "0 3 * * *", timeZone: "Etc/UTC", jobTemplate: { spec: { template: { spec: { containers } } } } } }],
+            spec: { schedule: "0 3 * * *", timeZone: "Etc/UTC", startingDeadlineSeconds: 3600,
+                jobTemplate: { spec: { activeDeadlineSeconds: 21600, template: { spec: { containers } } } } },
+            status: { lastScheduleTime: "2026-10-31T03:00:00Z", lastSuccessfulTime: "2026-10-31T03:04:00Z" } }],
+        ["kubernetes:batch/v1:Job", { metadata: meta("Job", i % 3 ? "backup" : "migration"),
+            spec: { template: { spec: { containers } } }, status: { succeeded: 1, completionTime: "2026-10-31T03:04:00Z" } }],
         ["kubernetes:core/v1:ConfigMap", { metadata: { name: `cm-${i}`, namespace: ns }, data: { key: "value".repeat(20) } }],
         ["random:index/randomPassword:RandomPassword", { length: 32, result: secret(i) }],
     ];

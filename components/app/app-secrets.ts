@@ -6,6 +6,7 @@ import * as random from "@pulumi/random";
 import { SecretEnvVar } from "./secret-env";
 import { activeSlot, credentialSecret, RotationRecord, rotationRecord, slotKeepers } from "./rotation";
 import { Environment } from "../config/settings-schema";
+import { urlHost } from "../config/validators";
 
 export const JWT_SECRET_LENGTH = 64;
 
@@ -20,6 +21,13 @@ export interface AppSecretsArgs {
     stripe: { rotatedAt: string; secretKey: pulumi.Output<string>; webhookSecret: pulumi.Output<string> };
     /** Twilio credentials (secure config) and when they were last rotated. */
     twilio: { rotatedAt: string; accountSid: pulumi.Output<string>; authToken: pulumi.Output<string> };
+    /** The queue's Redis: where it listens, TLS or not, its password (secure config) and when that was changed. */
+    redis: { host: string; port: number; tls: boolean; rotatedAt: string; password: pulumi.Output<string> };
+}
+
+/** REDIS_URL as ioredis and BullMQ read it: rediss:// with TLS, the password in the userinfo, IPv6 in brackets. */
+export function redisUrl(redis: { host: string; port: number; tls: boolean }, password: string): string {
+    return `${redis.tls ? "rediss" : "redis"}://:${encodeURIComponent(password)}@${urlHost(redis.host)}:${redis.port}`;
 }
 
 export class AppSecrets extends pulumi.ComponentResource {
@@ -45,7 +53,8 @@ export class AppSecrets extends pulumi.ComponentResource {
         const jwtRecord = rotationRecord("jwt", args.jwt.rotatedAt, generation);
         const stripeRecord = rotationRecord("stripe", args.stripe.rotatedAt);
         const twilioRecord = rotationRecord("twilio", args.twilio.rotatedAt);
-        this.records = [jwtRecord, stripeRecord, twilioRecord];
+        const redisRecord = rotationRecord("redis-password", args.redis.rotatedAt);
+        this.records = [jwtRecord, stripeRecord, twilioRecord, redisRecord];
 
         const jwt = credentialSecret(`${name}-jwt`, {
             ...common, secretName: "fork-knife-jwt", record: jwtRecord,
@@ -62,11 +71,17 @@ export class AppSecrets extends pulumi.ComponentResource {
             values: { TWILIO_ACCOUNT_SID: args.twilio.accountSid, TWILIO_AUTH_TOKEN: args.twilio.authToken },
         }, child);
 
+        const redis = credentialSecret(`${name}-redis`, {
+            ...common, secretName: "fork-knife-redis", record: redisRecord,
+            values: { REDIS_URL: args.redis.password.apply((p) => redisUrl(args.redis, p)) },
+        }, child);
+
         const ref = (secretName: pulumi.Output<string>, key: string) => ({ name: key, secretName, key });
         this.env = [
             ref(jwt.metadata.name, "JWT_SECRET"), ref(jwt.metadata.name, "JWT_SECRET_PREVIOUS"),
             ref(stripe.metadata.name, "STRIPE_SECRET_KEY"), ref(stripe.metadata.name, "STRIPE_WEBHOOK_SECRET"),
             ref(twilio.metadata.name, "TWILIO_ACCOUNT_SID"), ref(twilio.metadata.name, "TWILIO_AUTH_TOKEN"),
+            ref(redis.metadata.name, "REDIS_URL"),
         ];
         this.registerOutputs({ rotation: this.records });
     }

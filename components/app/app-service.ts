@@ -4,21 +4,43 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentName, standardLabels, selectorLabels } from "../lib/labels";
-import { egressRules } from "../lib/network-policy";
+import { EgressArgs, egressPlan } from "../lib/network-policy";
 import { SecretEnvVar } from "./secret-env";
+import { POD_FILES_ROOT, PodFiles } from "../lib/pod-files";
+
+/** Where credentials land with credentialsAs: file; each file is named after its variable. */
+export const CREDENTIALS_DIR = `${POD_FILES_ROOT}/credentials`;
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment } from "../config/settings-schema";
 
-/** The queue lives in Redis; the worker (and the API, which enqueues) need to reach it. */
-export const REDIS_PORT = 6379;
 /** The worker touches this file after every poll of the queue; liveness checks its age (README: the workloads). */
 export const WORKER_HEARTBEAT_FILE = "/tmp/worker-heartbeat";
 export const WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120;
 
-/** Stable Service name: clients and the ServiceMonitor find the backend by it. */
-export function serviceName(component: ComponentName): string {
+/**
+ * The name an operator types (`kubectl rollout undo deployment/fork-knife-backend`): the Deployment, its Service,
+ * HPA and PDB all carry it, fixed rather than auto-named, and the runbooks' commands are tested against it.
+ */
+export function workloadName(component: Extract<ComponentName, "backend" | "worker">): string {
     return `fork-knife-${component}`;
 }
+
+/** Stable Service name: clients and the ServiceMonitor find the backend by it. */
+export function serviceName(component: Extract<ComponentName, "backend" | "worker">): string {
+    return workloadName(component);
+}
+
+/*
+ * deleteBeforeReplace, where it applies: a fixed name cannot be created while the old object still holds it, so a
+ * change that replaces an object under the same name must delete it first. Here that is the Deployment (a new
+ * spec.selector: immutable) and the Service (a new spec.type or spec.clusterIP); HPA, PDB (policy/v1) and the
+ * CronJobs have no replace-only field. The Kubernetes provider already answers deleteBeforeReplace for exactly
+ * that case (a replacement whose name and namespace stay the same) and create-first otherwise, so the option is
+ * deliberately NOT forced here: forcing it would also delete first when the name changes, and the first
+ * `pulumi up` of these fixed names renames the old auto-named Deployments (backend-1a2b3c4d → fork-knife-backend),
+ * which must create the new one first so the Service never loses its endpoints. A delete-first replacement is a
+ * short outage of that workload: plan a selector change like a release.
+ */
 
 export interface ScalingArgs {
     /** HPA floor: replicas kept even when idle. */
@@ -51,7 +73,7 @@ export interface AppServiceArgs {
     component: Extract<ComponentName, "backend" | "worker">;
     /** Immutable image reference, tag and digest when known. */
     image: pulumi.Input<string>;
-    /** Container command; the image's entrypoint when unset. */
+    /** Container command (settings: `backend.command`, `worker.command`); never a migration, that is the MigrationJob's. */
     command?: string[];
     /** HTTP serving: adds the Service, HTTP probes on healthPath and ingress on the port. */
     http?: { port: number; healthPath: string };
@@ -63,10 +85,20 @@ export interface AppServiceArgs {
     env?: Record<string, pulumi.Input<string>>;
     /** Credentials, always by reference to a Secret, never as literal values. */
     secretEnv?: SecretEnvVar[];
+    /**
+     * env (default): each credential a secretKeyRef variable. file: all of them as read-only files in
+     * CREDENTIALS_DIR (one projected volume), and `<NAME>_FILE` variables pointing at them: a credential in a file
+     * does not show up in `/proc/<pid>/environ`, crash dumps or a child process's environment.
+     */
+    credentialsAs?: "env" | "file";
     /** Pod template annotations: the release's migration Job and the rotation checksum roll pods when they change. */
     podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** Where the database listens, for the egress rule. */
-    databasePort: number;
+    /** Where the pods may connect: DNS, PostgreSQL, Redis, HTTPS (components/lib/network-policy.ts). */
+    egress: EgressArgs;
+    /** Prometheus metrics on a port of their own, reachable only from the monitoring namespace (backend). */
+    metrics?: { port: number; namespaceLabels: Record<string, string> };
+    /** Read-only files mounted under /var/run/secrets/fork-knife (the database CA, credentials as files). */
+    files?: PodFiles[];
     /** Seconds a pod gets to finish in-flight work after SIGTERM. */
     terminationGracePeriodSeconds?: number;
 }
@@ -85,6 +117,7 @@ export class AppService extends pulumi.ComponentResource {
         const labels = standardLabels(args.component, args.environment);
         const selector = selectorLabels(args.component);
         const metadata = { namespace: args.namespace, labels };
+        const named = { ...metadata, name: workloadName(args.component) };
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(name, {
             metadata,
@@ -92,6 +125,19 @@ export class AppService extends pulumi.ComponentResource {
             automountServiceAccountToken: false,
         }, { parent: this });
 
+        const asFiles = args.credentialsAs === "file" && (args.secretEnv ?? []).length > 0;
+        const credentialFiles: PodFiles[] = asFiles ? [{
+            volume: {
+                name: "credentials",
+                projected: {
+                    // 0440 with the pod's fsGroup: the app's group reads them, nobody else.
+                    defaultMode: 0o440,
+                    sources: args.secretEnv!.map((s) => ({ secret: { name: s.secretName, items: [{ key: s.key, path: s.name }] } })),
+                },
+            },
+            mount: { name: "credentials", mountPath: CREDENTIALS_DIR, readOnly: true },
+        }] : [];
+        const files = [...(args.files ?? []), ...credentialFiles];
         const container: k8s.types.input.core.v1.Container = {
             name: args.component,
             image: args.image,
@@ -101,12 +147,14 @@ export class AppService extends pulumi.ComponentResource {
                 // npm (the worker's `npm run worker`) writes its cache and logs under HOME; the root filesystem is read-only.
                 { name: "HOME", value: "/tmp" },
                 ...Object.entries(args.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
-                ...(args.secretEnv ?? []).map((s) => ({
-                    name: s.name,
-                    valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } },
-                })),
+                ...(args.secretEnv ?? []).map((s) => (asFiles
+                    ? { name: `${s.name}_FILE`, value: `${CREDENTIALS_DIR}/${s.name}` }
+                    : { name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } })),
             ],
-            ports: args.http ? [{ name: "http", containerPort: args.http.port, protocol: "TCP" }] : undefined,
+            ports: args.http || args.metrics ? [
+                ...(args.http ? [{ name: "http", containerPort: args.http.port, protocol: "TCP" }] : []),
+                ...(args.metrics ? [{ name: "metrics", containerPort: args.metrics.port, protocol: "TCP" }] : []),
+            ] : undefined,
             resources: {
                 requests: { cpu: args.resources.cpu, memory: args.resources.memory },
                 limits: {
@@ -115,12 +163,12 @@ export class AppService extends pulumi.ComponentResource {
                 },
             },
             securityContext: restrictedContainerSecurityContext(),
-            volumeMounts: [TMP_MOUNT],
+            volumeMounts: [TMP_MOUNT, ...files.map((f) => f.mount)],
             ...(args.http ? httpProbes(args.http.healthPath) : workerProbes()),
         };
 
         this.deployment = new k8s.apps.v1.Deployment(name, {
-            metadata,
+            metadata: named,
             spec: {
                 // No replicas: the HPA owns the count, and a static value would fight it on every update.
                 selector: { matchLabels: selector },
@@ -143,7 +191,7 @@ export class AppService extends pulumi.ComponentResource {
                             { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
                         ],
                         containers: [container],
-                        volumes: [TMP_VOLUME],
+                        volumes: [TMP_VOLUME, ...files.map((f) => f.volume)],
                     },
                 },
             },
@@ -151,7 +199,7 @@ export class AppService extends pulumi.ComponentResource {
         this.deploymentName = this.deployment.metadata.name;
 
         this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, {
-            metadata,
+            metadata: named,
             spec: {
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deploymentName },
                 minReplicas: args.scaling.minReplicas,
@@ -169,7 +217,7 @@ export class AppService extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {
-            metadata,
+            metadata: named,
             spec: {
                 selector: { matchLabels: selector },
                 // One at a time, whatever the replica count: a drain always makes progress.
@@ -179,13 +227,22 @@ export class AppService extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
+        const egress = egressPlan(args.egress);
         this.networkPolicy = new k8s.networking.v1.NetworkPolicy(name, {
-            metadata,
+            metadata: { ...metadata, annotations: egress.annotations },
             spec: {
                 podSelector: { matchLabels: selector },
                 policyTypes: ["Ingress", "Egress"],
-                ingress: args.http ? [{ ports: [{ protocol: "TCP", port: args.http.port }] }] : [],
-                egress: egressRules(args.databasePort, [REDIS_PORT, 443]),
+                ingress: [
+                    // The public port serves the app to whoever the Ingress or load balancer forwards.
+                    ...(args.http ? [{ ports: [{ protocol: "TCP", port: args.http.port }] }] : []),
+                    // /metrics tells an attacker a lot about load and errors: the monitoring namespace only.
+                    ...(args.metrics ? [{
+                        from: [{ namespaceSelector: { matchLabels: args.metrics.namespaceLabels } }],
+                        ports: [{ protocol: "TCP", port: args.metrics.port }],
+                    }] : []),
+                ],
+                egress: egress.egress,
             },
         }, { parent: this });
 
@@ -195,7 +252,10 @@ export class AppService extends pulumi.ComponentResource {
                 spec: {
                     type: "ClusterIP",
                     selector,
-                    ports: [{ name: "http", port: args.http.port, targetPort: "http", protocol: "TCP" }],
+                    ports: [
+                        { name: "http", port: args.http.port, targetPort: "http", protocol: "TCP" },
+                        ...(args.metrics ? [{ name: "metrics", port: args.metrics.port, targetPort: "metrics", protocol: "TCP" }] : []),
+                    ],
                 },
             }, { parent: this });
         }

@@ -1,7 +1,8 @@
 // The rotation limits by secret kind, free of Pulumi imports so the audit tool and the policy pack load it cheaply.
 import { MAX_AGE_DAYS } from "../config/settings-schema";
 
-export type SecretKind = "jwt" | "database-password" | "stripe" | "twilio" | "object-storage-key";
+export type SecretKind = "jwt" | "database-password" | "stripe" | "twilio" | "object-storage-key"
+    | "pagerduty-routing-key" | "slack-webhook" | "redis-password";
 
 /** Limits by `fork-knife.io/secret-kind`: the one table the program, the policies and the audit share. */
 export const MAX_AGE_BY_KIND: Record<SecretKind, number> = {
@@ -10,4 +11,7 @@ export const MAX_AGE_BY_KIND: Record<SecretKind, number> = {
     "stripe": MAX_AGE_DAYS.stripe,
     "twilio": MAX_AGE_DAYS.twilio,
     "object-storage-key": MAX_AGE_DAYS.backupS3,
+    "pagerduty-routing-key": MAX_AGE_DAYS.pagerdutyRoutingKey,
+    "slack-webhook": MAX_AGE_DAYS.slackWebhook,
+    "redis-password": MAX_AGE_DAYS.redis,
 };

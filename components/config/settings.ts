@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, MIGRATION_CONNECTIONS, ParsedSettings, settingsSchema } from "./settings-schema";
 import { parseIsoDate, parseQuantity } from "./validators";
+import { credentialValue } from "../../policies/lib/credentials";
+import { maintenanceWindowProblems } from "../data/maintenance-window";
 
 export * from "./settings-schema";
 
@@ -24,8 +26,20 @@ export const SECRET_KEYS = {
     /** A token that reaches the staging stack only: every same-repository PR's preview gets it without approval. */
     stagingPulumiAccessToken: { required: (s: RawValues) => s.github !== undefined },
     stagingPulumiConfigPassphrase: { required: () => false },
+    /** Production read-only token (previews, audit export): never the deploy token. */
+    pulumiReadAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    /** Production token for the weekly audit's `pulumi refresh` only: never the deploy token. */
+    pulumiRefreshAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    /** GitHub token of the backport workflow (push branches, open pull requests); optional. */
+    backportGithubToken: { required: () => false },
+    /** Redis AUTH password: REDIS_URL is built from it and redis.host/port/tls. */
+    redisPassword: { required: () => true },
     backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
     backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
+    /** The pager's PagerDuty Events v2 integration key; not needed with `pagerduty:` (its integration supplies it). */
+    pagerdutyRoutingKey: { required: () => false },
+    /** The team receiver: a Slack incoming webhook URL. Required in production (see alertingProblems). */
+    slackWebhookUrl: { required: () => false },
 } as const;
 
 type RawValues = Record<string, unknown>;
@@ -42,6 +56,7 @@ export type Secrets = { [K in SecretKey]?: pulumi.Output<string> } & {
     stripeWebhookSecret: pulumi.Output<string>;
     twilioAccountSid: pulumi.Output<string>;
     twilioAuthToken: pulumi.Output<string>;
+    redisPassword: pulumi.Output<string>;
 };
 
 export interface Settings extends ParsedSettings {
@@ -50,6 +65,9 @@ export interface Settings extends ParsedSettings {
     /** "Today" for rotation math: FORK_KNIFE_NOW when set (synth's --now), else the clock. */
     now: Date;
     secrets: Secrets;
+    /** Problems that do not stop a deployment but must be seen (index.ts logs each with pulumi.log.warn): missing
+     *  alert receivers in staging, and settings allowed in staging that weaken a guarantee production enforces. */
+    warnings: string[];
 }
 
 export class SettingsError extends Error {
@@ -85,21 +103,40 @@ export function parseSettings(raw: RawConfig): Settings {
     const schema = settingsSchema(environment, raw.stack, raw.now);
     const result = schema.safeParse(values, { errorMap: defaultMessages });
     const hidden = new Set(raw.secureValueKeys ?? []);
+    // A credential pasted into plain configuration is reported once, by key only: it is already committed, and
+    // printing it again would copy it into CI logs.
+    const leaked = credentialLookalikes(values).filter((p) => !hidden.has(String(p[0])));
+    const leakedKeys = leaked.map((p) => keyOf(p));
+    const aboutLeak = (line: string) => leakedKeys.some((k) => line === k || line.startsWith(`${k}:`) || line.startsWith(`${k} `) ||
+        line.startsWith(`${k}.`) || line.startsWith(`${k}[`));
+    for (const key of leakedKeys) {
+        problems.push(`${key}: looks like a credential (a URL with a password, a private key or an API key pattern), ` +
+            `so it is not shown and not used; plain configuration is committed and printed: remove it, rotate it, and ` +
+            `pass credentials as secure values (pulumi config set --secret)`);
+    }
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.path[0] === "environment") continue; // reported above, once
-            problems.push(...describeIssue(schema, values, issue, hidden.has(String(issue.path[0]))));
+            const lines = describeIssue(schema, values, issue, hidden.has(String(issue.path[0])));
+            problems.push(...lines.filter((l) => !aboutLeak(l)));
         }
     }
     // Cross-key rules run on every section that is valid on its own, so they are reported with the rest.
     // Without a valid environment the replica and backup defaults are unknown, so those rules would guess.
     if (ENVIRONMENTS.includes(env as Environment)) {
         const valid = result.success ? result.data : validSections(schema, values);
-        for (const line of crossFieldProblems(valid, raw.stack)) {
+        for (const line of crossFieldProblems(valid, raw.stack).filter((l) => !aboutLeak(l))) {
             const section = /^[^:]+:([A-Za-z]+)/.exec(line)?.[1] ?? "";
             problems.push(hidden.has(section) ? `${line.split(/ = |: /)[0]}: fails a rule that spans several keys ` +
                 `(not shown: ${PROJECT}:${section} is a secure value)` : line);
         }
+    }
+
+    const warnings: string[] = [];
+    if (ENVIRONMENTS.includes(env as Environment)) {
+        const alerting = alertingProblems(environment, values, raw.secrets);
+        problems.push(...alerting.problems);
+        warnings.push(...alerting.warnings);
     }
 
     const secrets: Record<string, pulumi.Output<string>> = {};
@@ -117,10 +154,106 @@ export function parseSettings(raw: RawConfig): Settings {
                 `pulumi config rm ${key} && pulumi config set --secret ${key} <value>`);
             continue;
         }
+        const format = SECRET_FORMATS[key];
+        if (format && !isUndecrypted(given.value) && !format.valid(given.value)) {
+            problems.push(`${PROJECT}:${key}: must be ${format.allowed} (value not shown: it is a credential)`);
+            continue;
+        }
         secrets[key] = pulumi.secret(given.value);
     }
     if (problems.length > 0 || !result.success) throw new SettingsError(problems);
-    return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets };
+    return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets, warnings: [...warnings, ...stagingWarnings(result.data)] };
+}
+
+/**
+ * Formats of secure values, checked without ever printing them. synth renders without decrypting, so its
+ * placeholders (`[secure value of …, not decrypted]`) carry no format and are let through.
+ */
+export const SECRET_FORMATS: Partial<Record<string, { valid: (v: string) => boolean; allowed: string }>> = {
+    slackWebhookUrl: {
+        valid: (v) => {
+            try {
+                const url = new URL(v);
+                return url.protocol === "https:" && url.hostname.includes(".") && !/\s/.test(v) && url.username === "" && url.password === "";
+            } catch {
+                return false;
+            }
+        },
+        allowed: "an https:// URL such as https://hooks.slack.com/services/T…/B…/… (a Slack incoming webhook)",
+    },
+    pagerdutyRoutingKey: {
+        valid: (v) => /^[A-Za-z0-9]{32}$/.test(v),
+        allowed: "a PagerDuty Events v2 integration key: 32 letters and digits (the service's \"Integration Key\", not a URL or an API token)",
+    },
+};
+
+function isUndecrypted(value: string): boolean {
+    return /^\[secure value of [^\]]+, not decrypted\]$/.test(value);
+}
+
+/**
+ * Who hears an alert: production must page (a PagerDuty routing key or the `pagerduty:` block) and reach the team
+ * (Slack); staging reaches the team only, and without a webhook its alerts reach nobody (a warning, not an error,
+ * so a new staging stack can come up before the channel exists).
+ */
+function alertingProblems(env: Environment, values: RawValues, secrets: RawConfig["secrets"]): { problems: string[]; warnings: string[] } {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const hasRoutingKey = secrets.pagerdutyRoutingKey !== undefined;
+    const hasWebhook = secrets.slackWebhookUrl !== undefined;
+    const hasPagerduty = values.pagerduty !== undefined;
+    const rotation = (values.rotation && typeof values.rotation === "object" ? values.rotation : {}) as Record<string, unknown>;
+    const setKey = (key: string, what: string) => `pulumi config set --secret ${key} <${what}>`;
+    if (env === "production") {
+        if (!hasRoutingKey && !hasPagerduty) {
+            problems.push(`${PROJECT}:pagerdutyRoutingKey: is required in production, where critical alerts page: ` +
+                `${setKey("pagerdutyRoutingKey", "Events v2 integration key")}, or configure ${PROJECT}:pagerduty so the ` +
+                `program creates the service and its integration`);
+        }
+        if (!hasWebhook) {
+            problems.push(`${PROJECT}:slackWebhookUrl: is required in production, where warnings reach the team's channel: ` +
+                setKey("slackWebhookUrl", "Slack incoming webhook URL"));
+        }
+    } else {
+        if (hasRoutingKey) {
+            problems.push(`${PROJECT}:pagerdutyRoutingKey: is not allowed in ${env}: staging routes to the team receiver only ` +
+                `(pulumi config rm pagerdutyRoutingKey)`);
+        }
+        if (hasPagerduty) {
+            problems.push(`${PROJECT}:pagerduty: is not allowed in ${env}: staging routes to the team receiver only, and ` +
+                `nobody is paged for it`);
+        }
+        const severities = (values.alerting as { severities?: Record<string, unknown> } | undefined)?.severities ?? {};
+        for (const [severity, receiver] of Object.entries(severities)) {
+            if (receiver === "pager") {
+                problems.push(`${PROJECT}:alerting.severities.${severity} = "pager": must be team in ${env}: staging routes ` +
+                    `to the team receiver only`);
+            }
+        }
+        if (!hasWebhook) {
+            warnings.push(`${PROJECT}:slackWebhookUrl: not set, so ${env}'s alerts reach nobody (no AlertmanagerConfig is ` +
+                `created); ${setKey("slackWebhookUrl", "Slack incoming webhook URL")}`);
+        }
+    }
+    if (hasRoutingKey && hasPagerduty) {
+        problems.push(`${PROJECT}:pagerdutyRoutingKey: must not be set together with ${PROJECT}:pagerduty: the PagerDuty ` +
+            `integration's own key feeds the pager (pulumi config rm pagerdutyRoutingKey)`);
+    }
+    // A record is required where its credential is allowed and set, and refused where there is no credential at all.
+    const pagerSet = hasRoutingKey || hasPagerduty;
+    const records: [string, boolean, boolean, string][] = [
+        ["pagerdutyRoutingKey", pagerSet, pagerSet && env === "production", "the PagerDuty routing key was issued"],
+        ["slackWebhook", hasWebhook, hasWebhook, "the Slack webhook was issued"],
+    ];
+    for (const [record, credentialSet, required, what] of records) {
+        const present = rotation[record] !== undefined;
+        if (required && !present) problems.push(`${PROJECT}:rotation.${record}.rotatedAt: is required: the date ${what}`);
+        if (!credentialSet && present) {
+            problems.push(`${PROJECT}:rotation.${record}: is only allowed while its credential is configured ` +
+                `(${record === "slackWebhook" ? "slackWebhookUrl" : "pagerdutyRoutingKey or pagerduty"})`);
+        }
+    }
+    return { problems, warnings };
 }
 
 function validSections(schema: ReturnType<typeof settingsSchema>, values: RawValues): Partial<ParsedSettings> {
@@ -135,6 +268,7 @@ function validSections(schema: ReturnType<typeof settingsSchema>, values: RawVal
 /** Rules that span several keys: replica ranges, requests under limits, the connection budget, guarded restore. */
 function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[] {
     const problems: string[] = [];
+    if (s.environment === "production") problems.push(...weakenings(s).map(weakeningProblem));
     for (const name of ["backend", "worker"] as const) {
         const w = s[name];
         if (!w) continue;
@@ -148,6 +282,10 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
         if (r.cpuLimit !== undefined && parseQuantity(r.cpu)! > parseQuantity(r.cpuLimit)!) {
             problems.push(`${PROJECT}:${name}.resources.cpu = "${r.cpu}": must be at most resources.cpuLimit ("${r.cpuLimit}")`);
         }
+    }
+    if (s.database && s.database.sslMode !== "require" && s.database.caBundle === undefined) {
+        problems.push(`${PROJECT}:database.caBundle: is required with database.sslMode ${s.database.sslMode}: ` +
+            `the PEM bundle of the CA that signed the server's certificate (e.g. your cloud's RDS/Cloud SQL CA bundle)`);
     }
     if (!s.backup) return problems;
     const budget = s.backend && s.worker && s.database ? connectionBudget({ ...s, backup: s.backup } as ParsedSettings) : undefined;
@@ -172,11 +310,74 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
         problems.push(`${PROJECT}:backup.confirmRestore = ${show(s.backup.confirmRestore)}: must equal the stack name ` +
             `"${stack}" to restore ${s.backup.restoreFrom} into production`);
     }
+    if (s.maintenance?.enabled) {
+        for (const p of maintenanceWindowProblems({
+            schedule: s.maintenance.schedule, deadlineMinutes: s.maintenance.deadlineMinutes, timeZone: s.backup.timeZone,
+            backupSchedule: s.backup.schedule, restoreTestSchedule: s.backup.restoreTestSchedule,
+        })) problems.push(`${PROJECT}:maintenance.schedule = ${show(s.maintenance.schedule)}: ${p}`);
+    }
     if (s.backup.format === "custom" && s.backup.parallelJobs > 1) {
         problems.push(`${PROJECT}:backup.parallelJobs = ${s.backup.parallelJobs}: must be 1 with format custom ` +
             `(pg_dump -j needs format directory)`);
     }
     return problems;
+}
+
+interface Weakening {
+    /** Full key, without the project prefix. */
+    key: string;
+    /** The value as the error line shows it; undefined when the key is not set. */
+    value?: unknown;
+    /** What production requires. */
+    required: string;
+    /** What staging loses by it. */
+    risk: string;
+}
+
+/** What production refuses and staging accepts with a warning. */
+function weakenings(s: Partial<ParsedSettings>): Weakening[] {
+    const found: Weakening[] = [];
+    if (s.database && s.database.sslMode !== "verify-full") {
+        found.push({ key: "database.sslMode", value: s.database.sslMode,
+            required: "must be verify-full in production, with database.caBundle: require and verify-ca do not check that the server is the database host",
+            risk: "the server's certificate is not checked against database.host, so a machine in the path can pose as the database" });
+    }
+    if (s.database && s.database.cidr === undefined) {
+        found.push({ key: "database.cidr", required: "is required in production: the CIDR block PostgreSQL lives in",
+            risk: `egress on the database port ${s.database.port} is open to any address` });
+    }
+    const endpoint = s.backup?.s3Endpoint;
+    const storagePort = endpoint ? endpointPort(endpoint) : undefined;
+    if (s.backup?.target.startsWith("s3://") && storagePort !== undefined && storagePort !== 443 && s.backup.s3Cidr === undefined) {
+        found.push({ key: "backup.s3Cidr", required: `is required in production with an s3Endpoint on port ${storagePort}: the CIDR block the object store lives in`,
+            risk: `egress on port ${storagePort} to the object store is open to any address` });
+    }
+    if (s.redis && s.redis.cidr === undefined) {
+        found.push({ key: "redis.cidr", required: "is required in production: the CIDR block Redis lives in",
+            risk: `egress on the Redis port ${s.redis.port} is open to any address` });
+    }
+    return found;
+}
+
+/** The TCP port of an http(s) URL (components/data/backup-schedule.ts objectStoragePort, without its imports). */
+function endpointPort(endpoint: string): number | undefined {
+    try {
+        const url = new URL(endpoint);
+        return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+    } catch {
+        return undefined;
+    }
+}
+
+function weakeningProblem(w: Weakening): string {
+    const shown = w.value === undefined ? "" : ` = ${show(w.value)}`;
+    return `${PROJECT}:${w.key}${shown}: ${w.required}`;
+}
+
+function stagingWarnings(s: ParsedSettings): string[] {
+    if (s.environment === "production") return [];
+    return weakenings(s).map((w) => `${PROJECT}:${w.key}${w.value === undefined ? " (not set)" : ` = ${show(w.value)}`}: ` +
+        `allowed in staging, refused in production: ${w.risk}`);
 }
 
 /** Connections outside the pods' pools, per role: what each role's connection limit is set to. */
@@ -207,6 +408,16 @@ const defaultMessages: z.ZodErrorMap = (issue, ctx) => {
     return { message: ctx.defaultError };
 };
 
+/** Paths of plain string values that look like credentials (policies/lib/credentials.ts: by shape, not by name). */
+function credentialLookalikes(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+    if (typeof value === "string") return credentialValue(value) ? [path] : [];
+    if (Array.isArray(value)) return value.flatMap((v, i) => credentialLookalikes(v, [...path, i]));
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => credentialLookalikes(v, [...path, k]));
+    }
+    return [];
+}
+
 /** `backup.restoreTestTables[1]`: the path syntax of `pulumi config set --path`. */
 function keyOf(path: (string | number)[]): string {
     return `${PROJECT}:` + path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
@@ -218,6 +429,11 @@ function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue,
         const allowed = allowedKeys(schema, issue.path);
         return issue.keys.map((k) => {
             const full = keyOf([...issue.path, k]);
+            if (k in SECRET_KEYS && issue.path.length > 0) {
+                // A credential pasted into a plain section: name the key and the fix, never the value.
+                return `${full}: is a credential in plain config; remove it and store it as a secret: ` +
+                    `pulumi config set --secret ${k} <value>`;
+            }
             const hint = closest(k, allowed);
             return `${full}: unknown key${hint ? ` (did you mean ${hint}?)` : ""}; allowed keys: ${allowed.join(", ")}`;
         });
@@ -275,7 +491,9 @@ function distance(a: string, b: string): number {
 }
 
 function show(v: unknown): string {
-    const s = JSON.stringify(v);
+    // A URL's user:password@ is a credential, whichever key it was typed into: never echo it. Matching from "://"
+    // (not from a scheme that could start at any letter) keeps a long value to one scan instead of one per position.
+    const s = JSON.stringify(v)?.replace(/:\/\/[^\/\s"]*@/g, "://[credentials not shown]@");
     if (s === undefined) return "(not set)";
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

@@ -1,5 +1,7 @@
 // Format checks shared by the settings schema and the policy pack. Each returns an error text that says
 // what is allowed, or undefined when the value is fine.
+import { X509Certificate } from "crypto";
+import { isIP } from "net";
 import { CronExpressionParser } from "cron-parser";
 
 const CRON_DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
@@ -125,4 +127,105 @@ export function addDays(date: Date, days: number): Date {
 
 export function isoDay(date: Date): string {
     return date.toISOString().slice(0, 10);
+}
+
+/**
+ * A host name per RFC 1123 (at most 253 characters, labels of 1 to 63 letters, digits and '-' that neither start
+ * nor end with '-'), an IPv4 address or an IPv6 address (without brackets: URLs add them).
+ */
+export function hostProblem(host: string): string | undefined {
+    const allowed = "a host name (RFC 1123: at most 253 characters, dot-separated labels of at most 63 letters, " +
+        "digits and '-') or an IPv4 or IPv6 address";
+    if (isIP(host) !== 0) return undefined;
+    if (host.length === 0 || host.length > 253) return allowed;
+    const labels = host.replace(/\.$/, "").split(".");
+    if (!labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l))) return allowed;
+    // An all-numeric name such as 10.0.0.300 is a mistyped address, not a host name (RFC 1123 §2.1).
+    if (/^[0-9.]+$/.test(host)) return allowed;
+    return undefined;
+}
+
+/** `host` as it goes into a URL's authority: IPv6 addresses in brackets. */
+export function urlHost(host: string): string {
+    return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/** An IPv4 or IPv6 CIDR block (address/prefix) whose address has no bits set beyond the prefix. */
+export function cidrProblem(cidr: string): string | undefined {
+    const allowed = "a CIDR block such as 10.20.0.0/16 or fd00:10::/64";
+    const m = /^([^/]+)\/([0-9]{1,3})$/.exec(cidr);
+    if (!m) return allowed;
+    const version = isIP(m[1]);
+    const prefix = Number(m[2]);
+    if (version === 0 || prefix > (version === 4 ? 32 : 128)) return allowed;
+    // The network address must be the block's first address: 10.20.1.7/16 is a typo for a host or a block.
+    if (prefix < (version === 4 ? 32 : 128) && !networkAddressOf(m[1], prefix, version)) {
+        return `${allowed}, written with its network address (host bits set in ${cidr})`;
+    }
+    return undefined;
+}
+
+function networkAddressOf(address: string, prefix: number, version: number): boolean {
+    const bits = version === 4 ? ipv4Bits(address) : ipv6Bits(address);
+    return bits !== undefined && /^0*$/.test(bits.slice(prefix));
+}
+
+function ipv4Bits(address: string): string | undefined {
+    return address.split(".").map((o) => Number(o).toString(2).padStart(8, "0")).join("");
+}
+
+function ipv6Bits(address: string): string | undefined {
+    const [head, tail] = address.includes("::") ? address.split("::") : [address, undefined];
+    const parts = (s: string) => (s === "" ? [] : s.split(":"));
+    const h = parts(head);
+    const t = tail === undefined ? [] : parts(tail);
+    // An embedded IPv4 tail (::ffff:10.0.0.1) counts as two groups.
+    const expand = (g: string[]) => g.flatMap((x) => (x.includes(".") ? [ipv4Bits(x)!.slice(0, 16), ipv4Bits(x)!.slice(16)].map((b) => parseInt(b, 2).toString(16)) : [x]));
+    const eh = expand(h);
+    const et = expand(t);
+    const groups = tail === undefined ? eh : [...eh, ...Array(8 - eh.length - et.length).fill("0"), ...et];
+    if (groups.length !== 8) return undefined;
+    return groups.map((g) => parseInt(g, 16).toString(2).padStart(16, "0")).join("");
+}
+
+/** Largest CA bundle accepted: it becomes a ConfigMap (1 MiB in all) and a file for the PostgreSQL provider. */
+export const MAX_CA_BUNDLE_BYTES = 256 * 1024;
+
+/** A PEM bundle of CA certificates, every one parseable and valid on `now`; never a private key. */
+export function caBundleProblem(pem: string, now: Date): string | undefined {
+    const allowed = "a PEM bundle of CA certificates (-----BEGIN CERTIFICATE----- blocks)";
+    if (Buffer.byteLength(pem) > MAX_CA_BUNDLE_BYTES) return `${allowed} of at most ${MAX_CA_BUNDLE_BYTES / 1024} KiB`;
+    if (/PRIVATE KEY-----/.test(pem)) return `${allowed}: it holds a private key, which must never be in configuration (rotate it)`;
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) return allowed;
+    for (const [i, block] of blocks.entries()) {
+        let cert: X509Certificate;
+        try {
+            cert = new X509Certificate(block);
+        } catch {
+            return `${allowed}; certificate ${i + 1} does not parse`;
+        }
+        if (!cert.ca) return `${allowed}; certificate ${i + 1} (${cert.subject.replace(/\n/g, ", ")}) is not a CA certificate`;
+        if (new Date(cert.validTo).getTime() <= now.getTime()) {
+            return `${allowed}; certificate ${i + 1} (${cert.subject.replace(/\n/g, ", ")}) expired on ${cert.validTo}`;
+        }
+    }
+    return undefined;
+}
+
+/** An http:// or https:// endpoint whose host is a host name (RFC 1123) or an IPv4 / [IPv6] address, no user info. */
+export function endpointProblem(endpoint: string): string | undefined {
+    // http:// stays allowed for in-cluster object stores (MinIO); zod's url() would also take ftp: or javascript:.
+    const allowed = "an http:// or https:// URL of an S3-compatible endpoint (host name or IP address, optional port and path)";
+    let url: URL;
+    try {
+        url = new URL(endpoint);
+    } catch {
+        return allowed;
+    }
+    if (!/^https?:$/.test(url.protocol) || !/^https?:\/\//.test(endpoint)) return allowed;
+    if (url.username || url.password) return `${allowed}, without user name or password (those are secure values)`;
+    if (url.search || url.hash) return `${allowed}, without query or fragment`;
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    return hostProblem(host) ? allowed : undefined;
 }

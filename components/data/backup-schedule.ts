@@ -9,15 +9,30 @@ import * as pulumi from "@pulumi/pulumi";
 import { ANNOTATION, ComponentName, standardLabels } from "../lib/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment, ParsedSettings } from "../config/settings-schema";
+import { parseQuantity } from "../config/validators";
 import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
-import { jobNetworkPolicy } from "../lib/network-policy";
+import { EgressArgs, HTTPS_PORT, jobNetworkPolicy } from "../lib/network-policy";
+import { PodFiles } from "../lib/pod-files";
+import { jobServiceAccount } from "../lib/service-account";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
-/** A backup slower than this is killed and reported as failed, not left running into the next one. */
-export const BACKUP_DEADLINE_SECONDS = 6 * 3600;
+export { BACKUP_DEADLINE_SECONDS } from "./recovery-objectives";
+import { BACKUP_DEADLINE_SECONDS } from "./recovery-objectives";
 /** Pulumi waits 10 minutes for a Job by default; a production dump may take hours, and the release waits for it. */
 const JOB_TIMEOUTS = { create: "6h30m", update: "6h30m" };
+
+const TOOLS_SIZE = "128Mi";
+/** The rclone copy: the binary in the tools volume, and its logs. */
+const TOOLS_EPHEMERAL = "192Mi";
+/** Container logs and the writable layer's leftovers, on top of the emptyDirs. */
+const LOG_ALLOWANCE_MI = 256;
+
+/** The emptyDirs' size limits plus room for logs, in Mi: the pod's ephemeral-storage request and limit. */
+export function ephemeralStorage(sizeLimits: string[]): string {
+    const bytes = sizeLimits.reduce((sum, q) => sum + parseQuantity(q)!, 0);
+    return `${Math.ceil(bytes / 2 ** 20) + LOG_ALLOWANCE_MI}Mi`;
+}
 
 /** The TCP port of the object-storage endpoint: explicit, else by scheme (AWS S3 when unset: HTTPS). */
 export function objectStoragePort(endpoint: string | undefined): number {
@@ -39,12 +54,16 @@ export interface BackupScheduleArgs {
     databaseName: string;
     /** This release's migration Job name (migrationJobName(image)); names the pre-migration backup Job. */
     releaseName: string;
-    /** Where the database listens, for the backup pods' egress rule. */
-    databasePort: number;
+    /** Where the backup pods may connect: DNS, the database, and HTTPS for object storage (cidrs narrow it). */
+    egress: Pick<EgressArgs, "dns" | "database" | "https">;
     /** Secret with PG* variables of the read-only backup role (pg_dump). */
     backupCredentialsSecret: pulumi.Input<string>;
-    /** Secret with PG* variables of a role allowed to CREATE DATABASE (restore test, restore). */
+    /** Secret with PG* variables of the restore role (CREATE DATABASE, member of the migrator): the live restore. */
     restoreCredentialsSecret: pulumi.Input<string>;
+    /** The database CA bundle (verify-ca / verify-full): PGSSLROOTCERT in the credentials Secrets points at it. */
+    databaseCa?: PodFiles;
+    /** Secret with PG* variables of the restore-test role (CREATE DATABASE only); defaults to restoreCredentialsSecret. */
+    restoreTestCredentialsSecret?: pulumi.Input<string>;
     /** Object-storage credentials, required when backup.target is s3://. */
     s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
 }
@@ -86,20 +105,33 @@ export class BackupSchedule extends pulumi.ComponentResource {
             },
         }, { parent: this }) : undefined;
 
+        // Each kind of Job its own token-less account (created only for the Jobs this stack runs).
+        const accounts = new Map<ComponentName, k8s.core.v1.ServiceAccount>();
+        const accountFor = (component: ComponentName) => {
+            if (!accounts.has(component)) {
+                accounts.set(component, jobServiceAccount(`${name}-${component}-account`, { namespace: args.namespace, environment: args.environment, component }, { parent: this }));
+            }
+            return accounts.get(component)!.metadata.name;
+        };
+        // With S3 the dump is staged in /work before upload: it needs the target's full size.
+        const workSize = s3 ? b.storageSize : "1Gi";
         const pod = (component: ComponentName, script: string, credentials: pulumi.Input<string>, env: Record<string, string>) => {
             const common = {
                 BACKUP_TARGET: b.target, BACKUP_DIR: "/backups", WORK_DIR: "/work", HOME: "/tmp", BACKUP_FORMAT: b.format,
                 BACKUP_JOBS: String(b.parallelJobs), RESTORE_JOBS: String(b.parallelJobs), RETENTION_DAYS: String(b.retentionDays),
                 ...(s3 ? { RCLONE: "/tools/rclone" } : {}),
             };
+            const ephemeral = ephemeralStorage([TMP_VOLUME.emptyDir.sizeLimit, workSize, ...(s3 ? [TOOLS_SIZE] : [])]);
             const volumes: k8s.types.input.core.v1.Volume[] = [
                 TMP_VOLUME,
                 { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o555 } },
-                { name: "work", emptyDir: { sizeLimit: s3 ? b.storageSize : "1Gi" } },
-                s3 ? { name: "tools", emptyDir: { sizeLimit: "128Mi" } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
+                { name: "work", emptyDir: { sizeLimit: workSize } },
+                s3 ? { name: "tools", emptyDir: { sizeLimit: TOOLS_SIZE } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
+                ...(args.databaseCa ? [args.databaseCa.volume] : []),
             ];
             const mounts = [TMP_MOUNT, { name: "scripts", mountPath: "/scripts", readOnly: true }, { name: "work", mountPath: "/work" },
-                s3 ? { name: "tools", mountPath: "/tools", readOnly: true } : { name: "backups", mountPath: "/backups" }];
+                s3 ? { name: "tools", mountPath: "/tools", readOnly: true } : { name: "backups", mountPath: "/backups" },
+                ...(args.databaseCa ? [args.databaseCa.mount] : [])];
             return {
                 metadata: { labels: standardLabels(component, args.environment) },
                 spec: {
@@ -107,13 +139,17 @@ export class BackupSchedule extends pulumi.ComponentResource {
                     // Time after SIGTERM for the scripts' cleanup: drop a production-sized scratch database,
                     // release the S3 lock, purge a half-uploaded dump.
                     terminationGracePeriodSeconds: 120,
+                    serviceAccountName: accountFor(component),
                     automountServiceAccountToken: false,
                     securityContext: restrictedPodSecurityContext(),
                     // The rclone image ships a static binary; copying it lets the scripts run in the PostgreSQL image.
                     initContainers: s3 ? [{
                         name: "rclone", image: args.backup.rcloneImage, command: ["cp", "/usr/local/bin/rclone", "/tools/rclone"],
                         securityContext: restrictedContainerSecurityContext(),
-                        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+                        resources: {
+                            requests: { cpu: "10m", memory: "32Mi", "ephemeral-storage": TOOLS_EPHEMERAL },
+                            limits: { memory: "64Mi", "ephemeral-storage": TOOLS_EPHEMERAL },
+                        },
                         volumeMounts: [{ name: "tools", mountPath: "/tools" }],
                     }] : [],
                     containers: [{
@@ -121,7 +157,12 @@ export class BackupSchedule extends pulumi.ComponentResource {
                         envFrom: [{ secretRef: { name: credentials } }, ...(s3Secret ? [{ secretRef: { name: s3Secret.metadata.name } }] : [])],
                         env: [...Object.entries({ ...common, ...env }).map(([k, v]) => ({ name: k, value: v })), ...(s3 ? rcloneEnv({ endpoint: b.s3Endpoint, region: b.s3Region }) : [])],
                         securityContext: restrictedContainerSecurityContext(),
-                        resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+                        // The scratch volumes' disk, requested so the scheduler picks a node with room for the dump and
+                        // limited so a runaway dump evicts this pod, not its neighbours.
+                        resources: {
+                            requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": ephemeral },
+                            limits: { memory: "1Gi", "ephemeral-storage": ephemeral },
+                        },
                         volumeMounts: mounts,
                     }],
                     volumes,
@@ -133,6 +174,9 @@ export class BackupSchedule extends pulumi.ComponentResource {
             activeDeadlineSeconds: BACKUP_DEADLINE_SECONDS,
             template: pod(component, script, credentials, env),
         });
+        // Operators type these names (`kubectl create job --from=cronjob/backup …`), so they are fixed. No
+        // deleteBeforeReplace: no CronJob field is replace-only, so only a move to another namespace replaces one,
+        // and there the old object does not hold the name.
         const cron = (n: string, component: ComponentName, schedule: string, script: string, credentials: pulumi.Input<string>,
             env: Record<string, string>, annotations: Record<string, string> = {}) => new k8s.batch.v1.CronJob(`${name}-${n}`, {
             metadata: { ...meta(n, component), annotations },
@@ -147,16 +191,23 @@ export class BackupSchedule extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
+        // Object storage on 443 shares the HTTPS allowance; an endpoint on another port goes to backup.s3Cidr only.
+        const storagePort = s3 ? objectStoragePort(b.s3Endpoint) : undefined;
         jobNetworkPolicy(name, {
-            namespace: args.namespace, environment: args.environment, databasePort: args.databasePort,
+            namespace: args.namespace, environment: args.environment,
             components: ["backup", "pre-migration-backup", "restore-test", "restore"],
-            extraTcpPorts: s3 ? [objectStoragePort(b.s3Endpoint)] : [],
+            egress: {
+                dns: args.egress.dns, database: args.egress.database,
+                https: storagePort === HTTPS_PORT ? (b.s3Cidr ? { cidrs: [b.s3Cidr] } : args.egress.https) : undefined,
+                others: storagePort !== undefined && storagePort !== HTTPS_PORT ? [{ port: storagePort, cidrs: b.s3Cidr ? [b.s3Cidr] : undefined }] : [],
+            },
         }, { parent: this });
 
         this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},
             { [ANNOTATION.retentionDays]: String(b.retentionDays), [ANNOTATION.backupTarget]: b.target });
-        this.restoreTestCronJob = cron("restore-test", "restore-test", b.restoreTestSchedule, "restore-test.sh", args.restoreCredentialsSecret,
-            { RESTORE_TEST_TABLES: b.restoreTestTables.join(","), RESTORE_MAINTENANCE_DB: "postgres" });
+        this.restoreTestCronJob = cron("restore-test", "restore-test", b.restoreTestSchedule, "restore-test.sh",
+            args.restoreTestCredentialsSecret ?? args.restoreCredentialsSecret,
+            { RESTORE_TEST_TABLES: b.restoreTestTables.join(","), RESTORE_MAINTENANCE_DB: "postgres", RTO_BUDGET_SECONDS: String(b.rtoBudgetSeconds) });
 
         if (b.restoreFrom) {
             if (args.environment === "production" && b.confirmRestore !== args.stack) {

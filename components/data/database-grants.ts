@@ -5,7 +5,11 @@ export interface RoleNames {
     migrator: string;
     app: [string, string];
     backup: string;
+    /** The guarded live restore: recreates the migrator's objects, so it is a member of the migrator. */
     restore: string;
+    /** The periodic restore test: CREATEDB for its scratch database and nothing else (no migrator membership, no
+     *  privilege on the application's database), so a bug in it cannot touch production tables. */
+    restoreTest: string;
 }
 
 export const ROLE_NAMES: RoleNames = {
@@ -13,6 +17,7 @@ export const ROLE_NAMES: RoleNames = {
     app: ["fork_knife_app_0", "fork_knife_app_1"],
     backup: "fork_knife_backup",
     restore: "fork_knife_restore",
+    restoreTest: "fork_knife_restore_test",
 };
 
 export const APP_SCHEMA = "public";

@@ -1,6 +1,11 @@
 // The database's roles and grants, declared through an explicit PostgreSQL provider: a migrator that owns the
 // schema, two alternating app logins with data privileges only, a read-only backup role and a restore role.
 // Each role's connection limit fits the connection budget of DESIGN.md.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -9,6 +14,19 @@ import { APP_SCHEMA, grantPlan, ROLE_NAMES } from "./database-grants";
 import { activeSlot, credentialSecret, RotationRecord, rotationRecord, slotKeepers } from "../app/rotation";
 import type { ReservedConnections } from "../config/settings";
 import { Environment } from "../config/settings-schema";
+import { urlHost } from "../config/validators";
+import { standardLabels } from "../lib/labels";
+import { configMapFiles, DATABASE_CA, DATABASE_CA_PATH, PodFiles } from "../lib/pod-files";
+
+/**
+ * The provider (running where `pulumi up` runs, not in a pod) reads its CA from a file. The file is named by its
+ * content, so every run on every machine writes the same bytes to the same name under the temp directory.
+ */
+export function providerCaFile(pem: string): string {
+    const file = path.join(os.tmpdir(), `fork-knife-database-ca-${crypto.createHash("sha256").update(pem).digest("hex").slice(0, 16)}.pem`);
+    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== pem) fs.writeFileSync(file, pem, { mode: 0o644 });
+    return file;
+}
 
 export interface DatabaseArgs {
     /** Namespace of the Kubernetes Secrets that carry the connection strings. */
@@ -16,7 +34,13 @@ export interface DatabaseArgs {
     /** staging or production. */
     environment: Environment;
     /** Where PostgreSQL listens and how the admin connects (admin password from secure config). */
-    connection: { host: string; port: number; name: string; sslMode: string; adminUser: string; adminPassword: pulumi.Output<string> };
+    connection: {
+        host: string; port: number; name: string; adminUser: string; adminPassword: pulumi.Output<string>;
+        /** require, verify-ca or verify-full: the same for the provider, the app's URLs and the Jobs' PG* variables. */
+        sslMode: string;
+        /** PEM bundle of the server's CA: the pods mount it, the provider reads it (required for verify-*). */
+        caBundle?: string;
+    };
     /** The server's max_connections. */
     maxConnections: number;
     /** Prisma pool size of one pod (connection_limit in DATABASE_URL). */
@@ -27,6 +51,20 @@ export interface DatabaseArgs {
     reserved: ReservedConnections;
     /** Database-password rotation: generation N regenerates app slot N % 2 and makes it active. */
     rotation: { rotatedAt: string; generation: number };
+    /** The server's major version (from backup.postgresImage): 17 and later have pg_maintain for the maintenance role. */
+    serverMajorVersion?: number;
+}
+
+/** The quarterly maintenance's login (components/data/maintenance.ts). */
+export const MAINTENANCE_ROLE = "fork_knife_maintenance";
+
+/**
+ * The rights the maintenance role may take with SET ROLE for REINDEX and ANALYZE, and nothing else: pg_maintain
+ * from PostgreSQL 17 (maintenance without data or DDL rights); before that only the tables' owner may rebuild
+ * their indexes, so it is the migrator, which the role does not inherit.
+ */
+export function maintenanceOwnerRole(serverMajorVersion: number | undefined): string {
+    return (serverMajorVersion ?? 0) >= 17 ? "pg_maintain" : ROLE_NAMES.migrator;
 }
 
 export class Database extends pulumi.ComponentResource {
@@ -36,18 +74,38 @@ export class Database extends pulumi.ComponentResource {
     public readonly migratorEnv: SecretEnvVar[];
     /** Secret with PG* variables of the read-only backup role. */
     public readonly backupCredentialsSecret: pulumi.Output<string>;
-    /** Secret with PG* variables of the restore role (may create databases). */
+    /** Secret with PG* variables of the restore role (may create databases, member of the migrator). */
     public readonly restoreCredentialsSecret: pulumi.Output<string>;
+    /** Secret with PG* variables of the maintenance role. */
+    public readonly maintenanceCredentialsSecret: pulumi.Output<string>;
+    /** The role the maintenance script SETs for REINDEX and ANALYZE. */
+    public readonly maintenanceOwnerRole: string;
+    /** Secret with PG* variables of the restore-test role (may create databases, nothing else). */
+    public readonly restoreTestCredentialsSecret: pulumi.Output<string>;
     public readonly activeAppRole: string;
     public readonly record: RotationRecord;
+    /** The CA bundle as pods mount it (verify-ca / verify-full), for every pod that talks to PostgreSQL. */
+    public readonly caFiles?: PodFiles;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fork-knife:data:Database", name, {}, opts);
         const c = args.connection;
+        const verify = c.sslMode !== "require";
+        if (verify && !c.caBundle) throw new Error(`fork-knife:database.caBundle is required with sslMode ${c.sslMode}`);
         const provider = new postgresql.Provider(name, {
             host: c.host, port: c.port, database: c.name, username: c.adminUser, password: c.adminPassword,
             sslmode: c.sslMode, superuser: false, connectTimeout: 15,
+            ...(verify ? { sslrootcert: providerCaFile(c.caBundle!) } : {}),
         }, { parent: this });
+        if (verify) {
+            const caMap = new k8s.core.v1.ConfigMap(`${name}-ca`, {
+                metadata: { name: "fork-knife-database-ca", namespace: args.namespace, labels: standardLabels("platform", args.environment) },
+                data: { [DATABASE_CA.file]: c.caBundle! },
+            }, { parent: this });
+            this.caFiles = configMapFiles(DATABASE_CA.volumeName, caMap.metadata.name, DATABASE_CA.dir);
+        }
+        // libpq's names, which pg (node-postgres), psql, pg_dump and pg_restore all read.
+        const tls: Record<string, string> = verify ? { sslmode: c.sslMode, sslrootcert: DATABASE_CA_PATH } : { sslmode: c.sslMode };
         const inDb = { parent: this, provider };
         const gen = args.rotation.generation;
         this.record = rotationRecord("database-password", args.rotation.rotatedAt, gen);
@@ -80,6 +138,13 @@ export class Database extends pulumi.ComponentResource {
             // Member of the migrator, so a guarded restore can recreate the objects the migrator owns.
             roles: [ROLE_NAMES.migrator],
         }, { ...inDb, dependsOn: [migrator] });
+        // The restore test restores into a scratch database it creates and owns (pg_restore --no-owner): CREATEDB is
+        // all it needs. No membership, no grant on the application's database: least privilege for a periodic Job.
+        const restoreTestPassword = password("restore-test", perRotation);
+        const restoreTest = new postgresql.Role(`${name}-restore-test`, {
+            name: ROLE_NAMES.restoreTest, login: true, password: restoreTestPassword, createDatabase: true,
+            connectionLimit: args.reserved.restore, roles: [],
+        }, inDb);
 
         const schema = new postgresql.Schema(`${name}-schema`, {
             name: APP_SCHEMA, database: c.name, owner: ROLE_NAMES.migrator, ifNotExists: true, dropCascade: false,
@@ -103,10 +168,11 @@ export class Database extends pulumi.ComponentResource {
         const active = activeSlot(gen);
         this.activeAppRole = ROLE_NAMES.app[active];
         const url = (user: string, pw: pulumi.Output<string>, pool: number) => pulumi.secret(pw.apply((p) =>
-            `postgresql://${user}:${encodeURIComponent(p)}@${c.host}:${c.port}/${c.name}` +
-            `?sslmode=${c.sslMode}&connection_limit=${pool}&schema=${APP_SCHEMA}`));
+            `postgresql://${user}:${encodeURIComponent(p)}@${urlHost(c.host)}:${c.port}/${c.name}?` +
+            new URLSearchParams({ ...tls, connection_limit: String(pool), schema: APP_SCHEMA }).toString()));
         const pgEnv = (user: string, pw: pulumi.Output<string>) => ({
             PGHOST: c.host, PGPORT: String(c.port), PGDATABASE: c.name, PGUSER: user, PGPASSWORD: pw, PGSSLMODE: c.sslMode,
+            ...(verify ? { PGSSLROOTCERT: DATABASE_CA_PATH } : {}),
         });
         const common = { namespace: args.namespace, environment: args.environment, record: this.record };
         const afterRoles = { parent: this, dependsOn: roleResources };
@@ -124,11 +190,43 @@ export class Database extends pulumi.ComponentResource {
         const restoreSecret = credentialSecret(`${name}-restore`, {
             ...common, secretName: "fork-knife-db-restore", values: pgEnv(ROLE_NAMES.restore, restorePassword),
         }, { parent: this, dependsOn: [restore] });
+        // Connects to the maintenance database: the restore test never needs a session in the application's.
+        const restoreTestSecret = credentialSecret(`${name}-restore-test`, {
+            ...common, secretName: "fork-knife-db-restore-test",
+            values: { ...pgEnv(ROLE_NAMES.restoreTest, restoreTestPassword), PGDATABASE: "postgres" },
+        }, { parent: this, dependsOn: [restoreTest] });
+
+        // The maintenance role: one connection, no inherited rights (NOINHERIT): it reads index pages through
+        // pgstattuple's pgstatindex, and takes the owner's (or pg_maintain's) rights only for REINDEX and ANALYZE.
+        const maintenancePassword = password("maintenance", perRotation);
+        this.maintenanceOwnerRole = maintenanceOwnerRole(args.serverMajorVersion);
+        const maintenanceRole = new postgresql.Role(`${name}-maintenance`, {
+            name: MAINTENANCE_ROLE, login: true, password: maintenancePassword, connectionLimit: 1, inherit: false,
+            roles: [this.maintenanceOwnerRole],
+        }, { ...inDb, dependsOn: [migrator] });
+        const pgstattuple = new postgresql.Extension(`${name}-pgstattuple`, {
+            name: "pgstattuple", database: c.name, schema: APP_SCHEMA,
+        }, { ...inDb, dependsOn: [schema] });
+        const afterMaintenanceRole = { ...inDb, dependsOn: [maintenanceRole, schema, pgstattuple] };
+        new postgresql.Grant(`${name}-maintenance-database`, {
+            database: c.name, role: MAINTENANCE_ROLE, objectType: "database", privileges: ["CONNECT", "TEMPORARY"],
+        }, afterMaintenanceRole);
+        new postgresql.Grant(`${name}-maintenance-schema`, {
+            database: c.name, role: MAINTENANCE_ROLE, schema: APP_SCHEMA, objectType: "schema", privileges: ["USAGE"],
+        }, afterMaintenanceRole);
+        new postgresql.Grant(`${name}-maintenance-pgstatindex`, {
+            database: c.name, role: MAINTENANCE_ROLE, schema: APP_SCHEMA, objectType: "function", objects: ["pgstatindex"], privileges: ["EXECUTE"],
+        }, afterMaintenanceRole);
+        const maintenanceSecret = credentialSecret(`${name}-maintenance`, {
+            ...common, secretName: "fork-knife-db-maintenance", values: pgEnv(MAINTENANCE_ROLE, maintenancePassword),
+        }, { parent: this, dependsOn: [maintenanceRole] });
+        this.maintenanceCredentialsSecret = maintenanceSecret.metadata.name;
 
         this.appEnv = [{ name: "DATABASE_URL", secretName: app.metadata.name, key: "DATABASE_URL" }];
         this.migratorEnv = ["DATABASE_URL", "DIRECT_URL"].map((key) => ({ name: key, secretName: migratorSecret.metadata.name, key }));
         this.backupCredentialsSecret = backupSecret.metadata.name;
         this.restoreCredentialsSecret = restoreSecret.metadata.name;
+        this.restoreTestCredentialsSecret = restoreTestSecret.metadata.name;
         this.registerOutputs({
             maxConnections: args.maxConnections,
             poolSizePerPod: args.poolSizePerPod,

@@ -7,7 +7,9 @@ import { ANNOTATION, standardLabels } from "../lib/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment } from "../config/settings-schema";
 import { SecretEnvVar } from "../app/secret-env";
-import { jobNetworkPolicy } from "../lib/network-policy";
+import { PodFiles } from "../lib/pod-files";
+import { jobServiceAccount } from "../lib/service-account";
+import { EgressArgs, jobNetworkPolicy } from "../lib/network-policy";
 
 export const MIGRATION_COMMAND = ["npm", "run", "prisma:migrate:deploy"];
 
@@ -24,8 +26,10 @@ export interface MigrationJobArgs {
     secretEnv: SecretEnvVar[];
     /** Longest a migration may run before it is killed and the release fails (the guide: monitor migration time). */
     activeDeadlineSeconds?: number;
-    /** Where the database listens, for the Job's egress rule. */
-    databasePort: number;
+    /** Where the Job may connect: DNS and the database. */
+    egress: Pick<EgressArgs, "dns" | "database">;
+    /** Read-only files the migration needs: the database CA bundle with verify-ca / verify-full. */
+    files?: PodFiles[];
     /** Name of the pre-migration backup Job this migration follows (production), recorded as an annotation. */
     preMigrationBackupJob?: pulumi.Input<string>;
 }
@@ -50,6 +54,7 @@ export class MigrationJob extends pulumi.ComponentResource {
         };
         if (args.preMigrationBackupJob) annotations[ANNOTATION.preMigrationBackup] = args.preMigrationBackupJob;
 
+        const account = jobServiceAccount(`${name}-account`, { namespace: args.namespace, environment: args.environment, component: "migration" }, { parent: this });
         const deadlineSeconds = args.activeDeadlineSeconds ?? 600;
         const awaitTimeout = `${Math.ceil(deadlineSeconds / 60) + 5}m`;
         this.job = new k8s.batch.v1.Job(name, {
@@ -63,6 +68,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                     metadata: { labels },
                     spec: {
                         restartPolicy: "Never",
+                        serviceAccountName: account.metadata.name,
                         automountServiceAccountToken: false,
                         securityContext: restrictedPodSecurityContext(),
                         containers: [{
@@ -77,9 +83,9 @@ export class MigrationJob extends pulumi.ComponentResource {
                             ],
                             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
                             securityContext: restrictedContainerSecurityContext(),
-                            volumeMounts: [TMP_MOUNT],
+                            volumeMounts: [TMP_MOUNT, ...(args.files ?? []).map((f) => f.mount)],
                         }],
-                        volumes: [TMP_VOLUME],
+                        volumes: [TMP_VOLUME, ...(args.files ?? []).map((f) => f.volume)],
                     },
                 },
             },
@@ -90,7 +96,8 @@ export class MigrationJob extends pulumi.ComponentResource {
             customTimeouts: { create: awaitTimeout, update: awaitTimeout },
         });
         jobNetworkPolicy(name, {
-            namespace: args.namespace, environment: args.environment, components: ["migration"], databasePort: args.databasePort,
+            namespace: args.namespace, environment: args.environment, components: ["migration"],
+            egress: { dns: args.egress.dns, database: args.egress.database },
         }, { parent: this });
         this.jobName = this.job.metadata.name;
         this.registerOutputs({ jobName: this.jobName });

@@ -6,6 +6,8 @@ export const PART_OF = "fork-knife";
 
 export const COMPONENTS = [
     "backend", "worker", "migration", "backup", "pre-migration-backup", "restore-test", "restore", "alerts", "secrets",
+    "platform",
+    "maintenance",
 ] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 

@@ -1,6 +1,7 @@
 // The guide's "Key Metrics to Monitor" and "Set Up Alerts" as Prometheus rule groups: a pure function of the
 // alert settings, so the Alerts component and the promtool tests render exactly the same rules.
 import type { Environment, ParsedSettings } from "../config/settings-schema";
+import { BACKUP_DEADLINE_SECONDS, BACKUP_MISSING_AFTER_HOURS, RPO_HOURS } from "../data/recovery-objectives";
 
 export type AlertSettings = ParsedSettings["alerts"];
 
@@ -18,7 +19,37 @@ export const METRICS = {
     pgMaxConnections: "pg_settings_max_connections",
     volumeAvailable: "kubelet_volume_stats_available_bytes",
     volumeCapacity: "kubelet_volume_stats_capacity_bytes",
+    probeSuccess: "probe_success",
+    redisMemoryUsed: "redis_memory_used_bytes",
+    redisMemoryMax: "redis_memory_max_bytes",
+    ksmCronjobLabels: "kube_cronjob_labels",
 } as const;
+
+/** The scrape job the outside health Probe's series carry (the Probe's `jobName`). */
+export const PUBLIC_PROBE_JOB = "fork-knife-public-health";
+
+/**
+ * The routing's inhibition convention (docs/operations.md, "Inhibition labels"): `signal` names the source an alert
+ * reads, `cause="true"` marks an alert that reports its signal gone (absent data, metrics missing, total outage).
+ * Alertmanager lets a cause silence the ordinary alerts of its signal in its namespace, and a critical cause the
+ * warning causes too. The names match SIGNALS in alert-routing.ts.
+ */
+export const INHIBIT_LABEL = { signal: "signal", cause: "cause" } as const;
+export const SIGNAL = {
+    /** The backend's scraped /metrics, and its public health seen from outside. */
+    backend: "backend",
+    postgres: "postgres",
+    redis: "redis",
+    kubeStateMetrics: "kube-state-metrics",
+    /** The blackbox probe itself. */
+    probe: "probe",
+} as const;
+export type Signal = (typeof SIGNAL)[keyof typeof SIGNAL];
+
+/** `signal` (and `cause`) of every alert that joins the inhibition. */
+function inhibition(signal: Signal, cause = false): Record<string, string> {
+    return { [INHIBIT_LABEL.signal]: signal, ...(cause ? { [INHIBIT_LABEL.cause]: "true" } : {}) };
+}
 
 /** kube-state-metrics exposes Kubernetes labels only when allow-listed; this is the component label's name there. */
 export const KSM_COMPONENT_LABEL = "label_app_kubernetes_io_component";
@@ -36,8 +67,35 @@ export const ALERT = {
     migrationFailed: "ForkKnifeMigrationFailed",
     queueDepth: "ForkKnifeQueueDepthHigh",
     queueStalled: "ForkKnifeQueueProcessingSlow",
+    publicHealthCheckFailing: "ForkKnifePublicHealthCheckFailing",
+    healthProbeMetricsAbsent: "ForkKnifeHealthProbeMetricsAbsent",
+    kubeStateMetricsAbsent: "ForkKnifeKubeStateMetricsAbsent",
+    postgresMetricsAbsent: "ForkKnifePostgresMetricsAbsent",
+    redisMetricsAbsent: "ForkKnifeRedisMetricsAbsent",
+    redisMemory: "ForkKnifeRedisMemoryHigh",
 } as const;
 export type AlertName = (typeof ALERT)[keyof typeof ALERT];
+
+/**
+ * The signal each existing alert reads. ForkKnifeHealthCheckFailing (kubelet probes) and ForkKnifeDiskUsageHigh
+ * (kubelet volume stats) read no exporter that a cause alert watches, and a page must never be silenced by a
+ * warning's inference: they carry no signal and are never inhibited.
+ */
+const SIGNAL_OF: Partial<Record<AlertName, Record<string, string>>> = {
+    ForkKnifeHighErrorRate: inhibition("backend"),
+    ForkKnifeHighLatencyP95: inhibition("backend"),
+    ForkKnifeQueueDepthHigh: inhibition("backend"),
+    ForkKnifeQueueProcessingSlow: inhibition("backend"),
+    ForkKnifeMetricsMissing: inhibition("backend", true),
+    ForkKnifeDatabaseConnectionsHigh: inhibition("postgres"),
+    ForkKnifeBackupMissing: inhibition("kube-state-metrics"),
+    ForkKnifeBackupFailed: inhibition("kube-state-metrics"),
+    ForkKnifeRestoreTestFailed: inhibition("kube-state-metrics"),
+    ForkKnifeMigrationFailed: inhibition("kube-state-metrics"),
+};
+
+/** Rendered only when the stack has an outside health Probe (publicUrl set): see RuleContext.publicProbeJob. */
+export const OUTSIDE_ALERTS: readonly AlertName[] = [ALERT.publicHealthCheckFailing, ALERT.healthProbeMetricsAbsent];
 
 /** page: wake someone up; critical: the team's alert channel now; warning: the team looks during work hours. */
 export type Severity = "page" | "critical" | "warning";
@@ -62,6 +120,8 @@ export interface RuleContext {
     backendJob: string;
     /** The backend's container name, as the kubelet labels its probe results. */
     backendContainer: string;
+    /** The outside health Probe's scrape job, when the stack declares one (publicUrl set); no outside rules without it. */
+    publicProbeJob?: string;
 }
 
 export interface Rule {
@@ -91,11 +151,11 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
     const ns = `namespace="${ctx.namespace}"`;
     const app = `${ns}, job="${ctx.backendJob}"`;
     const alert = (name: AlertName, severity: Severity, spec: { expr: string; forMinutes: number; summary: string;
-        description: string; threshold?: number }): Rule => ({
+        description: string; threshold?: number; labels?: Record<string, string> }): Rule => ({
         alert: name,
         expr: spec.expr,
         ...(spec.forMinutes > 0 ? { for: `${spec.forMinutes}m` } : {}),
-        labels: { severity, team: s.team, environment: ctx.environment },
+        labels: { severity, team: s.team, environment: ctx.environment, ...SIGNAL_OF[name], ...spec.labels },
         annotations: {
             summary: spec.summary,
             description: spec.description,
@@ -195,7 +255,8 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
                     forMinutes: FIXED.backupMissingForMinutes,
                     summary: "No successful backup",
                     description: `The backup CronJob {{ $labels.cronjob }} has not completed successfully for more than ` +
-                        `${s.backupMaxAgeHours} hours.`,
+                        `${s.backupMaxAgeHours} hours (default: the RPO of ${RPO_HOURS} h plus the backup Job's ` +
+                        `${BACKUP_DEADLINE_SECONDS / 3600} h deadline).`,
                     threshold: s.backupMaxAgeHours,
                 }),
                 alert(ALERT.backupFailed, "critical", {
@@ -239,9 +300,101 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
                         `jobs per minute.`,
                     threshold: s.minJobsPerMinute,
                 }),
+                alert(ALERT.redisMemory, "warning", {
+                    // maxmemory 0 means unlimited: no ratio exists, so `> 0` drops it here instead of dividing by zero
+                    // into +Inf; ForkKnifeRedisMetricsAbsent reports that case.
+                    expr: `100 * max by (namespace) (${METRICS.redisMemoryUsed}{${ns}})\n` +
+                        `/ on (namespace) max by (namespace) (${METRICS.redisMemoryMax}{${ns}} > 0) > ${s.redisMemoryPercent}`,
+                    forMinutes: FIXED.resourceForMinutes,
+                    summary: "Redis memory near maxmemory",
+                    description: `Redis uses more than ${s.redisMemoryPercent} % of its maxmemory ({{ $labels.namespace }}): ` +
+                        "the queue will soon evict keys or refuse new jobs.",
+                    threshold: s.redisMemoryPercent,
+                    labels: inhibition(SIGNAL.redis),
+                }),
             ],
         },
+        ...(ctx.publicProbeJob ? [outsideGroup(s, ns, ctx.publicProbeJob, alert)] : []),
+        absentDataGroup(ns, alert),
     ];
+}
+
+type AlertBuilder = (name: AlertName, severity: Severity, spec: { expr: string; forMinutes: number; summary: string;
+    description: string; threshold?: number; labels?: Record<string, string> }) => Rule;
+
+/**
+ * The guide's health-check rule seen from outside, through the blackbox exporter: this is also the total-outage
+ * alert (every pod down, or ingress, DNS or TLS broken), which no in-cluster signal sees.
+ */
+function outsideGroup(s: AlertSettings, ns: string, job: string, alert: AlertBuilder): RuleGroup {
+    const probe = `${METRICS.probeSuccess}{${ns}, job="${job}"}`;
+    const w = `${s.healthCheckWindowMinutes}m`;
+    return {
+        name: "fork-knife.outside",
+        rules: [
+            alert(ALERT.publicHealthCheckFailing, "critical", {
+                // One raw sample per probe: samples minus successes counts failed probes exactly, with no subquery
+                // whose resolution would count a failure twice or not at all.
+                expr: `sum by (namespace, instance) (count_over_time(${probe}[${w}]) - sum_over_time(${probe}[${w}]))` +
+                    ` >= ${s.healthCheckFailures}`,
+                forMinutes: 0,
+                summary: "Public health check failing from outside",
+                description: `{{ $labels.instance }} failed at least ${s.healthCheckFailures} outside health checks in ` +
+                    `${s.healthCheckWindowMinutes} minutes: users cannot reach the service (pods, ingress, DNS or TLS).`,
+                threshold: s.healthCheckFailures,
+                // The total-outage cause: silences the backend's ordinary alerts and its metrics-missing warning.
+                labels: inhibition(SIGNAL.backend, true),
+            }),
+            alert(ALERT.healthProbeMetricsAbsent, "warning", {
+                expr: `absent(${probe})`,
+                forMinutes: FIXED.metricsMissingForMinutes,
+                summary: "Outside health check is not running",
+                description: "Prometheus has no probe_success series for the public health check ({{ $labels.namespace }}): " +
+                    "the blackbox exporter or the Probe is missing, and a total outage would page nobody.",
+                labels: inhibition(SIGNAL.probe, true),
+            }),
+        ],
+    };
+}
+
+/** Alerts read exporters' series; when those are missing the alerts are silent, so say so instead. */
+function absentDataGroup(ns: string, alert: AlertBuilder): RuleGroup {
+    const absent = (...selectors: string[]) => selectors.map((sel) => `absent(${sel})`).join("\nor\n");
+    const f = FIXED.metricsMissingForMinutes;
+    return {
+        name: "fork-knife.absent-data",
+        rules: [
+            alert(ALERT.kubeStateMetricsAbsent, "warning", {
+                // The backup CronJob exists in every stack; without the allow-listed component label the backup
+                // alerts cannot tell it apart, which is as blind as no kube-state-metrics at all.
+                expr: absent(`${METRICS.ksmCronjobLabels}{${ns}, ${KSM_COMPONENT_LABEL}="backup"}`),
+                forMinutes: f,
+                summary: "kube-state-metrics series missing",
+                description: "No kube_cronjob_labels series for the backup CronJob in {{ $labels.namespace }}: kube-state-metrics " +
+                    "is down or does not allow-list app.kubernetes.io/component, so the backup, restore-test and migration alerts cannot fire.",
+                labels: inhibition(SIGNAL.kubeStateMetrics, true),
+            }),
+            alert(ALERT.postgresMetricsAbsent, "warning", {
+                expr: absent(`${METRICS.pgBackends}{${ns}}`, `${METRICS.pgMaxConnections}{${ns}}`),
+                forMinutes: f,
+                summary: "postgres_exporter series missing",
+                description: "No postgres_exporter connection series in {{ $labels.namespace }}: the exporter is down or cannot " +
+                    "reach the database, so ForkKnifeDatabaseConnectionsHigh cannot fire.",
+                labels: inhibition(SIGNAL.postgres, true),
+            }),
+            alert(ALERT.redisMetricsAbsent, "warning", {
+                // maxmemory 0 (unlimited) leaves the memory alert without a denominator: as blind as a missing series.
+                expr: `label_replace(\n${absent(`${METRICS.redisMemoryUsed}{${ns}}`, `${METRICS.redisMemoryMax}{${ns}}`)}\n` +
+                    `, "reason", "series-missing", "", "")\nor\n` +
+                    `label_replace(max by (namespace) (${METRICS.redisMemoryMax}{${ns}}) == 0, "reason", "maxmemory-unset", "", "")`,
+                forMinutes: f,
+                summary: "Redis memory cannot be watched",
+                description: "redis_exporter's memory series in {{ $labels.namespace }} are unusable ({{ $labels.reason }}): " +
+                    "ForkKnifeRedisMemoryHigh cannot fire.",
+                labels: inhibition(SIGNAL.redis, true),
+            }),
+        ],
+    };
 }
 
 export type ThresholdKey = Exclude<keyof AlertSettings, "enabled" | "team">;
@@ -259,16 +412,18 @@ export interface GuideThreshold {
 
 /** The guide's thresholds, for the policy pack's "alert rules no looser than the guide". */
 export const GUIDE_THRESHOLDS: Record<ThresholdKey, GuideThreshold> = {
-    healthCheckFailures: { guide: 3, unit: "failures", looserWhen: "higher", alerts: [ALERT.healthCheckFailing] },
-    healthCheckWindowMinutes: { guide: 5, unit: "minutes", looserWhen: "lower", alerts: [ALERT.healthCheckFailing] },
+    healthCheckFailures: { guide: 3, unit: "failures", looserWhen: "higher", alerts: [ALERT.healthCheckFailing, ALERT.publicHealthCheckFailing] },
+    healthCheckWindowMinutes: { guide: 5, unit: "minutes", looserWhen: "lower", alerts: [ALERT.healthCheckFailing, ALERT.publicHealthCheckFailing] },
     errorRatePercent: { guide: 5, unit: "percent", looserWhen: "higher", alerts: [ALERT.highErrorRate] },
     errorRateForMinutes: { guide: 5, unit: "minutes", looserWhen: "higher", alerts: [ALERT.highErrorRate] },
     databaseConnectionsPercent: { guide: 80, unit: "percent", looserWhen: "higher", alerts: [ALERT.databaseConnections] },
     diskUsagePercent: { guide: 85, unit: "percent", looserWhen: "higher", alerts: [ALERT.diskUsage] },
     p95LatencySeconds: { guide: 1, unit: "seconds", looserWhen: "higher", alerts: [ALERT.highLatency] },
-    backupMaxAgeHours: { guide: 26, unit: "hours", looserWhen: "higher", alerts: [ALERT.backupMissing] },
+    // The RPO (24 h) plus the backup Job's deadline (6 h): the latest two healthy daily runs may finish that far apart.
+    backupMaxAgeHours: { guide: BACKUP_MISSING_AFTER_HOURS, unit: "hours", looserWhen: "higher", alerts: [ALERT.backupMissing] },
     queueDepthWarning: { guide: 1000, unit: "jobs", looserWhen: "higher", alerts: [ALERT.queueDepth] },
     minJobsPerMinute: { guide: 1, unit: "jobs per minute", looserWhen: "lower", alerts: [ALERT.queueStalled] },
+    redisMemoryPercent: { guide: 80, unit: "percent", looserWhen: "higher", alerts: [ALERT.redisMemory] },
 };
 
 /** One sentence per setting that is looser than the guide; empty when the settings hold the line. */

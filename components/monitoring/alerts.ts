@@ -2,7 +2,7 @@
 // /metrics. Both are Prometheus Operator custom resources; its CRDs are a cluster prerequisite (docs/operations.md).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AlertSettings, alertRuleGroups, ALERT } from "./alert-rules";
+import { AlertSettings, alertRuleGroups, ALERT, OUTSIDE_ALERTS } from "./alert-rules";
 import { selectorLabels, standardLabels } from "../lib/labels";
 import { Environment } from "../config/settings-schema";
 
@@ -22,7 +22,8 @@ export interface AlertsArgs {
     backendService: {
         /** Service name; the Prometheus Operator uses it as the job label. */
         name: string;
-        /** Named Service port that serves /metrics. */
+        /** Named Service port that serves /metrics: `metrics` (backend.metricsPort), which only the monitoring
+         *  namespace may reach, never the public `http` port. */
         port: string;
         /** Path of the metrics endpoint. */
         metricsPath: string;
@@ -33,6 +34,8 @@ export interface AlertsArgs {
     prometheusSelector?: Record<string, string>;
     /** How often Prometheus scrapes the backend; the 1m error-rate window needs several samples. */
     scrapeInterval?: string;
+    /** The outside health Probe's job (HealthProbe.job) when the stack has one: adds the outside and probe-absent rules. */
+    publicProbeJob?: pulumi.Input<string>;
 }
 
 export class Alerts extends pulumi.ComponentResource {
@@ -44,11 +47,12 @@ export class Alerts extends pulumi.ComponentResource {
         const enabled = args.settings.enabled;
         if (enabled) {
             const labels = { ...standardLabels("alerts", args.environment), ...(args.prometheusSelector ?? DEFAULT_PROMETHEUS_SELECTOR) };
-            const groups = pulumi.output(args.namespace).apply((namespace) => alertRuleGroups(args.settings, {
+            const groups = pulumi.all([args.namespace, args.publicProbeJob]).apply(([namespace, publicProbeJob]) => alertRuleGroups(args.settings, {
                 namespace,
                 environment: args.environment,
                 backendJob: args.backendService.name,
                 backendContainer: args.backendContainer ?? "backend",
+                publicProbeJob,
             }));
 
             this.rule = new k8s.apiextensions.CustomResource(name, {
@@ -79,7 +83,7 @@ export class Alerts extends pulumi.ComponentResource {
             enabled,
             ruleName: this.rule?.metadata.name,
             serviceMonitorName: this.serviceMonitor?.metadata.name,
-            alerts: enabled ? Object.values(ALERT) : [],
+            alerts: enabled ? Object.values(ALERT).filter((a) => args.publicProbeJob !== undefined || !OUTSIDE_ALERTS.includes(a)) : [],
         });
     }
 }

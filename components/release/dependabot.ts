@@ -19,7 +19,8 @@ export const DEPENDABOT_CONFIG = {
             groups: { pulumi: { patterns: ["@pulumi/*"] } },
         },
         {
-            // Workflows pin actions by major version; their updates follow the same monthly review.
+            // Workflows pin every action to a commit SHA (the tag in a comment); Dependabot moves both together,
+            // in the same monthly review. Security updates come at once (Repository: Dependabot security updates).
             "package-ecosystem": "github-actions",
             directory: "/",
             schedule: { interval: "monthly" },

@@ -7,8 +7,9 @@
 // anyone reviewed them. Which environment holds which stack's credentials is ENVIRONMENTS (release-checks.ts).
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
+import { CODEOWNERS_PATH, codeownersText } from "./codeowners";
 import { DEPENDABOT_PATH, dependabotYaml } from "./dependabot";
-import { ENVIRONMENTS, EnvironmentName, RELEASE_BRANCH, REQUIRED_CHECKS } from "./release-checks";
+import { CredentialKey, ENVIRONMENTS, EnvironmentName, RELEASE_BRANCH, REQUIRED_CHECKS } from "./release-checks";
 
 /** GitHub allows at most six required reviewers on an environment. */
 export const MAX_ENVIRONMENT_REVIEWERS = 6;
@@ -25,11 +26,21 @@ export interface RepositoryArgs {
     /** Token for the GitHub provider (admin on the repository); undefined: the provider reads GITHUB_TOKEN. */
     githubToken?: pulumi.Input<string>;
     /**
-     * Pulumi access token for the production stack: PULUMI_ACCESS_TOKEN of the production, production-preview and
-     * production-audit environments.
+     * Production's deploy token (Pulumi Cloud "Stack Write" on production): PULUMI_ACCESS_TOKEN of the `production`
+     * environment only, which waits for a production reviewer and admits main only.
      */
     pulumiAccessToken: pulumi.Input<string>;
-    /** The production stack's passphrase (passphrase-encrypted stacks): production and production-preview. */
+    /**
+     * A read-only token for production ("Stack Read": preview, export, decrypt; no update): the production-preview
+     * and production-audit environments. Refused when equal to the deploy token. Without it they hold no token.
+     */
+    pulumiReadAccessToken?: pulumi.Input<string>;
+    /**
+     * The token the weekly audit's `pulumi refresh` uses (production-refresh, main only). Refresh writes state, so it
+     * needs "Stack Write": a token of its own, never the deploy token (refused when equal), revocable on its own.
+     */
+    pulumiRefreshAccessToken?: pulumi.Input<string>;
+    /** The production stack's passphrase (passphrase-encrypted stacks): production, production-preview, production-refresh. */
     pulumiConfigPassphrase?: pulumi.Input<string>;
     /**
      * A Pulumi access token that reaches the staging stack only (a team or organisation token scoped to it): the
@@ -40,6 +51,11 @@ export interface RepositoryArgs {
     stagingPulumiAccessToken?: pulumi.Input<string>;
     /** The staging stack's own passphrase (passphrase-encrypted stacks); refused when equal to production's. */
     stagingPulumiConfigPassphrase?: pulumi.Input<string>;
+    /**
+     * A GitHub token that may push branches and open pull requests (a fine-grained token or an app's): the backport
+     * environment's BACKPORT_TOKEN. Without it the backport workflow cannot open its pull requests.
+     */
+    backportGithubToken?: pulumi.Input<string>;
 }
 
 export interface EnvironmentSecret {
@@ -54,6 +70,7 @@ export class Repository extends pulumi.ComponentResource {
     public readonly environments: Record<EnvironmentName, github.RepositoryEnvironment>;
     public readonly secrets: EnvironmentSecret[];
     public readonly dependabot: github.RepositoryFile;
+    public readonly codeowners: github.RepositoryFile;
 
     constructor(name: string, args: RepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fork-knife:release:Repository", name, {}, opts);
@@ -75,6 +92,28 @@ export class Repository extends pulumi.ComponentResource {
             commitMessage: "Dependabot: monthly dependency updates (managed by Pulumi)",
             overwriteOnCreate: true,
         }, child);
+        this.codeowners = new github.RepositoryFile(`${name}-codeowners`, {
+            repository,
+            branch: RELEASE_BRANCH,
+            file: CODEOWNERS_PATH,
+            content: codeownersText(args.productionReviewers),
+            commitMessage: "CODEOWNERS: production reviewers own workflows, policies and stack files (managed by Pulumi)",
+            overwriteOnCreate: true,
+        }, child);
+
+        // The guide's security checklist: GitHub reports vulnerable dependencies and Dependabot opens the fixing PRs
+        // at once (the "patches within 24-48 h"), besides the monthly version updates of dependabot.yml.
+        const alerts = new github.RepositoryVulnerabilityAlerts(`${name}-vulnerability-alerts`, { repository, enabled: true }, child);
+        new github.RepositoryDependabotSecurityUpdates(`${name}-dependabot-security-updates`, { repository, enabled: true },
+            { ...child, dependsOn: [alerts] });
+        // GITHUB_TOKEN is read-only unless a workflow asks for more per job, and no workflow may approve a PR
+        // (a workflow's approval would count towards requiredApprovals). Actions must be pinned to a commit SHA.
+        new github.WorkflowRepositoryPermissions(`${name}-workflow-permissions`, {
+            repository, defaultWorkflowPermissions: "read", canApprovePullRequestReviews: false,
+        }, child);
+        new github.ActionsRepositoryPermissions(`${name}-actions-permissions`, {
+            repository, enabled: true, allowedActions: "all", shaPinningRequired: true,
+        }, child);
 
         this.branchProtection = new github.BranchProtection(`${name}-main`, {
             repositoryId: repository,
@@ -87,10 +126,12 @@ export class Repository extends pulumi.ComponentResource {
                 requiredApprovingReviewCount: args.requiredApprovals,
                 dismissStaleReviews: true,
                 requireLastPushApproval: true,
+                // CODEOWNERS: workflows, policies and stack files need a production reviewer's approval.
+                requireCodeOwnerReviews: true,
             }],
             // strict: the branch must be up to date with main, so the checks ran against what will be merged.
             requiredStatusChecks: [{ strict: true, contexts: [...REQUIRED_CHECKS] }],
-        }, { ...child, dependsOn: [this.dependabot] });
+        }, { ...child, dependsOn: [this.dependabot, this.codeowners] });
 
         // The same reviewers approve production deployments and production previews of pull requests.
         const reviewerIds = [{
@@ -117,11 +158,11 @@ export class Repository extends pulumi.ComponentResource {
         }
         this.environments = environments;
 
-        const credentials = stackCredentials(args);
+        const credentials = allCredentials(args);
         this.secrets = [];
         for (const [environment, spec] of Object.entries(ENVIRONMENTS) as [EnvironmentName, typeof ENVIRONMENTS[EnvironmentName]][]) {
             for (const secretName of spec.secrets) {
-                const value = credentials[spec.stack][secretName];
+                const value = credentials[spec.credentials[secretName]!];
                 if (value === undefined) continue;
                 const secret = new github.ActionsEnvironmentSecret(`${name}-${environment}-${secretName.toLowerCase().replace(/_/g, "-")}`, {
                     repository,
@@ -132,9 +173,15 @@ export class Repository extends pulumi.ComponentResource {
                 this.secrets.push({ environment, secretName, secret });
             }
         }
-        if (credentials.staging.PULUMI_ACCESS_TOKEN === undefined) {
+        if (credentials.stagingPulumiAccessToken === undefined) {
             pulumi.log.warn("Repository: no stagingPulumiAccessToken, so the staging environment holds no Pulumi token: " +
                 "preview (staging) and the staging deploy fail until one (scoped to the staging stack) is set", this);
+        }
+        for (const key of ["pulumiReadAccessToken", "pulumiRefreshAccessToken"] as const) {
+            if (credentials[key] !== undefined) continue;
+            const holders = (Object.keys(ENVIRONMENTS) as EnvironmentName[]).filter((e) => Object.values(ENVIRONMENTS[e].credentials).includes(key));
+            pulumi.log.warn(`Repository: no ${key}, so ${holders.join(" and ")} ${holders.length === 1 ? "holds" : "hold"} no Pulumi token (the deploy token is never put there): ` +
+                "their jobs fail until it is set (docs/release.md, Pulumi tokens)", this);
         }
 
         this.registerOutputs({
@@ -146,37 +193,39 @@ export class Repository extends pulumi.ComponentResource {
     }
 }
 
-type Credentials = Partial<Record<string, pulumi.Input<string>>>;
-
 /**
- * Each stack's credentials by Actions secret name. The staging values are checked against production's when the
- * update runs (their values are secrets, unknown while the program is built): equal ones would hand production's
- * state, and with the committed Pulumi.production.yaml its decrypted config, to every unreviewed pull request.
+ * Every credential by its config key. Values that must differ are checked when the update runs (they are secrets,
+ * unknown while the program is built): a staging value equal to production's would hand production's state, and
+ * with the committed Pulumi.production.yaml its decrypted config, to every unreviewed pull request; a read or
+ * refresh token equal to the deploy token would make the least privilege a fiction.
  */
-function stackCredentials(args: RepositoryArgs): Record<"staging" | "production", Credentials> {
+function allCredentials(args: RepositoryArgs): Partial<Record<CredentialKey, pulumi.Input<string>>> {
     return {
-        production: {
-            PULUMI_ACCESS_TOKEN: args.pulumiAccessToken,
-            PULUMI_CONFIG_PASSPHRASE: args.pulumiConfigPassphrase,
-        },
-        staging: {
-            PULUMI_ACCESS_TOKEN: stagingCredential("stagingPulumiAccessToken", args.stagingPulumiAccessToken, args.pulumiAccessToken),
-            PULUMI_CONFIG_PASSPHRASE: stagingCredential("stagingPulumiConfigPassphrase", args.stagingPulumiConfigPassphrase, args.pulumiConfigPassphrase),
-        },
+        pulumiAccessToken: args.pulumiAccessToken,
+        pulumiConfigPassphrase: args.pulumiConfigPassphrase,
+        pulumiReadAccessToken: distinctCredential("pulumiReadAccessToken", args.pulumiReadAccessToken, args.pulumiAccessToken, "the deploy token (pulumiAccessToken)"),
+        pulumiRefreshAccessToken: distinctCredential("pulumiRefreshAccessToken", args.pulumiRefreshAccessToken, args.pulumiAccessToken, "the deploy token (pulumiAccessToken)"),
+        stagingPulumiAccessToken: stagingCredential("stagingPulumiAccessToken", args.stagingPulumiAccessToken, args.pulumiAccessToken),
+        stagingPulumiConfigPassphrase: stagingCredential("stagingPulumiConfigPassphrase", args.stagingPulumiConfigPassphrase, args.pulumiConfigPassphrase),
+        backportGithubToken: args.backportGithubToken,
     };
+}
+
+/** The value, failing (without showing either value) when it equals the one it must differ from. */
+export function distinctCredential(key: string, value: pulumi.Input<string> | undefined, other: pulumi.Input<string> | undefined,
+    otherName: string, why = "a token that previews or audits must not be able to update production"): pulumi.Output<string> | undefined {
+    if (value === undefined) return undefined;
+    return pulumi.all([value, other]).apply(([v, o]) => {
+        if (o !== undefined && v === o) throw new Error(`Repository: ${key} equals ${otherName}; ${why}`);
+        return v;
+    });
 }
 
 /** The staging value, failing (without showing either value) when it equals the production one. */
 export function stagingCredential(key: string, staging: pulumi.Input<string> | undefined,
     production: pulumi.Input<string> | undefined): pulumi.Output<string> | undefined {
-    if (staging === undefined) return undefined;
-    return pulumi.all([staging, production]).apply(([s, p]) => {
-        if (p !== undefined && s === p) {
-            throw new Error(`Repository: ${key} equals the production value; staging's credentials reach every ` +
-                "pull request's preview without an approval, so they must not open the production stack");
-        }
-        return s;
-    });
+    return distinctCredential(key, staging, production, "the production value", "staging's credentials reach every " +
+        "pull request's preview without an approval, so they must not open the production stack");
 }
 
 /** Splits reviewers into user names and team slugs; refuses what GitHub would refuse at deploy time. */

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ALERT, AlertSettings, alertRuleGroups, GUIDE_THRESHOLDS, RuleGroup, ThresholdKey } from "../../components/monitoring/alert-rules";
+import { ALERT, AlertSettings, alertRuleGroups, GUIDE_THRESHOLDS, PUBLIC_PROBE_JOB, RuleGroup, ThresholdKey } from "../../components/monitoring/alert-rules";
 import { settingsSchema } from "../../components/config/settings-schema";
 import { INSTALL_PROMTOOL, promtool, promtoolPath } from "./promtool";
 import { writeAlertTests, writeRules } from "./promtool-files";
@@ -16,11 +16,11 @@ const DEFAULTS: AlertSettings = alertsSchema.parse(undefined);
 const MOVED: AlertSettings = alertsSchema.parse({
     healthCheckFailures: 5, healthCheckWindowMinutes: 10, errorRatePercent: 2.5, errorRateForMinutes: 3,
     databaseConnectionsPercent: 70, diskUsagePercent: 90, p95LatencySeconds: 0.5, backupMaxAgeHours: 13,
-    queueDepthWarning: 250, minJobsPerMinute: 4, team: "payments",
+    queueDepthWarning: 250, minJobsPerMinute: 4, redisMemoryPercent: 65, team: "payments",
 });
 
 function render(s: AlertSettings): RuleGroup[] {
-    return alertRuleGroups(s, { namespace: NS, environment: "production", backendJob: JOB, backendContainer: CONTAINER });
+    return alertRuleGroups(s, { namespace: NS, environment: "production", backendJob: JOB, backendContainer: CONTAINER, publicProbeJob: PUBLIC_PROBE_JOB });
 }
 
 function tempDir(): string {
@@ -29,6 +29,13 @@ function tempDir(): string {
 
 describe("alert rules under promtool", function () {
     this.timeout(300_000);
+
+    it("ForkKnifeBackupMissing defaults to RPO 24 h + the backup Job's 6 h deadline = 30 h (108000 s)", () => {
+        const rule = render(DEFAULTS).flatMap((g) => g.rules).find((r) => r.alert === ALERT.backupMissing)!;
+        assert.match(rule.expr, /\n> 108000$/);
+        assert.strictEqual(rule.annotations?.threshold, "30");
+        assert.match(rule.annotations?.description ?? "", /RPO of 24 h plus the backup Job's 6 h deadline/);
+    });
 
     it("fails, naming the install command, when promtool is missing", () => {
         assert.throws(() => promtoolPath(["/nonexistent/promtool"]), (e: Error) => e.message.includes(INSTALL_PROMTOOL));
@@ -69,9 +76,9 @@ describe("alert rules under promtool", function () {
     // Both directions: a looser rule misses a firing check, a stricter one breaks a silent check.
     const nudged: Array<[string, Partial<AlertSettings>]> = [
         ["loosened", { healthCheckFailures: 4, healthCheckWindowMinutes: 4, errorRatePercent: 5.1, errorRateForMinutes: 6, databaseConnectionsPercent: 81,
-            diskUsagePercent: 86, p95LatencySeconds: 1.05, backupMaxAgeHours: 27, queueDepthWarning: 1002, minJobsPerMinute: 0.8 }],
+            diskUsagePercent: 86, p95LatencySeconds: 1.05, backupMaxAgeHours: 31, queueDepthWarning: 1002, minJobsPerMinute: 0.8, redisMemoryPercent: 81 }],
         ["tightened", { healthCheckFailures: 2, healthCheckWindowMinutes: 6, errorRatePercent: 4.9, errorRateForMinutes: 4, databaseConnectionsPercent: 79,
-            diskUsagePercent: 84, p95LatencySeconds: 0.96, backupMaxAgeHours: 25, queueDepthWarning: 998, minJobsPerMinute: 1.2 }],
+            diskUsagePercent: 84, p95LatencySeconds: 0.96, backupMaxAgeHours: 29, queueDepthWarning: 998, minJobsPerMinute: 1.2, redisMemoryPercent: 79 }],
     ];
     for (const [how, change] of nudged) {
         it(`the promtool tests catch each threshold ${how} by a hair`, () => {

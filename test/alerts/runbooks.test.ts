@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ALERT, alertRuleGroups, METRICS, RUNBOOK_BASE, runbookAnchor } from "../../components/monitoring/alert-rules";
+import { ALERT, alertRuleGroups, METRICS, PUBLIC_PROBE_JOB, RUNBOOK_BASE, runbookAnchor } from "../../components/monitoring/alert-rules";
 import { settingsSchema } from "../../components/config/settings-schema";
 
 const DOCS = path.join(__dirname, "..", "..", "docs");
@@ -30,7 +30,8 @@ describe("alert runbooks", () => {
     it("has one runbook per alert in docs/runbook.md, at the anchor its runbook_url names", () => {
         // The URLs as Prometheus will carry them: from the rendered rules, not from the helper that builds them.
         const defaults = settingsSchema("production", "production", new Date("2026-11-25")).shape.alerts.parse(undefined);
-        const rules = alertRuleGroups(defaults, { namespace: "ns", environment: "production", backendJob: "svc", backendContainer: "backend" })
+        const rules = alertRuleGroups(defaults, { namespace: "ns", environment: "production", backendJob: "svc", backendContainer: "backend",
+            publicProbeJob: PUBLIC_PROBE_JOB })
             .flatMap((g) => g.rules).filter((r) => "alert" in r && r.alert);
         assert.strictEqual(new Set(rules.map((r: any) => r.alert)).size, Object.values(ALERT).length);
         for (const rule of rules as any[]) {

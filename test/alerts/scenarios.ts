@@ -2,7 +2,7 @@
 // (it must fire at the first evaluation its `for` allows, and not one minute earlier) and series just short of
 // it (it must stay silent). Values are generated, never copied from the rules, so a rule that drifts from its
 // setting fails here.
-import { ALERT, AlertName, AlertSettings, FIXED, KSM_COMPONENT_LABEL, METRICS } from "../../components/monitoring/alert-rules";
+import { ALERT, AlertName, AlertSettings, FIXED, KSM_COMPONENT_LABEL, METRICS, PUBLIC_PROBE_JOB } from "../../components/monitoring/alert-rules";
 
 export const NS = "fork-knife-test";
 export const OTHER_NS = "someone-else";
@@ -18,7 +18,7 @@ export interface Check {
     /** Why this check matters, for failure messages. */
     why: string;
 }
-export interface Scenario { alert: AlertName; title: string; interval: "15s" | "1m"; series: Series[]; checks: Check[] }
+export interface Scenario { alert: AlertName; title: string; interval: "15s" | "30s" | "1m"; series: Series[]; checks: Check[] }
 
 const PER_MIN = 4; // samples per minute at 15s
 
@@ -332,9 +332,134 @@ function queue(s: AlertSettings): Scenario[] {
     ];
 }
 
+/** The outside probe: one probe_success sample per 30 s probe, 1 = the public /health answered 2xx. */
+function publicHealthCheck(s: AlertSettings): Scenario[] {
+    const n = s.healthCheckFailures;
+    const w = s.healthCheckWindowMinutes;
+    const step = 30;
+    const instance = "https://api.fork-knife.example.com/health";
+    const E = (w + 2) * 60; // the evaluation at which the last failure lands
+    const samples = (E + (w + 3) * 60) / step;
+    const probe = (failedAt: number[], labels: Record<string, string> = {}) => series(METRICS.probeSuccess,
+        { namespace: NS, job: PUBLIC_PROBE_JOB, instance, ...labels },
+        times(samples, (i) => (failedAt.includes(i * step) ? 0 : 1)));
+    /** n failure times from `first` to `last` seconds, on probe samples, evenly spread. */
+    const spread = (count: number, first: number, last: number) => times(count, (k) =>
+        count === 1 ? last : Math.round((first + ((last - first) * k) / (count - 1)) / step) * step) as number[];
+    const fired = [{ namespace: NS, instance }];
+    // Other probes failing all the time: another namespace's, and another job's in this namespace.
+    const noise = [
+        probe(times(samples, (i) => i * step) as number[], { namespace: OTHER_NS }),
+        probe(times(samples, (i) => i * step) as number[], { job: "some-other-probe" }),
+    ];
+    // Spread over w minutes less 30 s: inside a w-minute window, outside a (w - 1)-minute one.
+    const inside = spread(n, E - (w - 1) * 60 - step, E);
+    // Spread over w minutes and 30 s: never n of them inside one w-minute window.
+    const outside = spread(n, E - w * 60 - step, E);
+    return [
+        {
+            alert: ALERT.publicHealthCheckFailing, title: `${n} failed probes within ${w}m fire at the ${n}th`, interval: "30s",
+            series: [probe(inside), ...noise],
+            checks: [
+                silentAt(E - 60, `${n - 1} failures so far`),
+                { at: E, firing: fired, why: `the ${n}th failure inside ${w}m` },
+                silentAt(E + 60, "the first failure left the window"),
+            ],
+        },
+        {
+            alert: ALERT.publicHealthCheckFailing, title: `${n - 1} failed probes back to back stay silent`, interval: "30s",
+            series: [probe(times(n - 1, (k) => E - k * step) as number[]), ...noise],
+            checks: [silentAt(E, `${n - 1} failures`), silentAt(E + 60, `${n - 1} failures`)],
+        },
+        ...(n < 2 ? [] : [{
+            alert: ALERT.publicHealthCheckFailing, title: `${n} failed probes spread over ${w}m30s stay silent`, interval: "30s" as const,
+            series: [probe(outside)],
+            checks: [silentAt(E - 60, "fewer than n so far"), silentAt(E, `never ${n} inside ${w}m`), silentAt(E + 60, "the window moved on")],
+        }]),
+        {
+            alert: ALERT.publicHealthCheckFailing, title: "a total outage (every probe failing) fires", interval: "30s",
+            series: [probe(times(samples, (i) => (i * step >= 60 ? i * step : -1)) as number[])],
+            checks: [silentAt(0, "before the outage"), { at: 60 + Math.ceil(((n - 1) * step) / 60) * 60, firing: fired, why: `${n} failures in a row` }],
+        },
+    ];
+}
+
+/** An absent-data alert: silent while its series exist, firing after its `for` when they are missing. */
+function absentData(alert: AlertName, present: Series[][], missing: Array<{ title: string; series: Series[]; firing: Record<string, string> }>): Scenario[] {
+    const f = FIXED.metricsMissingForMinutes;
+    return [
+        ...present.map((p, k) => ({
+            alert, title: `silent while the series exist (${k + 1})`, interval: "1m" as const, series: p,
+            checks: [silentAt((f + 2) * 60, "the series are there")],
+        })),
+        ...missing.map((m) => ({
+            alert, title: m.title, interval: "1m" as const, series: m.series, checks: forChecks(0, f, [m.firing]),
+        })),
+    ];
+}
+
+function absentDataScenarios(): Scenario[] {
+    const n = FIXED.metricsMissingForMinutes + 4;
+    const elsewhere = (metric: string) => series(metric, { namespace: OTHER_NS }, flat(n, 1));
+    const ksm = (labels: Record<string, string>) => series(METRICS.ksmCronjobLabels, { namespace: NS, cronjob: "backup", ...labels }, flat(n, 1));
+    const pg = (metric: string) => series(metric, { namespace: NS, server: "db:5432", datname: "forkknife" }, flat(n, 1));
+    const redis = (metric: string, v: number) => series(metric, { namespace: NS, instance: "redis:9121" }, flat(n, v));
+    const probe = series(METRICS.probeSuccess, { namespace: NS, job: PUBLIC_PROBE_JOB, instance: "https://x/health" }, flat(n, 0));
+    return [
+        ...absentData(ALERT.healthProbeMetricsAbsent, [[probe]], [{
+            title: "no probe series in the namespace fires", firing: { namespace: NS, job: PUBLIC_PROBE_JOB },
+            series: [series(METRICS.probeSuccess, { namespace: OTHER_NS, job: PUBLIC_PROBE_JOB, instance: "https://x/health" }, flat(n, 1)),
+                series(METRICS.probeSuccess, { namespace: NS, job: "some-other-probe", instance: "https://x/health" }, flat(n, 1))],
+        }]),
+        ...absentData(ALERT.kubeStateMetricsAbsent, [[ksm({ [KSM_COMPONENT_LABEL]: "backup" })]], [
+            { title: "kube-state-metrics down fires", series: [elsewhere(METRICS.ksmCronjobLabels)],
+                firing: { namespace: NS, [KSM_COMPONENT_LABEL]: "backup" } },
+            { title: "the component label not allow-listed fires", series: [ksm({})],
+                firing: { namespace: NS, [KSM_COMPONENT_LABEL]: "backup" } },
+        ]),
+        ...absentData(ALERT.postgresMetricsAbsent, [[pg(METRICS.pgBackends), pg(METRICS.pgMaxConnections)]], [
+            { title: "postgres_exporter down fires", series: [elsewhere(METRICS.pgBackends), elsewhere(METRICS.pgMaxConnections)],
+                firing: { namespace: NS } },
+            { title: "max_connections missing fires", series: [pg(METRICS.pgBackends)], firing: { namespace: NS } },
+        ]),
+        ...absentData(ALERT.redisMetricsAbsent, [[redis(METRICS.redisMemoryUsed, 5e8), redis(METRICS.redisMemoryMax, 1e9)]], [
+            { title: "redis_exporter down fires", series: [elsewhere(METRICS.redisMemoryUsed), elsewhere(METRICS.redisMemoryMax)],
+                firing: { namespace: NS, reason: "series-missing" } },
+            { title: "maxmemory 0 (unlimited) fires: the memory alert is blind", series: [redis(METRICS.redisMemoryUsed, 5e8), redis(METRICS.redisMemoryMax, 0)],
+                firing: { namespace: NS, reason: "maxmemory-unset" } },
+        ]),
+    ];
+}
+
+function redisMemory(s: AlertSettings): Scenario[] {
+    const p = s.redisMemoryPercent;
+    const f = FIXED.resourceForMinutes;
+    const samples = (f + 3) * PER_MIN;
+    const max = 1024 * 1024 * 1024;
+    const redis = (usedPercent: number, maxBytes = max, namespace = NS) => [
+        series(METRICS.redisMemoryUsed, { namespace, instance: "redis:9121" }, flat(samples, Math.round((maxBytes || max) * usedPercent / 100))),
+        series(METRICS.redisMemoryMax, { namespace, instance: "redis:9121" }, flat(samples, maxBytes)),
+    ];
+    return [
+        {
+            alert: ALERT.redisMemory, title: `${p + 0.5} % of maxmemory fires`, interval: "15s",
+            series: [...redis(p + 0.5), ...redis(99, max, OTHER_NS)], checks: forChecks(0, f, [{ namespace: NS }]),
+        },
+        {
+            alert: ALERT.redisMemory, title: `${p - 0.5} % of maxmemory stays silent`, interval: "15s",
+            series: redis(p - 0.5), checks: [silentAt((f + 2) * 60, "below the threshold")],
+        },
+        {
+            alert: ALERT.redisMemory, title: "maxmemory 0 (unlimited) never divides into a false alert", interval: "15s",
+            series: redis(500, 0), checks: [silentAt((f + 2) * 60, "no maxmemory, no ratio")],
+        },
+    ];
+}
+
 export function scenarios(s: AlertSettings): Scenario[] {
     return [
         ...healthCheck(s), ...errorRate(s), ...latency(s), ...metricsMissing(), ...databaseConnections(s),
         ...diskUsage(s), ...backupMissing(s), ...jobFailures(), ...queue(s),
+        ...publicHealthCheck(s), ...absentDataScenarios(), ...redisMemory(s),
     ];
 }

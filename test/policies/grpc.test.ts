@@ -15,7 +15,7 @@ import { POLICIES } from "../../policies/registry";
 import { redactSecrets, SECRET_SIG, SECRET_SIG_KEY } from "../../tools/lib/program";
 import { REPO_ROOT } from "../../tools/lib/stack-config";
 import { engineProperties } from "../../tools/synth";
-import { runStack, TODAY } from "../support/stacks";
+import { runStack, stackConfig, TODAY } from "../support/stacks";
 
 const PULUMI = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const fromPulumi = (m: string) => require(require.resolve(m, { paths: [PULUMI] }));
@@ -220,9 +220,10 @@ describe("the policy pack over the engine's gRPC protocol", function () {
     });
 
     it("staging with an overdue JWT rotation: advisory over gRPC exactly as offline", async () => {
-        const resources = await stackResources("staging", {
-            "fork-knife:rotation": { jwt: { rotatedAt: "2026-01-05", generation: 3 }, databasePassword: { rotatedAt: "2026-08-15", generation: 1 }, stripe: { rotatedAt: "2026-03-02" }, twilio: { rotatedAt: "2026-01-20" } },
-        });
+        // The committed rotation records with only the JWT's moved back past its 90 days.
+        const rotation = JSON.parse(stackConfig("staging").config["fork-knife:rotation"]);
+        rotation.jwt.rotatedAt = "2026-01-05";
+        const resources = await stackResources("staging", { "fork-knife:rotation": rotation });
         await analyzer.configure("staging");
         const viaGrpc = await analyzer.diagnostics(resources);
         assert.deepEqual(sorted(viaGrpc), sorted(await offline(resources, "staging")));

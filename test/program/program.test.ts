@@ -26,9 +26,58 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.equal(withComponent(run, "Job", "migration").length, 1);
                 assert.equal(withComponent(run, "NetworkPolicy", "backend").length + withComponent(run, "NetworkPolicy", "worker").length, 2);
                 assert.equal(withComponent(run, "ServiceAccount", "backend").length + withComponent(run, "ServiceAccount", "worker").length, 2);
-                // jwt, stripe, twilio, database, migrator, backup, restore; production's S3 backup keys make eight.
-                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 8 : 7);
+                // jwt, stripe, twilio, redis, database, migrator, backup, restore, restore-test, maintenance, the Slack
+                // webhook; production's S3 backup keys and PagerDuty routing key make thirteen.
+                assert.equal(withComponent(run, "Secret", "secrets").length, stack === "production" ? 13 : 11);
                 assert.equal(count("fork-knife:data:Database"), 1);
+            });
+
+            it("verify-full: every pod that talks to PostgreSQL mounts the CA bundle, and every connection setting points at it", () => {
+                const run = runs[stack];
+                const pods = run.resources.filter((r) => ["Deployment", "Job", "CronJob"].some((k) => r.type.endsWith(`:${k}`))).map((r) => {
+                    const spec = plain(r).spec;
+                    return { name: r.name, pod: (spec.jobTemplate?.spec ?? spec).template.spec };
+                });
+                assert.ok(pods.length >= 5, `${pods.length} pods`);
+                for (const { name, pod } of pods) {
+                    assert.ok(pod.volumes.some((v: any) => v.configMap?.name === "fork-knife-database-ca"), `${name} has the CA volume`);
+                    for (const c of pod.containers) {
+                        assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/var/run/secrets/fork-knife/database-ca" && m.readOnly), `${name}/${c.name} mounts it`);
+                    }
+                }
+                const secrets = run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").map(plain);
+                const url = secrets.find((x) => x.metadata.name === "fork-knife-database").stringData.DATABASE_URL;
+                assert.match(url, /[?&]sslmode=verify-full&sslrootcert=%2Fvar%2Frun%2Fsecrets%2Ffork-knife%2Fdatabase-ca%2Fca\.crt&/);
+                assert.equal(secrets.find((x) => x.metadata.name === "fork-knife-db-backup").stringData.PGSSLROOTCERT, "/var/run/secrets/fork-knife/database-ca/ca.crt");
+                assert.equal(plain(one(run, "pulumi:providers:postgresql")).sslmode, "verify-full");
+            });
+
+            it("each workload gets only the credentials its settings list: backend all eight, worker the four jobs use", () => {
+                const refs = (component: string) => plain(withComponent(runs[stack], "Deployment", component)[0]).spec.template.spec.containers[0].env
+                    .filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name).sort();
+                assert.deepEqual(refs("backend"), ["DATABASE_URL", "JWT_SECRET", "JWT_SECRET_PREVIOUS", "REDIS_URL", "STRIPE_SECRET_KEY",
+                    "STRIPE_WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]);
+                assert.deepEqual(refs("worker"), ["DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]);
+            });
+
+            it("every Job runs under a token-less ServiceAccount of its own, never the namespace's default", () => {
+                const run = runs[stack];
+                const accounts = new Map(ofType(run, "kubernetes:core/v1:ServiceAccount").map((r) => [plain(r).metadata.name ?? (r.outputs.metadata as any).name, plain(r)]));
+                const jobs = run.resources.filter((r) => r.type === "kubernetes:batch/v1:Job" || r.type === "kubernetes:batch/v1:CronJob");
+                const byComponent = new Map<string, string>();
+                for (const j of jobs) {
+                    const spec = plain(j).spec;
+                    const pod = (spec.jobTemplate?.spec ?? spec).template;
+                    const account = pod.spec.serviceAccountName;
+                    assert.ok(account && account !== "default", `${j.name} names an account`);
+                    assert.equal(accounts.get(account)?.automountServiceAccountToken, false, `${account} exists without a token`);
+                    const component = pod.metadata.labels["app.kubernetes.io/component"];
+                    assert.equal(accounts.get(account).metadata.labels["app.kubernetes.io/component"], component, `${j.name}'s account is its component's`);
+                    byComponent.set(component, account);
+                }
+                const expected = ["backup", "migration", "restore-test", ...(stack === "production" ? ["pre-migration-backup"] : [])].sort();
+                assert.deepEqual([...byComponent.keys()].sort(), expected);
+                assert.equal(new Set(byComponent.values()).size, byComponent.size, "no two kinds of Job share an account");
             });
 
             it("puts every namespaced object in the stack's namespace", () => {
@@ -72,9 +121,32 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                 assert.ok(audit.scaling.backend.minReplicas <= audit.scaling.backend.maxReplicas);
                 const jwt = audit.secrets.find((s: any) => s.kind === "jwt");
                 assert.deepEqual([jwt.rotatedAt, jwt.maxAgeDays, jwt.nextRotationDue], ["2026-10-01", 90, "2026-12-30"]);
-                const kinds = ["database-password", "jwt", ...(stack === "production" ? ["object-storage-key"] : []), "stripe", "twilio"];
+                const kinds = ["database-password", "jwt", ...(stack === "production" ? ["object-storage-key", "pagerduty-routing-key"] : []),
+                    "redis-password", "slack-webhook", "stripe", "twilio"];
                 assert.deepEqual(audit.secrets.map((s: any) => s.kind).sort(), kinds);
                 assert.ok(audit.database.connectionBudget.needed <= audit.database.connectionBudget.allowed);
+            });
+
+            it("gives what people type by hand fixed names: the workloads, their Service/HPA/PDB, the CronJobs", () => {
+                const run = runs[stack];
+                const names = (kind: string) => run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type.endsWith(`:${kind}`))
+                    .map((r) => plain(r).metadata.name).sort();
+                assert.deepEqual(names("Deployment"), ["fork-knife-backend", "fork-knife-worker"]);
+                assert.deepEqual(names("HorizontalPodAutoscaler"), ["fork-knife-backend", "fork-knife-worker"]);
+                assert.deepEqual(names("PodDisruptionBudget"), ["fork-knife-backend", "fork-knife-worker"]);
+                assert.deepEqual(names("Service"), ["fork-knife-backend"]);
+                for (const cron of ["backup", "restore-test"]) assert.ok(names("CronJob").includes(cron), `CronJob ${cron} in ${names("CronJob")}`);
+                const audit = revealSecrets(run.outputs.audit) as any;
+                assert.deepEqual([audit.scaling.backend.deployment, audit.scaling.worker.deployment], ["fork-knife-backend", "fork-knife-worker"]);
+            });
+
+            it("starts the backend with backend.command and the worker with worker.command (no migration in either)", async () => {
+                const command = (run: ProgramRun, c: string) => plain(withComponent(run, "Deployment", c)[0]).spec.template.spec.containers[0].command;
+                assert.deepEqual(command(runs[stack], "backend"), ["npm", "run", "start:prod"]);
+                assert.deepEqual(command(runs[stack], "worker"), ["npm", "run", "worker"]);
+                const backend = JSON.parse(loadStackConfig({ stack }).config["fork-knife:backend"] ?? "{}");
+                const custom = await runStack(stack, { set: { "fork-knife:backend": { ...backend, command: ["node", "dist/main.js"] } } });
+                assert.deepEqual(command(custom, "backend"), ["node", "dist/main.js"]);
             });
 
             it("rolls the pods when a credential is rotated, not when nothing changed", async () => {
@@ -88,6 +160,29 @@ describe("the program (index.ts) under Pulumi mocks", () => {
             });
         });
     }
+
+    it("credential lists and file delivery follow the settings", async () => {
+        const run = await runStack("staging", { set: {
+            "fork-knife:worker": { credentials: ["DATABASE_URL", "REDIS_URL"], credentialsAs: "file" },
+            "fork-knife:backend": { credentials: ["DATABASE_URL", "REDIS_URL", "JWT_SECRET"] },
+        } });
+        const pod = (component: string) => plain(withComponent(run, "Deployment", component)[0]).spec.template.spec;
+        const worker = pod("worker");
+        const env = worker.containers[0].env;
+        assert.ok(!env.some((e: any) => e.valueFrom), "no secretKeyRef variables with credentialsAs: file");
+        assert.deepEqual(env.filter((e: any) => e.name.endsWith("_FILE")), [
+            { name: "DATABASE_URL_FILE", value: "/var/run/secrets/fork-knife/credentials/DATABASE_URL" },
+            { name: "REDIS_URL_FILE", value: "/var/run/secrets/fork-knife/credentials/REDIS_URL" },
+        ]);
+        const projected = worker.volumes.find((v: any) => v.name === "credentials").projected;
+        assert.deepEqual(projected.sources.map((x: any) => [x.secret.name, x.secret.items]), [
+            ["fork-knife-database", [{ key: "DATABASE_URL", path: "DATABASE_URL" }]],
+            ["fork-knife-redis", [{ key: "REDIS_URL", path: "REDIS_URL" }]],
+        ]);
+        assert.ok(worker.containers[0].volumeMounts.some((m: any) => m.mountPath === "/var/run/secrets/fork-knife/credentials" && m.readOnly));
+        const backendRefs = pod("backend").containers[0].env.filter((e: any) => e.valueFrom).map((e: any) => e.name);
+        assert.deepEqual(backendRefs.sort(), ["DATABASE_URL", "JWT_SECRET", "REDIS_URL"]);
+    });
 
     it("protects production's namespace from deletion, not staging's", () => {
         assert.equal(one(runs.production, "kubernetes:core/v1:Namespace").protect, true);

@@ -153,3 +153,42 @@ export async function lockTable(pg: TestPostgres, db: string, table: string): Pr
 export function dumpWaiting(pg: TestPostgres, db: string): boolean {
     return psql(pg, "postgres", `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND application_name = 'pg_dump' AND wait_event_type = 'Lock'`) !== "0";
 }
+
+/** A local S3-compatible server (s3rver, in this process) with one bucket, and the rclone environment that
+ *  reaches it the way the pod's does (the component's own RCLONE_CONFIG_* mapping). Callers must never block the
+ *  event loop (no spawnSync of rclone) while it serves, or both sides wait for each other. */
+export interface TestS3 {
+    endpoint: string;
+    bucket: string;
+    /** rclone's environment for the "backup" remote, plus what is given. */
+    env(extra?: Record<string, string>): Record<string, string>;
+    /** Runs rclone against the server; resolves with stdout, rejects with stderr. */
+    rclone(args: string[], input?: Buffer): Promise<Buffer>;
+    close(): Promise<void>;
+}
+
+export async function startS3(bucket = "backups"): Promise<TestS3> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const S3rver = require("s3rver");
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { rcloneEnv } = require("../../components/data/backup-storage");
+    const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: tempDir("s3"), configureBuckets: [{ name: bucket }] });
+    const address: { port: number } = await server.run();
+    const endpoint = `http://127.0.0.1:${address.port}`;
+    const base: Record<string, string> = Object.fromEntries((rcloneEnv({ endpoint, region: "us-east-1" }) as { name: string; value?: unknown }[])
+        .filter((v) => typeof v.value === "string").map((v) => [v.name, v.value as string]));
+    // S3RVER/S3RVER are the only keys s3rver accepts.
+    const env = (extra: Record<string, string> = {}) => ({
+        ...base, RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID: "S3RVER", RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY: "S3RVER", ...extra,
+    });
+    const rclone = (args: string[], input?: Buffer) => new Promise<Buffer>((resolve, reject) => {
+        const child = spawn("rclone", args, { env: { PATH: process.env.PATH, HOME: os.tmpdir(), ...env() } });
+        const out: Buffer[] = [];
+        let err = "";
+        child.stdout.on("data", (d) => out.push(d));
+        child.stderr.on("data", (d) => (err += d));
+        child.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`rclone ${args.join(" ")}: ${err}`))));
+        child.stdin.end(input ?? Buffer.alloc(0));
+    });
+    return { endpoint, bucket, env, rclone, close: () => server.close() };
+}

@@ -17,6 +17,7 @@ export function roleSql(roles: RoleNames, password: string, limits: { app: numbe
         ...roles.app.map((r) => `CREATE ROLE ${r} LOGIN ${pw} CONNECTION LIMIT ${limits.app}`),
         `CREATE ROLE ${roles.backup} LOGIN ${pw} CONNECTION LIMIT ${limits.reserved}`,
         `CREATE ROLE ${roles.restore} LOGIN CREATEDB ${pw} CONNECTION LIMIT 2 IN ROLE ${roles.migrator}`,
+        `CREATE ROLE ${roles.restoreTest} LOGIN CREATEDB ${pw} CONNECTION LIMIT 2`,
     ];
 }
 

@@ -51,7 +51,14 @@ function run(argv: string[]): void {
     if (r.status !== 0) throw new Error(`${argv.join(" ")} failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface PostgresOptions {
+    /** max_connections of the server (default 200, the shared server's). A small one lets a test fill it. */
+    maxConnections?: number;
+    /** Extra `name=value` server settings. */
+    settings?: string[];
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
     const binDir = postgresBinDir();
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "fork-knife-pg-"));
     const dataDir = path.join(base, "data");
@@ -68,7 +75,8 @@ export async function startPostgres(): Promise<TestPostgres> {
             const port = await freePort();
             try {
                 run(asServerUser([path.join(binDir, "pg_ctl"), "-D", dataDir, "-l", path.join(base, "server.log"), "-w", "-t", "60",
-                    "-o", `-p ${port} -c listen_addresses=127.0.0.1 -k ${base} -c fsync=off -c max_connections=200`, "start"]));
+                    "-o", `-p ${port} -c listen_addresses=127.0.0.1 -k ${base} -c fsync=off -c max_connections=${options.maxConnections ?? 200}` +
+                    (options.settings ?? []).map((x) => ` -c ${x}`).join(""), "start"]));
             } catch (e) {
                 if (attempt >= 3) throw e;
                 continue;

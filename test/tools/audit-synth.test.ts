@@ -15,7 +15,8 @@ import { TODAY } from "../support/stacks";
 // Typed by SecretKind: a new kind of credential does not compile here until its limit is listed.
 const KIND_LIMIT: Record<SecretKind, number> = {
     "jwt": MAX_AGE_DAYS.jwt, "database-password": MAX_AGE_DAYS.databasePassword, "stripe": MAX_AGE_DAYS.stripe, "twilio": MAX_AGE_DAYS.twilio,
-    "object-storage-key": MAX_AGE_DAYS.backupS3,
+    "object-storage-key": MAX_AGE_DAYS.backupS3, "redis-password": MAX_AGE_DAYS.redis,
+    "pagerduty-routing-key": MAX_AGE_DAYS.pagerdutyRoutingKey, "slack-webhook": MAX_AGE_DAYS.slackWebhook,
 };
 
 const tempDirs: string[] = [];
@@ -45,10 +46,11 @@ for (const stack of ["staging", "production"] as const) {
         before(async () => {
             result = await synth({ stack, now: TODAY, outDir: tempDir(`audit-synth-${stack}-`) });
             exportFile = path.join(result.outDir, "stack-export.json");
-            const run = auditCommand([exportFile, "--now", TODAY, "--format", "json"]);
+            // synth describes the committed configuration: no live status, so the audit is told so (--declared).
+            const run = auditCommand([exportFile, "--now", TODAY, "--format", "json", "--declared"]);
             code = run.code;
             report = JSON.parse(run.stdout);
-            markdown = auditCommand([exportFile, "--now", TODAY]).stdout;
+            markdown = auditCommand([exportFile, "--now", TODAY, "--declared"]).stdout;
         });
         after(removeTempDirs);
 
@@ -60,8 +62,8 @@ for (const stack of ["staging", "production"] as const) {
             assert.strictEqual(doc.deployment.resources.length, before - 1, `one ${component} CronJob in the export`);
             const file = path.join(tempDir(`audit-synth-${stack}-no-${component}-`), "stack-export.json");
             fs.writeFileSync(file, JSON.stringify(doc));
-            const md = auditCommand([file, "--now", TODAY]);
-            const js = auditCommand([file, "--now", TODAY, "--format", "json"]);
+            const md = auditCommand([file, "--now", TODAY, "--declared"]);
+            const js = auditCommand([file, "--now", TODAY, "--format", "json", "--declared"]);
             return { code: md.code, jsonCode: js.code, markdown: md.stdout, report: JSON.parse(js.stdout) as AuditReport };
         }
 
@@ -69,7 +71,16 @@ for (const stack of ["staging", "production"] as const) {
             assert.deepStrictEqual(report.problems, []);
             assert.strictEqual(report.result, "pass");
             assert.strictEqual(code, 0);
-            assert.match(markdown, /\*\*Result: PASS\*\*/);
+            assert.match(markdown, /^\*\*Result: PASS\*\* — declared configuration only/m);
+        });
+
+        it("without --declared it is no pass: exit 1, the missing live status named, and the hint that this is synth's export", () => {
+            const run = auditCommand([exportFile, "--now", TODAY, "--format", "json"]);
+            assert.strictEqual(run.code, 1);
+            const live = JSON.parse(run.stdout) as AuditReport;
+            assert.strictEqual(live.problems.length, 1, live.problems.join("\n"));
+            assert.match(live.problems[0], new RegExp(`^the export holds no live status for backup CronJob backup, restore-test CronJob restore-test, ` +
+                `migration Job ${(result.run.outputs.audit as any).release.migrationJob}: run pulumi refresh --stack ${stack} .*audit it with --declared\\)$`));
         });
 
         for (const component of ["backup", "restore-test"]) {

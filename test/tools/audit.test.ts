@@ -12,6 +12,7 @@ const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = path.join(ROOT, "test", "fixtures", "exports");
 const fixture = (name: string) => path.join(FIXTURES, name);
 const NOW = "2026-11-01";
+const IMAGE = "ghcr.io/fork-knife/backend:2026.11.3@sha256:4f53cbd3b1b0a9d7e1c2f0a8e6b5d4c3b2a1908f7e6d5c4b3a2918f7e6d5c4b3";
 const LEAKS = /PLAINTEXTMARKER|CIPHERTEXTMARKER|sk_live|c2VjcmV0|"ciphertext"|"plaintext"/;
 
 function audit(file: string, ...extra: string[]) {
@@ -50,10 +51,16 @@ describe("audit: hand-written exports", () => {
         assert.strictEqual(report.backups[0].nextRun, "2026-11-01T02:00:00.000Z");
         assert.deepStrictEqual(report.restoreTests.map((t) => [t.schedule, t.timeZone]), [["0 4 1 */3 *", "Europe/Berlin"]]);
         assert.deepStrictEqual(report.release.workloads.map((w) => [w.component, w.images, w.migrationJob]), [
-            ["backend", ["ghcr.io/fork-knife/backend:2026.11.3"], "migrate-2026-11-3-a1b2c3"],
-            ["worker", ["ghcr.io/fork-knife/backend:2026.11.3"], "migrate-2026-11-3-a1b2c3"],
+            ["backend", [IMAGE], "migrate-2026-11-3-a1b2c3"],
+            ["worker", [IMAGE], "migrate-2026-11-3-a1b2c3"],
         ]);
-        assert.deepStrictEqual(report.release.migrations.map((m) => [m.name, m.succeeded]), [["migrate-2026-11-3-a1b2c3", true]]);
+        assert.deepStrictEqual(report.release.migrations.map((m) => [m.name, m.succeeded, m.current]), [["migrate-2026-11-3-a1b2c3", true, true]]);
+        assert.strictEqual(report.release.declaredImage, IMAGE);
+        // 2026-10-31T02:04:12Z to 2026-11-01T00:00Z; the limit is the RPO plus the CronJob's 1 h starting and 6 h active deadlines.
+        assert.deepStrictEqual(report.freshness.map((f) => [f.what, f.status, f.source, Math.round(f.ageHours! * 60), f.limitHours]), [
+            ["backup", "ok", "CronJob pg-backup status.lastSuccessfulTime", 21 * 60 + 56, 31],
+            ["restore-test", "ok", "CronJob pg-restore-test status.lastSuccessfulTime", 30 * 24 * 60 + 21 * 60 + 28, 92 * 24],
+        ]);
         assert.deepStrictEqual(report.scaling.map((s) => [s.component, s.minReplicas, s.maxReplicas]), [["backend", 3, 10], ["worker", 2, 6]]);
         assert.deepStrictEqual(report.protected.map((p) => p.type), ["kubernetes:core/v1:Namespace", "kubernetes:core/v1:PersistentVolumeClaim"]);
         assert.deepStrictEqual(report.missingLabels.map((m) => [m.name, m.missing.length]), [["hand-made", 4]]);
@@ -76,9 +83,12 @@ describe("audit: hand-written exports", () => {
     });
 
     it("turns due-soon into overdue as --now moves past the due date", () => {
-        assert.strictEqual(auditCommand([fixture("one-due-soon.json"), "--now", "2026-11-10"]).code, 0);
-        assert.strictEqual(auditCommand([fixture("one-due-soon.json"), "--now", "2026-11-11"]).code, 1);
-        assert.strictEqual(auditCommand([fixture("all-current.json"), "--now", "2026-10-16"]).code, 0);
+        // Backups age with --now too; this test is about the secret, so its lines are the ones compared.
+        const secretProblems = (now: string) => (JSON.parse(auditCommand([fixture("one-due-soon.json"), "--now", now, "--format", "json"]).stdout) as AuditReport)
+            .problems.filter((p) => p.startsWith("secret "));
+        assert.deepStrictEqual(secretProblems("2026-11-10"), []);
+        assert.deepStrictEqual(secretProblems("2026-11-11"), ["secret fork-knife-production/fork-knife-twilio (twilio) is overdue: due 2026-11-10, 1 days ago"]);
+        assert.strictEqual(auditCommand([fixture("all-current.json"), "--now", "2026-10-31T12:00:00Z"]).code, 0);
     });
 
     it("no backup CronJob: exit 1", () => {
@@ -136,6 +146,154 @@ describe("audit: hand-written exports", () => {
         const { code, report } = json(fixture("plaintext-secrets.json"));
         assert.strictEqual(code, 0);
         assert.strictEqual(report.secrets.length, 4);
+    });
+});
+
+/** An export fixture changed by `edit`, audited as of `now`. */
+function edited(name: string, edit: (doc: any) => void, now = NOW): AuditReport {
+    const doc = JSON.parse(fs.readFileSync(fixture(name), "utf8"));
+    edit(doc);
+    return buildReport(parseExport(JSON.stringify(doc)), new Date(now));
+}
+const byComponent = (doc: any, kind: string, component: string) => doc.deployment.resources.find((r: any) =>
+    r.type.endsWith(`:${kind}`) && r.outputs?.metadata?.labels?.["app.kubernetes.io/component"] === component).outputs;
+
+describe("audit: the refreshed state (live status)", () => {
+    it("a backup 61 days old and a restore test 14 months old: exit 1, each line names the resource and its age", () => {
+        const run = audit(fixture("stale-backup.json"));
+        assert.strictEqual(run.code, 1, run.stdout);
+        assert.match(run.stdout, /\*\*Result: FAIL\*\* \(2 problems\)/);
+        const lines = run.stdout.split("\n");
+        assert.ok(lines.includes("- newest successful backup is 61 days 3 h old (CronJob pg-backup status.lastSuccessfulTime = 2026-08-31T21:00:00Z); " +
+            "limit 31 h: RPO 24 h (the guide's daily backup) + 7 h a run may take (its starting and active deadlines)"), run.stdout);
+        assert.ok(lines.some((l) => /^- newest successful restore test is 425 days \d+ h old \(CronJob pg-restore-test status\.lastSuccessfulTime = 2025-09-01T02:31:40Z\); limit 92 days: a quarter \(the guide's quarterly restore test; the longest quarter has 92 days\)$/.test(l)), run.stdout);
+        assert.match(run.stdout, /\| backup \| 2026-08-31T21:00:00Z \| CronJob pg-backup status.lastSuccessfulTime \| 61 days 3 h \| 31 h \|.*\*\*TOO OLD\*\* \|/);
+    });
+
+    it("a fresh one passes: exit 0, both recovery points ok", () => {
+        const run = audit(fixture("all-current.json"));
+        assert.strictEqual(run.code, 0, run.stdout);
+        assert.match(run.stdout, /^\*\*Result: PASS\*\*$/m);
+        assert.match(run.stdout, /\| backup \| 2026-10-31T02:04:12Z \| CronJob pg-backup status.lastSuccessfulTime \| 21 h \| 31 h \|.* \| ok \|/);
+    });
+
+    it("the backup limit is the RPO plus the run's deadlines: just inside passes, one second later fails", () => {
+        const at = (now: string) => buildReport(parseExport(fs.readFileSync(fixture("all-current.json"), "utf8")), new Date(now)).freshness[0].status;
+        assert.strictEqual(at("2026-11-01T09:04:12Z"), "ok"); // 31 h exactly
+        assert.strictEqual(at("2026-11-01T09:04:13Z"), "stale");
+        // Without declared deadlines the limit is the RPO itself.
+        const bare = (now: string) => edited("all-current.json", (doc) => {
+            const cron = byComponent(doc, "CronJob", "backup");
+            delete cron.spec.startingDeadlineSeconds;
+            delete cron.spec.jobTemplate.spec.activeDeadlineSeconds;
+        }, now).freshness[0];
+        assert.deepStrictEqual([bare("2026-11-01T02:04:12Z").status, bare("2026-11-01T02:04:12Z").limitHours], ["ok", 24]);
+        assert.strictEqual(bare("2026-11-01T02:04:13Z").status, "stale");
+    });
+
+    it("the restore test's limit is 92 days (the longest quarter) plus its deadlines: inside passes, outside fails", () => {
+        const status = (now: string) => buildReport(parseExport(fs.readFileSync(fixture("all-current.json"), "utf8")), new Date(now)).freshness[1];
+        // The fixture's restore-test CronJob declares no deadlines: exactly 92 days.
+        assert.deepStrictEqual([status("2027-01-01T02:31:40Z").status, status("2027-01-01T02:31:40Z").limitHours], ["ok", 92 * 24]);
+        assert.strictEqual(status("2027-01-01T02:31:41Z").status, "stale");
+    });
+
+    it("a newer completed backup Job counts when the CronJob's status is older or empty; a failed Job does not", () => {
+        const job = (name: string, component: string, status: Record<string, unknown>) => ({
+            urn: `urn:pulumi:production::fork-knife::kubernetes:batch/v1:Job::${name}`, custom: true, type: "kubernetes:batch/v1:Job",
+            outputs: { metadata: { name, namespace: "fork-knife-production", labels: { "app.kubernetes.io/component": component } }, status },
+        });
+        const report = edited("stale-backup.json", (doc) => {
+            byComponent(doc, "CronJob", "backup").status = {};
+            doc.deployment.resources.push(
+                job("pre-migration-backup-2026-11-3", "pre-migration-backup", { succeeded: 1, completionTime: "2026-10-31T20:00:00Z" }),
+                job("backup-manual-1", "backup", { failed: 1, completionTime: "2026-10-31T23:00:00Z" }),
+                job("backup-manual-0", "backup", { conditions: [{ type: "Complete", status: "True" }], completionTime: "2026-10-30T23:00:00Z" }));
+        });
+        assert.deepStrictEqual([report.freshness[0].status, report.freshness[0].source], ["ok", "Job pre-migration-backup-2026-11-3 status.completionTime"]);
+        // A backup CronJob that never succeeded and no completed Job: its own problem.
+        const none = edited("all-current.json", (doc) => { byComponent(doc, "CronJob", "backup").status = { lastScheduleTime: "2026-10-31T02:00:00Z" }; });
+        assert.ok(none.problems.includes("no successful backup is recorded (no backup CronJob status.lastSuccessfulTime, no completed backup Job)"), none.problems.join("\n"));
+    });
+
+    it("an export without live status (no pulumi refresh): exit 1, one problem that says to refresh, never a pass", () => {
+        const run = audit(fixture("no-status.json"));
+        assert.strictEqual(run.code, 1);
+        const { report } = json(fixture("no-status.json"));
+        assert.deepStrictEqual(report.problems, ["the export holds no live status for backup CronJob pg-backup, restore-test CronJob pg-restore-test, " +
+            "migration Job migrate-2026-11-3-a1b2c3: run pulumi refresh --stack production before pulumi stack export, then audit the new export"]);
+        assert.deepStrictEqual(report.freshness.map((f) => f.status), ["no-live-status", "no-live-status"]);
+        assert.match(run.stdout, /run pulumi refresh --stack production before pulumi stack export/);
+        assert.match(run.stdout, /\| pg-backup \|.*\| \*\*no\*\* \(export without `pulumi refresh`\) \|/);
+    });
+
+    it("--declared audits the declared configuration only, and its result line says so", () => {
+        const run = audit(fixture("no-status.json"), "--declared");
+        assert.strictEqual(run.code, 0, run.stdout);
+        assert.match(run.stdout, /^\*\*Result: PASS\*\* — declared configuration only \(`--declared`\): nothing live was checked$/m);
+        assert.doesNotMatch(run.stdout, /## Recovery points/);
+        // Declared-only still fails on what the declaration shows.
+        assert.strictEqual(audit(fixture("one-overdue.json"), "--declared").code, 1);
+    });
+
+    it("the current release's migration Job must have completed and be in the state", () => {
+        const failed = edited("all-current.json", (doc) => { byComponent(doc, "Job", "migration").status = { failed: 1 }; });
+        assert.deepStrictEqual(failed.problems, ["migration Job migrate-2026-11-3-a1b2c3 of the current release has not completed (status.succeeded is not above 0)"]);
+        const gone = edited("all-current.json", (doc) => {
+            doc.deployment.resources = doc.deployment.resources.filter((r: any) => r.outputs?.metadata?.labels?.["app.kubernetes.io/component"] !== "migration");
+        });
+        assert.deepStrictEqual(gone.problems, ["migration Job migrate-2026-11-3-a1b2c3 of the current release is not in the state"]);
+        // An old release's Job that failed long ago is history, not a problem.
+        const old = edited("all-current.json", (doc) => {
+            const current = doc.deployment.resources.find((r: any) => r.outputs?.metadata?.labels?.["app.kubernetes.io/component"] === "migration");
+            const copy = JSON.parse(JSON.stringify(current));
+            copy.urn += "-old";
+            copy.outputs.metadata.name = "migrate-2026-10-1-ffffff";
+            copy.outputs.status = { failed: 1 };
+            doc.deployment.resources.push(copy);
+        });
+        assert.deepStrictEqual(old.problems, []);
+    });
+
+    it("the deployed image must equal the declared digest", () => {
+        const other = "ghcr.io/fork-knife/backend:2026.11.3@sha256:" + "0".repeat(64);
+        const drifted = edited("all-current.json", (doc) => { byComponent(doc, "Deployment", "worker").spec.template.spec.containers[0].image = other; });
+        assert.deepStrictEqual(drifted.problems, [`worker Deployment worker runs ${other}, not the declared ${IMAGE}`]);
+        const unknown = edited("all-current.json", (doc) => { delete doc.deployment.resources[0].outputs.audit; });
+        assert.deepStrictEqual(unknown.problems, ["the Stack has no audit.image output: the declared image is unknown, so the deployed one cannot be checked"]);
+        const unpinned = edited("all-current.json", (doc) => {
+            doc.deployment.resources[0].outputs.audit.image = "ghcr.io/fork-knife/backend:2026.11.3";
+            for (const c of ["backend", "worker"]) byComponent(doc, "Deployment", c).spec.template.spec.containers[0].image = "ghcr.io/fork-knife/backend:2026.11.3";
+        });
+        assert.deepStrictEqual(unpinned.problems, []);
+        assert.ok(unpinned.warnings.some((w) => w.includes("is not pinned to a digest")), unpinned.warnings.join("\n"));
+    });
+});
+
+describe("audit: values from the state are inert in Markdown", () => {
+    const run = audit(fixture("hostile-values.json"));
+    const lines = run.stdout.split("\n");
+
+    it("HTML comes out as text", () => {
+        assert.doesNotMatch(run.stdout, /<img|<script/i);
+        assert.match(run.stdout, /&lt;img src=x onerror=alert\(document\.domain\)&gt;/);
+        assert.match(run.stdout, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    });
+
+    it("no value fakes the result line, starts a line, or opens a link or code span", () => {
+        assert.strictEqual(run.code, 1);
+        assert.deepStrictEqual(lines.filter((l) => /Result:/.test(l) && !/\\\*\\\*Result: PASS\\\*\\\*/.test(l)), [`**Result: FAIL** (1 problem)`]);
+        assert.ok(lines.includes("- restore-test CronJob nightly  \\*\\*Result: PASS\\*\\*  is suspended"), run.stdout);
+        assert.ok(!lines.some((l) => /^\s*(\*\*|[-*] \*\*)Result: PASS/.test(l)), run.stdout);
+        assert.match(run.stdout, /\\\[click\\\]\(https/);
+        assert.match(run.stdout, /\\`x\\` \\\| y/);
+        // The multi-line name is one table row.
+        assert.ok(lines.some((l) => /^\| nightly {2}\\\*\\\*Result: PASS\\\*\\\* {2}\| fork-knife-production \|/.test(l)), run.stdout);
+    });
+
+    it("the JSON format keeps values as they are (JSON has no markup to fake)", () => {
+        const report = JSON.parse(audit(fixture("hostile-values.json"), "--format", "json").stdout) as AuditReport;
+        assert.strictEqual(report.backups[0].name, "<img src=x onerror=alert(document.domain)>");
     });
 });
 

@@ -84,7 +84,8 @@ describe("tools/lib/stack-config", () => {
         const production = loadStackConfig({ stack: "production" });
         assert.strictEqual(staging.config["fork-knife:environment"], "staging");
         assert.strictEqual(production.config["fork-knife:environment"], "production");
-        assert.strictEqual(staging.secretKeys.length, 5);
+        // database admin, Stripe (2), Twilio (2), the Slack webhook and redisPassword.
+        assert.strictEqual(staging.secretKeys.length, 7);
         assert.ok(production.secretKeys.includes("fork-knife:pulumiAccessToken"));
         assert.ok(production.secretKeys.every((k) => production.config[k] === secretPlaceholder(k)));
     });

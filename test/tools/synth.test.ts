@@ -4,13 +4,13 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { spawnSync } from "child_process";
 import { MOCK_SECRET_MARKER } from "../../tools/lib/program";
-import { loadStackConfig, REPO_ROOT } from "../../tools/lib/stack-config";
+import { REPO_ROOT } from "../../tools/lib/stack-config";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { evaluatePolicies } from "../../policies/offline";
 import { runProgram } from "../../tools/lib/program";
 import { synth, SynthResult, toOfflineResource } from "../../tools/synth";
-import { TODAY } from "../support/stacks";
+import { stackConfig, TODAY } from "../support/stacks";
 import { runTool, scratchDirs } from "../support/tools";
 
 const tmp = scratchDirs("synth");
@@ -42,6 +42,42 @@ describe("npm run synth", () => {
             const files = readManifests(r.outDir);
             assert.equal(files.length, r.manifests.length);
             assert.ok(fs.readFileSync(path.join(r.outDir, "report.md"), "utf8").includes("## Policies"));
+        });
+
+        it(`${stack}: one namespace-wide default deny; every egress rule names its peers except the marked HTTPS allowance`, () => {
+            const policies = readManifests(results[stack].outDir).filter((m) => m.kind === "NetworkPolicy");
+            const selectsAll = (p: any) => Object.keys(p.spec.podSelector ?? {}).length === 0;
+            const denyAll = policies.filter(selectsAll);
+            assert.equal(denyAll.length, 1, "exactly one policy with podSelector: {}");
+            assert.deepEqual(denyAll[0].spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            assert.equal(denyAll[0].metadata.labels["app.kubernetes.io/component"], "platform");
+            const open: string[] = [];
+            for (const p of policies) {
+                for (const rule of p.spec.egress ?? []) {
+                    if ((rule.to ?? []).length > 0) continue;
+                    open.push(`${p.metadata.labels["app.kubernetes.io/component"]}: ${JSON.stringify(rule.ports)} ${p.metadata.annotations?.["fork-knife.io/open-egress-ports"] ?? "unmarked"}`);
+                }
+            }
+            // backend, worker and (production's s3 target) the backup Jobs reach Stripe, Twilio or object storage.
+            const https = `[{"port":443,"protocol":"TCP"}] 443`;
+            assert.deepEqual(open.sort(), stack === "production" ? [`backend: ${https}`, `backup: ${https}`, `worker: ${https}`] : [`backend: ${https}`, `worker: ${https}`]);
+            assert.ok(policies.length >= 4, `${policies.length} NetworkPolicies`);
+        });
+
+        it(`${stack}: every pod that keeps data in an emptyDir requests and limits ephemeral storage`, () => {
+            const pods = readManifests(results[stack].outDir).flatMap((m) => {
+                if (m.kind === "Deployment" || m.kind === "Job") return [[m.metadata.name, m.spec.template.spec]];
+                if (m.kind === "CronJob") return [[m.metadata.name, m.spec.jobTemplate.spec.template.spec]];
+                return [];
+            });
+            // /tmp (256Mi, every pod) is scratch for the runtime; "work" and "tools" hold the dump and rclone.
+            const withData = pods.filter(([, pod]) => pod.volumes.some((v: any) => v.emptyDir && v.name !== "tmp"));
+            assert.ok(withData.length >= 2, `${withData.length} pods with data emptyDirs`);
+            for (const [name, pod] of withData) {
+                for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    assert.ok(c.resources.requests["ephemeral-storage"] && c.resources.limits["ephemeral-storage"], `${name}/${c.name}`);
+                }
+            }
         });
 
         it(`${stack}: every pod spec meets Pod Security Standards restricted`, () => {
@@ -94,6 +130,29 @@ describe("npm run synth", () => {
         assert.ok(kinds.includes("monitoring.coreos.com/v1 ServiceMonitor"));
         assert.deepEqual(results.production.schemaProblems, []);
     });
+
+    for (const stack of ["staging", "production"] as const) {
+        it(`${stack} renders the AlertmanagerConfig, schema-checked, with its credentials only as Secret references`, () => {
+            const r = results[stack];
+            const manifests = readManifests(r.outDir);
+            const [amc] = manifests.filter((m) => m.kind === "AlertmanagerConfig");
+            assert.ok(amc, "an AlertmanagerConfig is rendered");
+            assert.equal(amc.apiVersion, "monitoring.coreos.com/v1alpha1");
+            assert.equal(amc.metadata.name, "fork-knife-routing");
+            assert.deepEqual(amc.spec.receivers.map((x: any) => x.name), stack === "production" ? ["pager", "team"] : ["team"]);
+            assert.deepEqual(r.schemaProblems, []);
+            const secretNames = new Set(manifests.filter((m) => m.kind === "Secret").map((m) => m.metadata.name));
+            const refs = amc.spec.receivers.flatMap((x: any) => [...(x.pagerdutyConfigs ?? []).map((c: any) => c.routingKey), ...(x.slackConfigs ?? []).map((c: any) => c.apiURL)]);
+            for (const ref of refs) assert.ok(secretNames.has(ref.name), `${ref.name} is a rendered Secret`);
+            const slack = manifests.find((m) => m.kind === "Secret" && m.metadata.name === "fork-knife-alerting-slack")!;
+            assert.equal(slack.metadata.annotations["fork-knife.io/secret-kind"], "slack-webhook");
+            assert.equal(slack.stringData.webhookUrl, "[secret]");
+            // Neither the webhook nor the routing key (nor synth's stand-in for them) is written anywhere.
+            const written = fs.readdirSync(path.join(r.outDir, "manifests")).map((f) => fs.readFileSync(path.join(r.outDir, "manifests", f), "utf8")).join("\n");
+            for (const key of ["slackWebhookUrl", "pagerdutyRoutingKey"]) assert.ok(!written.includes(`secure value of fork-knife:${key}`), key);
+            assert.ok(!written.includes(MOCK_SECRET_MARKER));
+        });
+    }
 
     it("an overdue secret fails production synth and only warns in staging", async () => {
         // JWT rotated 2026-10-01 is due 2026-12-30 in both committed stacks.
@@ -190,13 +249,37 @@ describe("npm run synth", () => {
     }
 
     it("FORK_KNIFE_NOW (synth's --now inside the program) refuses 2026-11-31 by name, and takes 2026-11-30", async () => {
-        const config = loadStackConfig({ stack: "staging" });
-        const secrets = Object.fromEntries(config.secretKeys.map((k) => [k, "x-secret-value-for-tests"]));
-        await assert.rejects(runProgram({ stack: "staging", config: { ...config.config, ...secrets }, secretKeys: config.secretKeys, now: "2026-11-31" }),
+        const config = stackConfig("staging");
+        await assert.rejects(runProgram({ stack: "staging", config: config.config, secretKeys: config.secretKeys, now: "2026-11-31" }),
             /FORK_KNIFE_NOW = "2026-11-31": must be .*not a calendar date/);
-        const run = await runProgram({ stack: "staging", config: { ...config.config, ...secrets }, secretKeys: config.secretKeys, now: "2026-11-30" });
+        const run = await runProgram({ stack: "staging", config: config.config, secretKeys: config.secretKeys, now: "2026-11-30" });
         assert.ok(run.resources.length > 0);
     });
+
+    // Production refuses what staging only warns about; the line names the key, and nothing is written.
+    const badProduction: [string, (c: any) => void, RegExp, string?][] = [
+        ["database.sslMode require", (c) => { c.config["fork-knife:database"].sslMode = "require"; },
+            /^  - fork-knife:database\.sslMode = "require": must be verify-full in production/m],
+        ["no database.cidr", (c) => { delete c.config["fork-knife:database"].cidr; },
+            /^  - fork-knife:database\.cidr: is required in production/m],
+        ["a password in backup.s3Endpoint", (c) => { c.config["fork-knife:backup"].s3Endpoint = "https://user:pw@host"; },
+            /^  - fork-knife:backup\.s3Endpoint: looks like a credential/m, "pw"],
+    ];
+    for (const [what, change, message, hidden] of badProduction) {
+        it(`production: stops on ${what}: exit 2, the key named, no manifest written`, () => {
+            const doc = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.production.yaml"), "utf8"));
+            change(doc);
+            const dir = tmp();
+            const file = path.join(dir, "Pulumi.production.yaml");
+            fs.writeFileSync(file, YAML.stringify(doc));
+            const out = path.join(dir, "out");
+            const r = cli(["--config-file", file, "--now", TODAY, "--out", out]);
+            assert.equal(r.status, 2, r.stdout + r.stderr);
+            assert.match(r.stderr, message);
+            if (hidden) assert.ok(!(r.stdout + r.stderr).includes(hidden), `${hidden} must not be printed`);
+            assert.ok(!fs.existsSync(out), "nothing written");
+        });
+    }
 });
 
 describe("the compile cache the tools start through (tools/ts-cache.js)", () => {

@@ -4,7 +4,9 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { parse } from "yaml";
 import { CronExpressionParser } from "cron-parser";
-import { ACTIONS_SECRETS, ENVIRONMENTS, EnvironmentSpec, RELEASE_STACKS, REQUIRED_CHECKS } from "../../components/release/release-checks";
+import {
+    ACTIONS_SECRETS, BACKPORT_SECRET, ENVIRONMENTS, EnvironmentSpec, PRODUCTION_DEPLOY_CREDENTIALS, RELEASE_STACKS, REQUIRED_CHECKS, STAGING_VERIFIED_CONTEXT,
+} from "../../components/release/release-checks";
 import { workflowProblems } from "./workflow-parser";
 
 const DIR = path.join(__dirname, "..", "..", ".github", "workflows");
@@ -13,7 +15,9 @@ const workflow = (file: string) => parse(read(file));
 
 interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string; env?: Record<string, string> }
 interface Job { name?: string; needs?: string | string[]; if?: string; environment?: { name: string } | string; steps: Step[];
-    strategy?: { matrix?: Record<string, unknown> }; env?: Record<string, string>; permissions?: Record<string, string> }
+    strategy?: { matrix?: Record<string, unknown> }; env?: Record<string, string>; permissions?: Record<string, string>;
+    concurrency?: unknown }
+const WORKFLOWS = ["audit.yml", "backport.yml", "deploy.yml", "dr-drill.yml", "pull-request.yml"];
 
 type Combination = Record<string, unknown>;
 
@@ -90,11 +94,11 @@ const stepIndex = (job: Job, pred: (s: Step) => boolean) => job.steps.findIndex(
 describe("GitHub workflows", () => {
     const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
 
-    it("are the three release workflows", () => {
-        assert.deepStrictEqual(files.sort(), ["audit.yml", "deploy.yml", "pull-request.yml"]);
+    it("are the release workflows", () => {
+        assert.deepStrictEqual(files.sort(), WORKFLOWS);
     });
 
-    for (const file of ["audit.yml", "deploy.yml", "pull-request.yml"]) {
+    for (const file of WORKFLOWS) {
         it(`${file} passes GitHub's workflow parser`, async () => {
             assert.deepStrictEqual(await workflowProblems(file, read(file)), []);
         });
@@ -113,7 +117,7 @@ describe("GitHub workflows", () => {
     });
 
     it("read no secret that the Repository does not create", () => {
-        const allowed = new Set<string>([...Object.values(ACTIONS_SECRETS), "GITHUB_TOKEN"]);
+        const allowed = new Set<string>([...Object.values(ACTIONS_SECRETS), BACKPORT_SECRET, "GITHUB_TOKEN"]);
         for (const file of files) {
             for (const [, name] of read(file).matchAll(/secrets\.([A-Za-z0-9_]+)/g)) assert.ok(allowed.has(name), `${file} reads secrets.${name}`);
         }
@@ -249,41 +253,234 @@ describe("GitHub workflows", () => {
         assert.deepStrictEqual(installs.map((s) => s.run), ["npm ci --ignore-scripts"]);
     });
 
-    it("deploy: main to staging on push; production by dispatch, export kept before up, /health after, rollback on failure", () => {
+    it("deploy: one ordering for both environments, never cancelled half-way", () => {
         const wf = workflow("deploy.yml");
+        // A constant group: staging and production deploys queue behind each other, whatever the event.
+        assert.deepStrictEqual(wf.concurrency, { "group": "deploy", "cancel-in-progress": false });
+        for (const job of Object.values(wf.jobs as Record<string, Job>)) assert.strictEqual(job.concurrency, undefined, "no job-level group splits the order");
         assert.deepStrictEqual(wf.on.push.branches, ["main"]);
-        assert.ok("workflow_dispatch" in wf.on);
-        const staging: Job = wf.jobs.staging;
-        assert.match(staging.if!, /github\.event_name == 'push'/);
-        assert.ok(staging.steps.some((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up" && s.with?.["stack-name"] === "staging"));
-        assert.strictEqual(environmentOf(staging), "staging");
-        assert.strictEqual(ENVIRONMENTS.production.mainOnly, true);
-        assert.strictEqual(ENVIRONMENTS.production.reviewers, true);
-
-        const prod: Job = wf.jobs.production;
-        assert.match(prod.if!, /github\.event_name == 'workflow_dispatch'/);
-        assert.strictEqual(environmentOf(prod), "production");
-        const exported = stepIndex(prod, (s) => /pulumi stack export --stack production/.test(s.run ?? ""));
-        const kept = stepIndex(prod, (s) => !!s.uses?.startsWith("actions/upload-artifact@"));
-        const up = stepIndex(prod, (s) => !!s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
-        const health = stepIndex(prod, (s) => /\/health$/.test(s.env?.HEALTH_URL ?? "") && /curl --fail/.test(s.run ?? ""));
-        const rollback = stepIndex(prod, (s) => s.if === "failure()" && /rollout undo/.test(s.run ?? "") && /exit 1/.test(s.run ?? ""));
-        assert.ok(exported >= 0 && exported < kept && kept < up && up < health && health < rollback, `${exported} ${kept} ${up} ${health} ${rollback}`);
-        assert.strictEqual(prod.steps[up].with!.policyPackConfigs, "policies/config/production.json");
+        assert.deepStrictEqual(Object.keys(wf.on.workflow_dispatch.inputs).sort(), ["hotfix", "reason"]);
     });
 
-    it("audit: weekly, both stacks, fails through npm run audit's exit code", () => {
+    it("deploy (staging): up, then the watched rollout, and only then the commit recorded as verified; a failure recorded too", () => {
+        const staging: Job = workflow("deploy.yml").jobs.staging;
+        assert.strictEqual(environmentOf(staging), "staging");
+        assert.strictEqual(staging.if, "github.event_name == 'push' || inputs.hotfix");
+        assert.deepStrictEqual(staging.permissions, { contents: "read", statuses: "write" });
+        const snapshot = stepIndex(staging, (s) => /npm run --silent rollout -- snapshot /.test(s.run ?? ""));
+        const up = stepIndex(staging, (s) => !!s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up" && s.with?.["stack-name"] === "staging");
+        const watch = stepIndex(staging, (s) => /npm run --silent rollout -- "\$\{args\[@\]\}"/.test(s.run ?? "") && /args=\(watch /.test(s.run ?? ""));
+        const record = stepIndex(staging, (s) => /release-gate -- record --sha "\$GITHUB_SHA" --state success /.test(s.run ?? ""));
+        const recordFailure = stepIndex(staging, (s) => /release-gate -- record --sha "\$GITHUB_SHA" --state failure /.test(s.run ?? ""));
+        assert.ok(snapshot >= 0 && snapshot < up && up < watch && watch < record && record < recordFailure, `${snapshot} ${up} ${watch} ${record} ${recordFailure}`);
+        // Success is recorded only when every step before it passed (no if:), failure only on failure.
+        for (const i of [up, watch, record]) assert.strictEqual(staging.steps[i].if, undefined, staging.steps[i].name);
+        assert.strictEqual(staging.steps[recordFailure].if, "failure()");
+        assert.strictEqual(staging.steps[watch].env!.BASE_URL, "${{ vars.STAGING_URL }}");
+        assert.strictEqual(staging.steps[watch].env!.PROMETHEUS_URL, "${{ vars.STAGING_PROMETHEUS_URL }}");
+        // The hotfix fast track shortens only the watch; the smoke checks always run.
+        assert.strictEqual(staging.steps[watch].env!.WATCH_SECONDS, "${{ inputs.hotfix && '600' || '' }}");
+        assert.strictEqual(STAGING_VERIFIED_CONTEXT, "release/staging-verified");
+    });
+
+    it("deploy (production) cannot start without staging's success for the same SHA", () => {
+        const wf = workflow("deploy.yml");
+        const gate: Job = wf.jobs.gate;
+        const prod: Job = wf.jobs.production;
+        // production waits for the gate and starts only when it succeeded; the gate runs after a staging success
+        // (hotfix) or when staging did not run (a dispatch), never after a staging failure.
+        assert.strictEqual(prod.needs, "gate");
+        assert.strictEqual(prod.if, "${{ !cancelled() && needs.gate.result == 'success' }}");
+        assert.strictEqual(gate.needs, "staging");
+        assert.strictEqual(gate.if, "${{ !cancelled() && github.event_name == 'workflow_dispatch' && (needs.staging.result == 'success' || needs.staging.result == 'skipped') }}");
+        const check = gate.steps.find((s) => /release-gate -- check /.test(s.run ?? ""))!;
+        assert.strictEqual(check.run, 'npm run --silent release-gate -- check --sha "$GITHUB_SHA"');
+        assert.strictEqual(check.if, undefined);
+        assert.deepStrictEqual(gate.permissions, { contents: "read", statuses: "read" });
+        assert.strictEqual(secretsIn(gate).length, 0, "the gate holds no Pulumi secret");
+        // The SHA production deploys is the one the gate checked: GITHUB_SHA, no other ref checked out.
+        for (const job of [gate, prod]) {
+            for (const s of job.steps.filter((x) => x.uses?.startsWith("actions/checkout@"))) assert.strictEqual(s.with?.ref, undefined);
+        }
+        assert.strictEqual(environmentOf(prod), "production");
+        assert.strictEqual(ENVIRONMENTS.production.mainOnly, true);
+        assert.strictEqual(ENVIRONMENTS.production.reviewers, true);
+    });
+
+    it("deploy (production): state kept before up, the watched rollout after, rollback on failure", () => {
+        const prod: Job = workflow("deploy.yml").jobs.production;
+        const exported = stepIndex(prod, (s) => /pulumi stack export --stack production/.test(s.run ?? ""));
+        const kept = stepIndex(prod, (s) => !!s.uses?.startsWith("actions/upload-artifact@"));
+        const snapshot = stepIndex(prod, (s) => /rollout -- snapshot /.test(s.run ?? ""));
+        const up = stepIndex(prod, (s) => !!s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
+        const watch = stepIndex(prod, (s) => /args=\(watch /.test(s.run ?? ""));
+        const rollback = stepIndex(prod, (s) => s.if === "failure()" && /rollout undo/.test(s.run ?? "") && /exit 1/.test(s.run ?? ""));
+        assert.ok(exported >= 0 && exported < kept && kept < snapshot && snapshot < up && up < watch && watch < rollback,
+            `${exported} ${kept} ${snapshot} ${up} ${watch} ${rollback}`);
+        assert.strictEqual(prod.steps[up].with!.policyPackConfigs, "policies/config/production.json");
+        // Production watches the full window from its settings: no override.
+        assert.strictEqual(prod.steps[watch].env!.WATCH_SECONDS, undefined);
+        assert.strictEqual(prod.steps[watch].env!.BASE_URL, "${{ vars.PRODUCTION_URL }}");
+    });
+
+    it("audit: weekly, both stacks, refreshed first, fails through npm run audit's exit code and on a failed refresh", () => {
         const wf = workflow("audit.yml");
         const cron: string = wf.on.schedule[0].cron;
         const runs = CronExpressionParser.parse(cron, { tz: "Etc/UTC", currentDate: new Date("2026-01-01T00:00:00Z") });
         const [a, b] = [runs.next().getTime(), runs.next().getTime()];
         assert.strictEqual(b - a, 7 * 24 * 3600 * 1000);
-        const job: Job = wf.jobs.audit;
-        assert.deepStrictEqual(job.strategy!.matrix!.stack, [...RELEASE_STACKS]);
         assert.strictEqual(wf.defaults.run.shell, "bash", "bash -o pipefail keeps the audit's exit code through tee");
+
+        const refresh: Job = wf.jobs.refresh;
+        assert.deepStrictEqual(refresh.strategy!.matrix!.stack, [...RELEASE_STACKS]);
+        const byStack = Object.fromEntries(combinations(refresh.strategy!.matrix).map((c) => [c.stack, fill(environmentOf(refresh)!, c)]));
+        assert.deepStrictEqual(byStack, { staging: "staging", production: "production-refresh" });
+        const step = refresh.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        assert.deepStrictEqual([step.with!.command, step.with!["stack-name"]], ["refresh", "${{ matrix.stack }}"]);
+        // The job that holds a write-capable token installs and runs none of the repository's code.
+        assert.ok(refresh.steps.every((s) => !s.run && (s.uses?.startsWith("actions/checkout@") || s.uses?.startsWith("pulumi/actions@"))),
+            refresh.steps.map((s) => s.name ?? s.uses).join(", "));
+
+        const job: Job = wf.jobs.audit;
+        assert.strictEqual(job.needs, "refresh");
+        assert.strictEqual(job.if, "${{ !cancelled() }}");
+        assert.deepStrictEqual(job.strategy!.matrix!.stack, [...RELEASE_STACKS]);
         const exp = stepIndex(job, (s) => /pulumi stack export --stack \$\{\{ matrix\.stack \}\} --file export\.json/.test(s.run ?? ""));
         const audit = stepIndex(job, (s) => /npm run --silent audit -- export\.json/.test(s.run ?? ""));
-        assert.ok(exp >= 0 && audit > exp);
+        const refreshed = stepIndex(job, (s) => s.if === "${{ !cancelled() && needs.refresh.result != 'success' }}" && /exit 1/.test(s.run ?? ""));
+        assert.ok(exp >= 0 && audit > exp && refreshed > audit, `${exp} ${audit} ${refreshed}`);
+        assert.ok(!job.steps[audit].run!.includes("--declared"), "the weekly audit judges live state");
         assert.ok(job.steps.every((s) => !(s.run ?? "").includes("--show-secrets")), "the export must stay encrypted");
+    });
+});
+
+describe("GitHub workflows: supply chain and least privilege", () => {
+    const files = WORKFLOWS;
+    const jobsOf = (file: string) => Object.entries(workflow(file).jobs as Record<string, Job>);
+
+    it("every action not owned by the repository is pinned to a full commit SHA, with its tag in a comment", () => {
+        let checked = 0;
+        for (const file of files) {
+            for (const line of read(file).split("\n")) {
+                const m = /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(line);
+                if (!m) continue;
+                checked++;
+                if (m[1].startsWith("./")) continue;
+                assert.match(m[1], /^[A-Za-z0-9-]+\/[A-Za-z0-9._\/-]+@[0-9a-f]{40}$/, `${file}: ${line.trim()}`);
+                assert.match(m[2], /^ # v\d+\.\d+\.\d+$/, `${file}: ${line.trim()} needs its tag as a comment`);
+            }
+        }
+        assert.ok(checked >= 20, `${checked} uses: lines`);
+        // The check itself: a tag, a short SHA and an uppercase SHA are refused.
+        for (const bad of ["actions/checkout@v4", "actions/checkout@11bd719", "actions/checkout@11BD71901BBE5B1630CEEA73D27597364C9AF683"]) {
+            assert.doesNotMatch(bad, /^[A-Za-z0-9-]+\/[A-Za-z0-9._\/-]+@[0-9a-f]{40}$/);
+        }
+    });
+
+    it("one action is pinned to one SHA everywhere (Dependabot moves them together)", () => {
+        const pins = new Map<string, Set<string>>();
+        for (const file of files) {
+            for (const [, action, sha] of read(file).matchAll(/uses:\s*([^@\s]+)@([0-9a-f]{40})/g)) pins.set(action, (pins.get(action) ?? new Set()).add(sha));
+        }
+        for (const [action, shas] of pins) assert.strictEqual(shas.size, 1, `${action}: ${[...shas].join(", ")}`);
+    });
+
+    it("the Pulumi CLI version is pinned, the same in every step that installs it", () => {
+        const versions = new Set<string>();
+        for (const file of files) {
+            for (const [, job] of jobsOf(file)) {
+                for (const step of job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@"))) {
+                    const v = String(step.with?.["pulumi-version"] ?? "");
+                    assert.match(v, /^\d+\.\d+\.\d+$/, `${file} ${step.name}: pulumi-version ${v || "missing"}`);
+                    versions.add(v);
+                }
+            }
+        }
+        assert.deepStrictEqual([...versions], ["3.248.0"]);
+    });
+
+    it("every job that holds a secret installs without scripts; none checks out another ref than the event's", () => {
+        for (const file of files) {
+            for (const [id, job] of jobsOf(file)) {
+                const holdsSecret = secretsIn(job).length > 0 || JSON.stringify(job).includes("github.token") ||
+                    Object.values(job.permissions ?? {}).includes("write");
+                const installs = job.steps.filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? ""));
+                if (holdsSecret) for (const s of installs) assert.strictEqual(s.run, "npm ci --ignore-scripts", `${file} ${id}`);
+                for (const s of job.steps.filter((x) => x.uses?.startsWith("actions/checkout@"))) {
+                    assert.strictEqual(s.with?.ref, undefined, `${file} ${id} checks out ${s.with?.ref}`);
+                }
+            }
+        }
+    });
+
+    /** The jobs (as "file id") whose environment gives them a production deploy credential; pull-request code there fails. */
+    function deployTokenJobs(file: string, wf: any): string[] {
+        const reach: string[] = [];
+        const on = Object.keys(wf.on);
+        for (const [id, job] of Object.entries(wf.jobs as Record<string, Job>)) {
+            if (!secretsIn(job).includes(ACTIONS_SECRETS.pulumiAccessToken)) continue;
+            for (const combo of combinations(job.strategy?.matrix)) {
+                const credential = (ENVIRONMENTS as Record<string, EnvironmentSpec>)[fill(environmentOf(job) ?? "", combo)]?.credentials.PULUMI_ACCESS_TOKEN;
+                if (!credential || !PRODUCTION_DEPLOY_CREDENTIALS.includes(credential)) continue;
+                reach.push(`${file} ${id}`);
+                assert.ok(!on.includes("pull_request") && !on.includes("pull_request_target"), `${file} ${id} runs pull-request code with the deploy token`);
+            }
+        }
+        return reach;
+    }
+
+    it("the deploy token is only reachable by deploy (production): no preview, audit or refresh job, no pull-request code", () => {
+        assert.deepStrictEqual(files.flatMap((f) => deployTokenJobs(f, workflow(f))), ["deploy.yml production"]);
+        // And by construction: no environment but production holds a deploy credential.
+        const holders = Object.entries(ENVIRONMENTS).filter(([, e]) => Object.values(e.credentials).some((c) => PRODUCTION_DEPLOY_CREDENTIALS.includes(c!)));
+        assert.deepStrictEqual(holders.map(([n]) => n), ["production"]);
+    });
+
+    it("the check above catches a preview or an audit moved into the production environment", () => {
+        const pr = workflow("pull-request.yml");
+        pr.jobs.preview.strategy.matrix.include[1].environment = "production";
+        assert.throws(() => deployTokenJobs("pull-request.yml", pr), /pull-request\.yml preview runs pull-request code with the deploy token/);
+        const audit = workflow("audit.yml");
+        audit.jobs.audit.strategy.matrix.include[1].environment = "production";
+        assert.deepStrictEqual(deployTokenJobs("audit.yml", audit), ["audit.yml audit"]);
+    });
+
+    it("no run script interpolates event data (titles, branch names, labels): it goes through env", () => {
+        for (const file of files) {
+            for (const [id, job] of jobsOf(file)) {
+                for (const s of job.steps) assert.doesNotMatch(s.run ?? "", /\$\{\{\s*(github\.event\.|github\.head_ref|inputs\.)/, `${file} ${id} ${s.name ?? ""}`);
+            }
+        }
+    });
+
+    it("npm audit --audit-level=high is a required pull-request check with nothing installed", () => {
+        const job: Job = workflow("pull-request.yml").jobs["npm-audit"];
+        assert.strictEqual(job.name, "npm audit");
+        assert.ok(REQUIRED_CHECKS.includes("npm audit"));
+        assert.deepStrictEqual(job.steps.filter((s) => s.run).map((s) => s.run), ["npm audit --audit-level=high"]);
+        assert.strictEqual(secretsIn(job).length, 0);
+    });
+
+    it("backport: on main's pushes (or by hand), in the backport environment, running only git and gh", () => {
+        const wf = workflow("backport.yml");
+        assert.deepStrictEqual(Object.keys(wf.on).sort(), ["push", "workflow_dispatch"]);
+        assert.deepStrictEqual(wf.on.push.branches, ["main"]);
+        const job: Job = wf.jobs.backport;
+        assert.strictEqual(environmentOf(job), "backport");
+        assert.strictEqual(ENVIRONMENTS.backport.mainOnly, true);
+        assert.deepStrictEqual([...new Set(secretsIn(job))], [BACKPORT_SECRET]);
+        assert.ok(job.steps.every((s) => !/\bnpm\b/.test(s.run ?? "")));
+        assert.match(job.steps.at(-1)!.run!, /\nbash \.github\/scripts\/backport\.sh\n?$/);
+    });
+
+    it("dr-drill: yearly, opens the issue with GITHUB_TOKEN's issues permission only", () => {
+        const wf = workflow("dr-drill.yml");
+        const runs = CronExpressionParser.parse(wf.on.schedule[0].cron, { tz: "Etc/UTC", currentDate: new Date("2026-02-01T00:00:00Z") });
+        const [a, b] = [runs.next().toDate(), runs.next().toDate()];
+        assert.deepStrictEqual([a.toISOString().slice(0, 10), b.toISOString().slice(0, 10)], ["2027-01-15", "2028-01-15"]);
+        const job: Job = wf.jobs["open-issue"];
+        assert.deepStrictEqual(job.permissions, { contents: "read", issues: "write" });
+        assert.strictEqual(secretsIn(job).length, 0);
+        assert.match(job.steps.at(-1)!.run!, /bash \.github\/scripts\/dr-drill-issue\.sh$/);
     });
 });

@@ -1,6 +1,8 @@
 // `npm run audit -- EXPORT.json [--format markdown|json] [--now DATE]`: exit 0 when the stack passes,
-// 1 when a secret is overdue or backups or restore tests are missing, 2 when the input or the arguments
-// are wrong (one line on stderr, never a stack trace).
+// 1 when a secret is overdue, backups or restore tests are missing or too old, the release did not complete,
+// or the export holds no live status (taken without `pulumi refresh`); 2 when the input or the arguments are
+// wrong (one line on stderr, never a stack trace). `--declared` audits synth's export of the committed
+// configuration, which has no live status, and says in the result line that nothing live was checked.
 import { parseArgs } from "util";
 import { parseIsoDate } from "../../components/config/validators";
 import { ExportError, readExport } from "./audit-export";
@@ -9,13 +11,17 @@ import { buildReport } from "./audit-report";
 
 export interface AuditRun { code: 0 | 1 | 2; stdout: string; stderr: string }
 
-const USAGE = "usage: npm run audit -- EXPORT.json [--format markdown|json] [--now YYYY-MM-DD]";
+const USAGE = "usage: npm run audit -- EXPORT.json [--format markdown|json] [--now YYYY-MM-DD] [--declared]";
 
 export function auditCommand(argv: string[], clock: () => Date = () => new Date()): AuditRun {
     const fail = (message: string): AuditRun => ({ code: 2, stdout: "", stderr: `audit: ${message}\n` });
     let parsed;
     try {
-        parsed = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: "string", default: "markdown" }, now: { type: "string" } } });
+        parsed = parseArgs({ args: argv, allowPositionals: true, options: {
+            format: { type: "string", default: "markdown" }, now: { type: "string" },
+            // synth's export (the committed configuration) has no live status: judge only what is declared, and say so.
+            declared: { type: "boolean", default: false },
+        } });
     } catch (e) {
         return fail(`${(e as Error).message.split("\n")[0]}\n${USAGE}`);
     }
@@ -31,7 +37,7 @@ export function auditCommand(argv: string[], clock: () => Date = () => new Date(
     const file = positionals[0];
     let report;
     try {
-        report = buildReport(readExport(file), now);
+        report = buildReport(readExport(file), now, { declaredOnly: values.declared === true });
     } catch (e) {
         if (e instanceof ExportError) return fail(`${file}: ${e.message}`);
         throw e;

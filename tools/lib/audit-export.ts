@@ -17,12 +17,16 @@ export interface StateResource {
     protect: boolean;
     /** Live state when the export has it (outputs), else what the program declared (inputs). */
     state: Record<string, unknown>;
+    /** What the program declared (the resource's inputs), to compare with what is live. */
+    inputs: Record<string, unknown>;
 }
 
 export interface StackState {
     project?: string;
     stack?: string;
     exportedAt?: string;
+    /** The CLI (or tool) that wrote the export: `fork-knife-synth` for synth's declared-only export. */
+    writer?: string;
     resources: StateResource[];
 }
 
@@ -110,6 +114,7 @@ export function parseExport(text: string): StackState {
             custom: r.custom === true,
             protect: r.protect === true,
             state: outputs && Object.keys(outputs).length > 0 ? outputs : inputs,
+            inputs,
         };
     });
     const stackUrn = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? resources[0]?.urn;
@@ -119,6 +124,7 @@ export function parseExport(text: string): StackState {
         stack: m?.[1],
         project: m?.[2],
         exportedAt: isObject(manifest) && typeof manifest.time === "string" ? manifest.time : undefined,
+        writer: isObject(manifest) && typeof manifest.version === "string" ? manifest.version : undefined,
         resources,
     };
 }

@@ -10,6 +10,19 @@ import { at, list, num, StackState, StateResource, str, stringMap, urnName } fro
 /** A secret due within this many days is reported as due soon (a warning, not a failure). */
 export const DUE_SOON_DAYS = 14;
 
+/**
+ * Recovery point objective: the guide backs up daily, so at most one day of data may be lost. The newest
+ * successful backup may be this old plus the time its run is allowed (see `allowanceHours`).
+ */
+export const RPO_HOURS = 24;
+/** The guide tests restores quarterly; the longest calendar quarter (July to September) has 92 days. */
+export const RESTORE_TEST_MAX_DAYS = 92;
+const HOUR_MS = 3_600_000;
+
+/** Components whose completed Jobs count as backups, and as restore tests. */
+const BACKUP_JOB_COMPONENTS = ["backup", "pre-migration-backup"];
+const RESTORE_TEST_JOB_COMPONENTS = ["restore-test"];
+
 export type SecretStatus = "ok" | "due-soon" | "overdue" | "unknown";
 
 export interface SecretEntry {
@@ -21,9 +34,27 @@ export interface ScheduleEntry {
     component: string; name: string; namespace?: string;
     schedule?: string; timeZone?: string; nextRun?: string; lastSuccess?: string;
     retentionDays?: number; target?: string; suspended: boolean;
+    /** Whether the export holds the CronJob's live status (it does after `pulumi refresh`). */
+    liveStatus: boolean;
+    /** Hours a run may take after its scheduled time: startingDeadlineSeconds + the Job's activeDeadlineSeconds. */
+    allowanceHours: number;
+}
+
+/** The newest successful run of a schedule, from its CronJob's status or from a completed Job in the state. */
+export interface FreshnessEntry {
+    what: "backup" | "restore-test";
+    /** ISO time of the newest success, or undefined when none is recorded. */
+    newest?: string;
+    /** Where it was read: `CronJob <name> status.lastSuccessfulTime` or `Job <name> status.completionTime`. */
+    source?: string;
+    ageHours?: number;
+    limitHours: number;
+    /** How the limit is made up, in words. */
+    limitBasis: string;
+    status: "ok" | "stale" | "none" | "no-live-status";
 }
 export interface WorkloadEntry { component: string; name: string; images: string[]; migrationJob?: string }
-export interface MigrationEntry { name: string; images: string[]; succeeded?: boolean }
+export interface MigrationEntry { name: string; images: string[]; succeeded?: boolean; liveStatus: boolean; current: boolean }
 export interface ScalingEntry { component: string; name: string; target?: string; minReplicas?: number; maxReplicas?: number }
 export interface ResourceRef { type: string; name: string; urn: string }
 
@@ -37,7 +68,11 @@ export interface AuditReport {
     secrets: SecretEntry[];
     backups: ScheduleEntry[];
     restoreTests: ScheduleEntry[];
-    release: { workloads: WorkloadEntry[]; migrations: MigrationEntry[] };
+    /** Whether live checks were skipped on request (`--declared`, for synth's export of the committed config). */
+    declaredOnly: boolean;
+    freshness: FreshnessEntry[];
+    /** The release the stack declares (its `audit` outputs), and the running workloads and migration Jobs. */
+    release: { declaredImage?: string; migrationJob?: string; workloads: WorkloadEntry[]; migrations: MigrationEntry[] };
     scaling: ScalingEntry[];
     protected: ResourceRef[];
     missingLabels: (ResourceRef & { missing: string[] })[];
@@ -109,18 +144,38 @@ function scheduleEntry(k: K8s, now: Date): ScheduleEntry {
         retentionDays: Number.isInteger(retention) && retention > 0 ? retention : undefined,
         target: k.annotations[ANNOTATION.backupTarget],
         suspended: at(s, "spec", "suspend") === true,
+        liveStatus: at(s, "status") !== undefined && typeof at(s, "status") === "object",
+        allowanceHours: ((num(s, "spec", "startingDeadlineSeconds") ?? 0) + (num(s, "spec", "jobTemplate", "spec", "activeDeadlineSeconds") ?? 0)) / 3600,
     };
+}
+
+/** A Job's completion time when it succeeded, else undefined. */
+function completedAt(k: K8s): string | undefined {
+    const s = k.r.state;
+    const succeeded = (num(s, "status", "succeeded") ?? 0) > 0 ||
+        list(s, "status", "conditions").some((_, i) => str(s, "status", "conditions", i, "type") === "Complete" && str(s, "status", "conditions", i, "status") === "True");
+    const time = str(s, "status", "completionTime");
+    return succeeded && time !== undefined && !Number.isNaN(Date.parse(time)) ? time : undefined;
 }
 
 const images = (k: K8s, ...podSpec: string[]) =>
     list(k.r.state, ...podSpec, "containers").map((_, i) => str(k.r.state, ...podSpec, "containers", i, "image") ?? "[not readable]");
 
-export function buildReport(state: StackState, now: Date): AuditReport {
+export interface BuildOptions {
+    /** Skip the checks that need live status (synth's export of the committed configuration has none). */
+    declaredOnly?: boolean;
+}
+
+export function buildReport(state: StackState, now: Date, options: BuildOptions = {}): AuditReport {
+    const stackOutputs = state.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.state;
     const report: AuditReport = {
         project: state.project, stack: state.stack, exportedAt: state.exportedAt, now: now.toISOString(),
         resourceCount: state.resources.length, result: "pass", problems: [], warnings: [], secrets: [], backups: [],
-        restoreTests: [], release: { workloads: [], migrations: [] }, scaling: [], protected: [], missingLabels: [],
+        restoreTests: [], declaredOnly: options.declaredOnly === true, freshness: [],
+        release: { declaredImage: str(stackOutputs, "audit", "image"), migrationJob: str(stackOutputs, "audit", "release", "migrationJob"), workloads: [], migrations: [] },
+        scaling: [], protected: [], missingLabels: [],
     };
+    const completedJobs: { component: string; name: string; time: string }[] = [];
     for (const r of state.resources) {
         if (r.protect) report.protected.push({ type: r.type, name: urnName(r.urn), urn: r.urn });
         const k = k8sView(r);
@@ -133,7 +188,13 @@ export function buildReport(state: StackState, now: Date): AuditReport {
         else if (k.kind === "CronJob" && component === "restore-test") report.restoreTests.push(scheduleEntry(k, now));
         else if (k.kind === "Job" && component === "migration") {
             const succeeded = num(r.state, "status", "succeeded");
-            report.release.migrations.push({ name: k.name, images: images(k, "spec", "template", "spec"), succeeded: succeeded === undefined ? undefined : succeeded > 0 });
+            report.release.migrations.push({
+                name: k.name, images: images(k, "spec", "template", "spec"), succeeded: succeeded === undefined ? undefined : succeeded > 0,
+                liveStatus: typeof at(r.state, "status") === "object", current: false,
+            });
+        } else if (k.kind === "Job") {
+            const time = completedAt(k);
+            if (time !== undefined) completedJobs.push({ component, name: k.name, time });
         } else if (k.kind === "Deployment" || k.kind === "StatefulSet") {
             report.release.workloads.push({
                 component, name: k.name, images: images(k, "spec", "template", "spec"),
@@ -146,11 +207,54 @@ export function buildReport(state: StackState, now: Date): AuditReport {
             });
         }
     }
-    judge(report);
+    // The current release's migration Job: the one the Stack's outputs name, else the one the Deployments wait for.
+    const current = report.release.migrationJob ?? report.release.workloads.find((w) => w.migrationJob)?.migrationJob;
+    for (const m of report.release.migrations) m.current = m.name === current;
+    report.release.migrationJob = current;
+    if (!report.declaredOnly) {
+        report.freshness = [
+            freshness("backup", report.backups, completedJobs.filter((j) => BACKUP_JOB_COMPONENTS.includes(j.component)), RPO_HOURS,
+                `RPO ${RPO_HOURS} h (the guide's daily backup)`, now),
+            freshness("restore-test", report.restoreTests, completedJobs.filter((j) => RESTORE_TEST_JOB_COMPONENTS.includes(j.component)),
+                RESTORE_TEST_MAX_DAYS * 24, `a quarter (the guide's quarterly restore test; the longest quarter has ${RESTORE_TEST_MAX_DAYS} days)`, now),
+        ];
+    }
+    judge(report, state.writer);
     return report;
 }
 
-function judge(report: AuditReport): void {
+/**
+ * The newest success among the CronJobs' `status.lastSuccessfulTime` and the completed Jobs of the same kind,
+ * judged against `baseHours` plus the longest time a run may take (its CronJob's starting and active deadlines).
+ */
+function freshness(what: FreshnessEntry["what"], cronJobs: ScheduleEntry[], jobs: { name: string; time: string }[],
+    baseHours: number, basis: string, now: Date): FreshnessEntry {
+    const allowance = Math.max(0, ...cronJobs.map((c) => c.allowanceHours));
+    const limitHours = baseHours + allowance;
+    const limitBasis = allowance > 0 ? `${basis} + ${formatHours(allowance)} a run may take (its starting and active deadlines)` : basis;
+    const candidates = [
+        ...cronJobs.filter((c) => c.lastSuccess !== undefined && !Number.isNaN(Date.parse(c.lastSuccess)))
+            .map((c) => ({ time: c.lastSuccess!, source: `CronJob ${c.name} status.lastSuccessfulTime` })),
+        ...jobs.map((j) => ({ time: j.time, source: `Job ${j.name} status.completionTime` })),
+    ].sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+    const newest = candidates[0];
+    if (!newest) {
+        const live = cronJobs.every((c) => c.liveStatus);
+        return { what, limitHours, limitBasis, status: live ? "none" : "no-live-status" };
+    }
+    const ageHours = (now.getTime() - Date.parse(newest.time)) / HOUR_MS;
+    return { what, newest: newest.time, source: newest.source, ageHours, limitHours, limitBasis, status: ageHours > limitHours ? "stale" : "ok" };
+}
+
+/** "7 h", "61 days 3 h": ages people read at a glance (whole hours, rounded down). */
+export function formatHours(hours: number): string {
+    const whole = Math.floor(hours);
+    if (whole < 48) return `${whole} h`;
+    const days = Math.floor(whole / 24);
+    return `${days} days${whole % 24 ? ` ${whole % 24} h` : ""}`;
+}
+
+function judge(report: AuditReport, writer: string | undefined): void {
     const { problems, warnings } = report;
     for (const s of report.secrets) {
         const where = `secret ${s.namespace ? `${s.namespace}/` : ""}${s.name} (${s.kind})`;
@@ -166,7 +270,49 @@ function judge(report: AuditReport): void {
             if (!e.nextRun) problems.push(`${what} CronJob ${e.name} has no valid schedule (${e.schedule ?? "none"} in ${e.timeZone ?? "Etc/UTC"})`);
         }
     }
+    if (!report.declaredOnly) judgeLive(report, writer);
+    else warnings.push("declared configuration only (--declared): the age of the newest backup and restore test, the migration Job and the deployed image were not checked");
     for (const b of report.backups) if (b.retentionDays === undefined) warnings.push(`backup CronJob ${b.name} does not declare its retention (${ANNOTATION.retentionDays})`);
     if (report.missingLabels.length > 0) warnings.push(`${report.missingLabels.length} Kubernetes resource(s) lack required labels`);
     report.result = problems.length > 0 ? "fail" : "pass";
+}
+
+/** The checks that need the live state of a refreshed stack. */
+function judgeLive(report: AuditReport, writer: string | undefined): void {
+    const { problems, warnings } = report;
+    // Without live status an old backup looks the same as a fresh one: that is a finding of its own, never a pass.
+    const blind = [
+        ...[...report.backups, ...report.restoreTests].filter((c) => !c.liveStatus).map((c) => `${c.component} CronJob ${c.name}`),
+        ...report.release.migrations.filter((m) => m.current && !m.liveStatus).map((m) => `migration Job ${m.name}`),
+    ];
+    if (blind.length > 0) {
+        problems.push(`the export holds no live status for ${blind.join(", ")}: run pulumi refresh --stack ${report.stack ?? "<stack>"} ` +
+            "before pulumi stack export, then audit the new export" +
+            (writer === "fork-knife-synth" ? " (this is synth's export of the declared configuration: audit it with --declared)" : ""));
+    }
+    for (const f of report.freshness) {
+        const label = f.what === "backup" ? "backup" : "restore test";
+        if (f.status === "stale") {
+            problems.push(`newest successful ${label} is ${formatHours(f.ageHours!)} old (${f.source} = ${f.newest}); ` +
+                `limit ${formatHours(f.limitHours)}: ${f.limitBasis}`);
+        } else if (f.status === "none" && (f.what === "backup" ? report.backups : report.restoreTests).length > 0) {
+            problems.push(`no successful ${label} is recorded (no ${f.what} CronJob status.lastSuccessfulTime, no completed ${f.what} Job)`);
+        }
+    }
+    const current = report.release.migrationJob;
+    const job = report.release.migrations.find((m) => m.current);
+    if (current === undefined) warnings.push("the current release names no migration Job (Stack output audit.release.migrationJob)");
+    else if (!job) problems.push(`migration Job ${current} of the current release is not in the state`);
+    else if (job.liveStatus && job.succeeded !== true) problems.push(`migration Job ${current} of the current release has not completed (status.succeeded is not above 0)`);
+
+    const declared = report.release.declaredImage;
+    if (declared === undefined) {
+        problems.push("the Stack has no audit.image output: the declared image is unknown, so the deployed one cannot be checked");
+        return;
+    }
+    if (!/@sha256:[0-9a-f]{64}$/.test(declared)) warnings.push(`the declared image ${declared} is not pinned to a digest: the deployed image cannot be proven`);
+    for (const w of report.release.workloads.filter((x) => x.component === "backend" || x.component === "worker")) {
+        const other = w.images.filter((i) => i !== declared);
+        if (other.length > 0) problems.push(`${w.component} Deployment ${w.name} runs ${other.join(", ")}, not the declared ${declared}`);
+    }
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { AppSecrets, AppSecretsArgs } from "../../../components/app/app-secrets";
+import { AppSecrets, AppSecretsArgs, redisUrl } from "../../../components/app/app-secrets";
 import { rotationChecksum, rotationRecord, slotKeepers } from "../../../components/app/rotation";
 import { isSecretValue, ProgramRun, runProgram } from "../../../tools/lib/program";
 import { ofType, one, plain } from "../../support/stacks";
@@ -12,6 +12,7 @@ function args(generation: number): AppSecretsArgs {
         jwt: { rotatedAt: "2026-10-01", generation },
         stripe: { rotatedAt: "2026-02-10", secretKey: pulumi.secret("sk_test_SENTINEL"), webhookSecret: pulumi.secret("whsec_SENTINEL") },
         twilio: { rotatedAt: "2026-03-01", accountSid: pulumi.secret("AC_SENTINEL"), authToken: pulumi.secret("tw_SENTINEL") },
+        redis: { host: "redis.internal", port: 6380, tls: true, rotatedAt: "2026-09-15", password: pulumi.secret("p@ss/word SENTINEL") },
     };
 }
 
@@ -62,6 +63,24 @@ describe("AppSecrets", () => {
         assert.ok(stripe.additionalSecretOutputs.includes("stringData"));
         const component = one(g3, "fork-knife:secrets:AppSecrets");
         assert.doesNotMatch(JSON.stringify(component.outputs), /SENTINEL/);
+    });
+
+    it("builds REDIS_URL from the redis settings and the secure password, as a secret with a 180-day rotation record", () => {
+        const redis = secretNamed(g3, "fork-knife-redis");
+        assert.ok(isSecretValue(redis.inputs.stringData), "stringData is a Pulumi secret");
+        // The password is percent-encoded: '@' and '/' inside it would otherwise end the userinfo or start the path.
+        assert.deepEqual(plain(redis).stringData, { REDIS_URL: "rediss://:p%40ss%2Fword%20SENTINEL@redis.internal:6380" });
+        assert.deepEqual(plain(redis).metadata.annotations, {
+            "fork-knife.io/secret-kind": "redis-password", "fork-knife.io/rotated-at": "2026-09-15", "fork-knife.io/max-age-days": "180",
+            "fork-knife.io/next-rotation-due": "2027-03-14",
+        });
+        assert.doesNotMatch(JSON.stringify(one(g3, "fork-knife:secrets:AppSecrets").outputs), /p@ss/);
+    });
+
+    it("REDIS_URL: redis:// without TLS, IPv6 hosts in brackets", () => {
+        assert.equal(redisUrl({ host: "10.0.0.5", port: 6379, tls: false }, "pw"), "redis://:pw@10.0.0.5:6379");
+        assert.equal(redisUrl({ host: "fd00:10::5", port: 6379, tls: true }, "pw"), "rediss://:pw@[fd00:10::5]:6379");
+        assert.equal(new URL(redisUrl({ host: "fd00:10::5", port: 6379, tls: true }, "a:b@c")).password, "a%3Ab%40c");
     });
 
     it("computes due dates from the guide's limits", () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { AppService, AppServiceArgs, WORKER_HEARTBEAT_FILE } from "../../../components/app/app-service";
+import { AppService, AppServiceArgs, WORKER_HEARTBEAT_FILE, workloadName } from "../../../components/app/app-service";
+import { KUBE_DNS } from "../../../components/lib/network-policy";
 import { ProgramRun, runProgram } from "../../../tools/lib/program";
 import { one, plain } from "../../support/stacks";
 
@@ -14,7 +15,10 @@ const base: AppServiceArgs = {
     env: { LOG_LEVEL: "warn" },
     secretEnv: [{ name: "DATABASE_URL", secretName: "fork-knife-database", key: "DATABASE_URL" }],
     podAnnotations: { "fork-knife.io/migration-job": "migrate-1-2-3-abcdef" },
-    databasePort: 5432,
+    egress: {
+        dns: KUBE_DNS, database: { port: 5432, cidrs: ["10.40.16.0/20"] }, redis: { port: 6379, cidrs: ["10.40.32.0/24"] }, https: {},
+    },
+    metrics: { port: 9464, namespaceLabels: { "kubernetes.io/metadata.name": "monitoring" } },
 };
 
 function render(args: AppServiceArgs): Promise<ProgramRun> {
@@ -26,7 +30,7 @@ describe("AppService", () => {
     let worker: ProgramRun;
     before(async () => {
         backend = await render(base);
-        worker = await render({ ...base, component: "worker", http: undefined, command: ["npm", "run", "worker"],
+        worker = await render({ ...base, component: "worker", http: undefined, metrics: undefined, command: ["npm", "run", "worker"],
             scaling: { minReplicas: 2, maxReplicas: 4, targetCpuPercent: 65, targetMemoryPercent: 75 } });
     });
 
@@ -130,14 +134,40 @@ describe("AppService", () => {
         assert.equal(svc.ports[0].targetPort, "http");
     });
 
-    it("denies traffic by default: backend ingress on its port only, worker none; egress to DNS, database and HTTPS", () => {
+    it("backend ingress: the public port from anywhere, metrics only from the monitoring namespace; worker none", () => {
         const np = plain(one(backend, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).spec;
         assert.deepEqual(np.policyTypes, ["Ingress", "Egress"]);
-        assert.deepEqual(np.ingress, [{ ports: [{ protocol: "TCP", port: 3000 }] }]);
-        const egressPorts = np.egress.flatMap((e: any) => e.ports.map((p: any) => `${p.protocol}/${p.port}`));
-        for (const p of ["UDP/53", "TCP/53", "TCP/5432", "TCP/443"]) assert.ok(egressPorts.includes(p), p);
+        assert.deepEqual(np.ingress, [
+            { ports: [{ protocol: "TCP", port: 3000 }] },
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9464 }] },
+        ]);
+        const container = plain(one(backend, "kubernetes:apps/v1:Deployment")).spec.template.spec.containers[0];
+        assert.deepEqual(container.ports.map((p: any) => `${p.name}/${p.containerPort}`), ["http/3000", "metrics/9464"]);
+        const service = plain(one(backend, "kubernetes:core/v1:Service")).spec;
+        assert.deepEqual(service.ports.map((p: any) => `${p.name}/${p.port}->${p.targetPort}`), ["http/3000->http", "metrics/9464->metrics"]);
         const wnp = plain(one(worker, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).spec;
         assert.deepEqual(wnp.ingress, []);
+    });
+
+    it("egress names its peers: DNS pods, the database and Redis blocks; only HTTPS is open, and marked", () => {
+        const np = plain(one(backend, "kubernetes:networking.k8s.io/v1:NetworkPolicy"));
+        assert.deepEqual(np.spec.egress, [
+            {
+                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+            },
+            { to: [{ ipBlock: { cidr: "10.40.16.0/20" } }], ports: [{ protocol: "TCP", port: 5432 }] },
+            { to: [{ ipBlock: { cidr: "10.40.32.0/24" } }], ports: [{ protocol: "TCP", port: 6379 }] },
+            { ports: [{ protocol: "TCP", port: 443 }] },
+        ]);
+        assert.deepEqual(np.metadata.annotations, { "fork-knife.io/open-egress-ports": "443" });
+    });
+
+    it("egress.httpsCidrs narrows HTTPS, and the open-port mark goes away with it", async () => {
+        const narrowed = await render({ ...base, egress: { ...base.egress, https: { cidrs: ["203.0.113.0/24"] } } });
+        const np = plain(one(narrowed, "kubernetes:networking.k8s.io/v1:NetworkPolicy"));
+        assert.deepEqual(np.spec.egress.at(-1), { to: [{ ipBlock: { cidr: "203.0.113.0/24" } }], ports: [{ protocol: "TCP", port: 443 }] });
+        assert.deepEqual(np.metadata.annotations, {});
     });
 
     it("runs under a ServiceAccount without an API token", () => {
@@ -154,6 +184,27 @@ describe("AppService", () => {
             assert.equal(labels["app.kubernetes.io/part-of"], "fork-knife");
             assert.equal(labels["app.kubernetes.io/managed-by"], "pulumi");
             assert.equal(labels["fork-knife.io/environment"], "production");
+        }
+    });
+
+    it("names the Deployment, its Service, HPA and PDB fork-knife-<component>, in the inputs (not auto-named)", () => {
+        for (const [run, component, kinds] of [
+            [backend, "backend", ["apps/v1:Deployment", "core/v1:Service", "autoscaling/v2:HorizontalPodAutoscaler", "policy/v1:PodDisruptionBudget"]],
+            [worker, "worker", ["apps/v1:Deployment", "autoscaling/v2:HorizontalPodAutoscaler", "policy/v1:PodDisruptionBudget"]],
+        ] as const) {
+            for (const kind of kinds) {
+                assert.equal(plain(one(run, `kubernetes:${kind}`)).metadata.name, `fork-knife-${component}`, `${component} ${kind}`);
+            }
+            assert.equal(plain(one(run, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).spec.scaleTargetRef.name, `fork-knife-${component}`);
+        }
+        assert.equal(workloadName("worker"), "fork-knife-worker");
+    });
+
+    it("leaves deleteBeforeReplace to the provider, so renaming the old auto-named Deployments creates first", () => {
+        // The provider deletes first when a replacement keeps the name (a new selector); forcing the option would
+        // also delete first on the one-time rename to fork-knife-<component>, an outage of every backend pod.
+        for (const run of [backend, worker]) {
+            for (const r of run.resources.filter((x) => x.custom)) assert.equal(r.deleteBeforeReplace, false, `${r.type} forces deleteBeforeReplace`);
         }
     });
 });

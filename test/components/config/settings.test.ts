@@ -2,7 +2,8 @@
 // secure one) and says what is allowed; every problem is reported at once; good stacks parse with defaults.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { connectionBudget, parseSettings, RawConfig, SECRET_KEYS, Settings, SettingsError } from "../../../components/config/settings";
+import { z } from "zod";
+import { connectionBudget, parseSettings, RawConfig, SECRET_KEYS, Settings, SettingsError, settingsSchema } from "../../../components/config/settings";
 import { parseQuantity } from "../../../components/config/validators";
 import { loadStackConfig } from "../../../tools/lib/stack-config";
 
@@ -37,6 +38,9 @@ function parse(stack: "staging" | "production", change: (v: Values, raw: RawConf
     change(raw.values, raw);
     return parseSettings(raw);
 }
+
+/** A certificate that is not a CA (basicConstraints CA:FALSE): public test data, its key was never kept. */
+const LEAF_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBfTCCASKgAwIBAgIUD+ic90RF/TZxo78T++1IpufmDmMwCgYIKoZIzj0EAwIw\nFTETMBEGA1UEAwwKZGIuZXhhbXBsZTAeFw0yNjExMzAwNTQ2NDlaFw0zNjExMjcw\nNTQ2NDlaMBUxEzARBgNVBAMMCmRiLmV4YW1wbGUwWTATBgcqhkjOPQIBBggqhkjO\nPQMBBwNCAAQFdUH/ZwJELlVJQD12wbl0l9Vhm10scE1iDOnqoskM6eOcISgI7Pk3\nk9M+vSQ38ni19I68Q0xpBVs1uUsjnKcHo1AwTjAdBgNVHQ4EFgQUZuLOo5AzdXDA\nR+LPwIA7VUcZsj4wHwYDVR0jBBgwFoAUZuLOo5AzdXDAR+LPwIA7VUcZsj4wDAYD\nVR0TAQH/BAIwADAKBggqhkjOPQQDAgNJADBGAiEAk3O4FgSXNRK9oviINOrfytI8\nEt+pFvaT8xcAEc1+04wCIQDqCya44SKk99SCNc1pS8L4LhBqIHAJRfW+dw7v/Qkv\nJQ==\n-----END CERTIFICATE-----\n";
 
 interface BadInput {
     /** Full key the error line must start with, without the `fork-knife:` prefix. */
@@ -77,6 +81,13 @@ const BAD: BadInput[] = [
     { key: "backend.minReplica", change: (v) => { v.backend = { minReplica: 2 }; }, shows: null, allowed: /unknown key \(did you mean minReplicas\?\); allowed keys: minReplicas, maxReplicas/ },
     { key: "worker.maxReplicas", change: (v) => { v.worker = { maxReplicas: 500 }; }, shows: "500", allowed: /integer from 1 to 200/ },
     { key: "worker.command", change: (v) => { v.worker = { command: [] }; }, shows: "[]", allowed: /must name the command/ },
+    { key: "backend.command", change: (v) => { v.backend = { command: ["sh", "-c", "npm run prisma:migrate:deploy && npm run start:prod"] }; }, shows: '["sh","-c","npm run prisma:migrate:deploy', allowed: /must not run a database migration \(found "prisma:migrate:deploy"\): migrations run in the MigrationJob/ },
+    { key: "worker.command", change: (v) => { v.worker = { command: ["npx", "prisma", "db", "push"] }; }, shows: '["npx","prisma","db","push"]', allowed: /must not run a database migration \(found "prisma db push"\)/ },
+    { key: "backend.command", change: (v) => { v.backend = { command: [] }; }, shows: "[]", allowed: /must name the command, e.g. \[npm, run, start:prod\]/ },
+    { key: "backend.command", change: (v) => { v.backend = { command: "npm run start:prod" }; }, shows: '"npm run start:prod"', allowed: /must be a list of strings such as \[npm, run, start:prod\]/ },
+    { key: "backend.command", change: (v) => { v.backend = { command: Array(33).fill("x") }; }, shows: '["x",', allowed: /must be at most 32 strings/ },
+    { key: "backend.command[1]", change: (v) => { v.backend = { command: ["node", "x".repeat(1025)] }; }, shows: '"xxx', allowed: /non-empty string of at most 1024 characters/ },
+    { key: "worker.command[0]", change: (v) => { v.worker = { command: [""] }; }, shows: '""', allowed: /non-empty string of at most 1024 characters/ },
     { key: "worker.port", change: (v) => { v.worker = { port: 3000 }; }, shows: null, allowed: /unknown key; allowed keys: minReplicas, maxReplicas, targetCpuPercent/ },
     { key: "database", change: (v) => { delete v.database; }, shows: null, allowed: /is required: an object with the keys host, port, name/ },
     { key: "database.host", change: (v) => { delete v.database.host; }, shows: null, allowed: /is required \(the PostgreSQL host name\)/ },
@@ -112,21 +123,110 @@ const BAD: BadInput[] = [
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; }, shows: "(not set)", allowed: /must equal the stack name "production" to restore latest into production/ },
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = "staging"; }, shows: '"staging"', allowed: /must equal the stack name "production"/ },
     { key: "backup.confirmRestore", change: (v) => { v.backup.confirmRestore = "staging"; }, shows: null, allowed: /only allowed together with backup\.restoreFrom/ },
+    { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = 59; }, shows: "59", allowed: /integer from 60 to 604800/ },
+    { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = "4h"; }, shows: '"4h"', allowed: /integer from 60 to 604800/ },
     { key: "alerts.errorRatePercent", change: (v) => { v.alerts.errorRatePercent = 0; }, shows: "0", allowed: /percentage above 0 and at most 100/ },
     { key: "alerts.p95LatencySeconds", change: (v) => { v.alerts.p95LatencySeconds = 120; }, shows: "120", allowed: /at most 60 seconds/ },
     { key: "alerts.diskUsagePercent", change: (v) => { v.alerts.diskUsagePercent = 101; }, shows: "101", allowed: /integer from 1 to 100/ },
     { key: "alerts.enabled", change: (v) => { v.alerts.enabled = "true"; }, shows: '"true"', allowed: /must be a boolean/ },
     { key: "alerts.errorRate", change: (v) => { v.alerts.errorRate = 5; }, shows: null, allowed: /unknown key; allowed keys: enabled, .*errorRatePercent, errorRateForMinutes/ },
+    { key: "alerts.redisMemoryPercent", change: (v) => { v.alerts.redisMemoryPercent = 100; }, shows: "100", allowed: /integer from 1 to 99/ },
+    { key: "alerts.redisMemoryPercent", change: (v) => { v.alerts.redisMemoryPercent = 0; }, shows: "0", allowed: /integer from 1 to 99/ },
+    { key: "alerts.redisMemoryPercent", change: (v) => { v.alerts.redisMemoryPercent = 80.5; }, shows: "80.5", allowed: /integer from 1 to 99/ },
+    { key: "publicUrl", stack: "production", change: (v) => { delete v.publicUrl; }, shows: null, allowed: /is required in production: the https:\/\/ URL users reach/ },
+    { key: "publicUrl", stack: "production", change: (v) => { v.publicUrl = "http://api.fork-knife.example.com"; }, shows: '"http://api.fork-knife.example.com"', allowed: /must be an https:\/\/ URL/ },
+    { key: "publicUrl", change: (v) => { v.publicUrl = "api.fork-knife.example.com"; }, shows: '"api.fork-knife.example.com"', allowed: /must be an https:\/\/ URL such as/ },
+    { key: "publicUrl", change: (v) => { v.publicUrl = "https://api.fork-knife.example.com/?x=1"; }, shows: '"https://api.fork-knife.example.com/?x=1"', allowed: /without query or fragment/ },
+    { key: "publicUrl", change: (v) => { v.publicUrl = 443; }, shows: "443", allowed: /must be a string/ },
+    { key: "healthProbe.proberUrl", change: (v) => { v.healthProbe = { proberUrl: "blackbox:9115" }; }, shows: '"blackbox:9115"', allowed: /blackbox exporter's http:\/\/ or https:\/\/ URL/ },
+    { key: "healthProbe.module", change: (v) => { v.healthProbe = { module: "http 2xx" }; }, shows: '"http 2xx"', allowed: /blackbox exporter module name/ },
+    { key: "healthProbe.interval", change: (v) => { v.healthProbe = { interval: "10s" }; }, shows: null, allowed: /unknown key; allowed keys: proberUrl, module/ },
     { key: "github.owner", stack: "production", change: (v) => { v.github.owner = "-fork"; }, shows: '"-fork"', allowed: /GitHub user or organisation name/ },
     { key: "github.requiredApprovals", stack: "production", change: (v) => { v.github.requiredApprovals = 0; }, shows: "0", allowed: /integer from 1 to 6/ },
     { key: "github.repository", stack: "production", change: (v) => { delete v.github.repository; }, shows: null, allowed: /is required/ },
     { key: "logLevel", change: (v) => { v.logLevel = "verbose"; }, shows: '"verbose"', allowed: /one of error, warn, info, debug/ },
     { key: "namepsace", change: (v) => { v.namepsace = "fork-knife-staging"; }, shows: null, allowed: /unknown key \(did you mean namespace\?\)/ },
     { key: "backups", change: (v) => { v.backups = { retentionDays: 7 }; }, shows: null, allowed: /unknown key \(did you mean backup\?\); allowed keys: environment, namespace/ },
+    { key: "redis", change: (v) => { delete v.redis; }, shows: null, allowed: /is required: an object with the keys host, port, tls, cidr/ },
+    { key: "redis.host", change: (v) => { v.redis.host = "redis_1.internal"; }, shows: '"redis_1.internal"', allowed: /RFC 1123/ },
+    { key: "redis.port", change: (v) => { v.redis.port = 0; }, shows: "0", allowed: /integer from 1 to 65535/ },
+    { key: "redis.tls", change: (v) => { v.redis.tls = "yes"; }, shows: '"yes"', allowed: /must be a boolean/ },
+    { key: "redis.cidr", change: (v) => { v.redis.cidr = "10.30.32.0/33"; }, shows: '"10.30.32.0/33"', allowed: /CIDR block such as 10\.20\.0\.0\/16/ },
+    { key: "redis.cidr", change: (v) => { v.redis.cidr = "10.30.32.7/24"; }, shows: '"10.30.32.7/24"', allowed: /network address \(host bits set/ },
+    { key: "redis.cidr", stack: "production", change: (v) => { delete v.redis.cidr; }, shows: null, allowed: /is required in production: the CIDR block Redis lives in/ },
+    { key: "database.cidr", stack: "production", change: (v) => { delete v.database.cidr; }, shows: null, allowed: /is required in production: the CIDR block PostgreSQL lives in/ },
+    { key: "database.cidr", change: (v) => { v.database.cidr = "10.30.16.0"; }, shows: '"10.30.16.0"', allowed: /CIDR block/ },
+    { key: "rotation.redis", change: (v) => { delete v.rotation.redis; }, shows: null, allowed: /is required: an object with the keys rotatedAt/ },
+    { key: "redisPassword", change: (_, raw) => { delete raw.secrets.redisPassword; }, shows: null, allowed: /pulumi config set --secret redisPassword/ },
+    { key: "egress.httpsCidrs[0]", change: (v) => { v.egress = { httpsCidrs: ["0.0.0.0/-1"] }; }, shows: '"0.0.0.0/-1"', allowed: /CIDR block/ },
+    { key: "egress.httpsCidrs", change: (v) => { v.egress = { httpsCidrs: [] }; }, shows: "[]", allowed: /1 to 50 CIDR blocks \(leave it out for any address\)/ },
+    { key: "egress.dnsPodLabels", change: (v) => { v.egress = { dnsPodLabels: {} }; }, shows: "{}", allowed: /1 to 10 labels that select the DNS pod/ },
+    { key: "egress.dnsNamespaceLabels", change: (v) => { v.egress = { dnsNamespaceLabels: { "bad key!": "x" } }; }, shows: '{"bad key!":"x"}', allowed: /label key must be/ },
+    { key: "backend.metricsPort", change: (v) => { v.backend = { metricsPort: 70000 }; }, shows: "70000", allowed: /integer from 1 to 65535/ },
+    { key: "backup.s3Cidr", stack: "production", change: (v) => { v.backup.s3Endpoint = "http://minio.backup.svc:9000"; }, shows: null, allowed: /required in production with an s3Endpoint on port 9000/ },
+    { key: "database.sslMode", stack: "production", change: (v) => { v.database.sslMode = "require"; }, shows: '"require"', allowed: /must be verify-full in production, with database\.caBundle/ },
+    { key: "database.sslMode", stack: "production", change: (v) => { v.database.sslMode = "verify-ca"; }, shows: '"verify-ca"', allowed: /must be verify-full in production/ },
+    { key: "database.caBundle", stack: "production", change: (v) => { delete v.database.caBundle; }, shows: null, allowed: /is required with database\.sslMode verify-full: the PEM bundle of the CA/ },
+    { key: "database.caBundle", change: (v) => { v.database.sslMode = "verify-ca"; delete v.database.caBundle; }, shows: null, allowed: /is required with database\.sslMode verify-ca/ },
+    { key: "database.caBundle", change: (v) => { v.database.caBundle = "not a certificate"; }, shows: '"not a certificate"', allowed: /PEM bundle of CA certificates/ },
+    { key: "database.caBundle", change: (v) => { v.database.caBundle = LEAF_CERTIFICATE; }, shows: '"-----BEGIN CERTIFICATE', allowed: /certificate 1 \(CN=db\.example\) is not a CA certificate/ },
+    { key: "database.caBundle", change: (v) => { v.database.caBundle = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"; }, shows: '"-----BEGIN', allowed: /certificate 1 does not parse/ },
+    { key: "database.caBundle", change: (_, raw) => { raw.now = new Date("2037-01-01T00:00:00Z"); }, shows: '"-----BEGIN', allowed: /certificate 1 \(CN=fork-knife example database CA\) expired on Nov 27 .* 2036 GMT/ },
+    { key: "worker.credentials[1]", change: (v) => { v.worker = { credentials: ["DATABASE_URL", "AWS_KEY"] }; }, shows: '"AWS_KEY"', allowed: /credential names: DATABASE_URL, REDIS_URL, JWT_SECRET/ },
+    { key: "backend.credentials", change: (v) => { v.backend = { credentials: [] }; }, shows: "[]", allowed: /at least one credential/ },
+    { key: "backend.credentials", change: (v) => { v.backend = { credentials: ["REDIS_URL", "REDIS_URL"] }; }, shows: '["REDIS_URL","REDIS_URL"]', allowed: /must not list a credential twice/ },
+    { key: "worker.credentialsAs", change: (v) => { v.worker = { credentialsAs: "volume" }; }, shows: '"volume"', allowed: /must be env or file/ },
     { key: "twilioAuthToken", change: (_, raw) => { delete raw.secrets.twilioAuthToken; }, shows: null, allowed: /is required; set it with: pulumi config set --secret twilioAuthToken <value>/ },
     { key: "pulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiAccessToken/ },
     { key: "stagingPulumiAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.stagingPulumiAccessToken; }, shows: null, allowed: /pulumi config set --secret stagingPulumiAccessToken/ },
-    { key: "backupS3SecretAccessKey", stack: "production", change: (_, raw) => { delete raw.secrets.backupS3SecretAccessKey; }, shows: null, allowed: /pulumi config set --secret backupS3SecretAccessKey/ },
+    { key: "backupS3SecretAccessKey", stack: "production", change: (_, raw) => { delete raw.secrets.backupS3SecretAccessKey; }, shows: null, allowed: /pulumi config set --secret backupS3SecretAccessKey/ },    // alerting: severities, bounded timings, receivers per environment, rotation records of the alerting credentials
+    { key: "alerting.severities.info", change: (v) => { v.alerting = { severities: { info: "team" } }; }, shows: null, allowed: /unknown key; allowed keys: critical, warning$/ },
+    { key: "alerting.severities.critical", stack: "production", change: (v) => { v.alerting = { severities: { critical: "oncall" } }; }, shows: '"oncall"', allowed: /must be pager or team/ },
+    { key: "alerting.severities.critical", change: (v) => { v.alerting = { severities: { critical: "pager" } }; }, shows: '"pager"', allowed: /must be team in staging: staging routes to the team receiver only/ },
+    { key: "alerting.groupWait", change: (v) => { v.alerting = { groupWait: "4s" }; }, shows: '"4s"', allowed: /duration from 5s to 5m/ },
+    { key: "alerting.groupWait", change: (v) => { v.alerting = { groupWait: "301s" }; }, shows: '"301s"', allowed: /duration from 5s to 5m/ },
+    { key: "alerting.groupWait", change: (v) => { v.alerting = { groupWait: "30 s" }; }, shows: '"30 s"', allowed: /a number and one unit \(s, m or h\)/ },
+    { key: "alerting.groupInterval", change: (v) => { v.alerting = { groupInterval: "59s" }; }, shows: '"59s"', allowed: /duration from 1m to 1h/ },
+    { key: "alerting.repeatInterval", change: (v) => { v.alerting = { repeatInterval: "1441m" }; }, shows: '"1441m"', allowed: /duration from 1h to 24h/ },
+    { key: "alerting.repeatInterval", change: (v) => { v.alerting = { repeatInterval: 4 }; }, shows: "4", allowed: /duration from 1h to 24h/ },
+    { key: "alerting.slackChannel", change: (v) => { v.alerting = { slackChannel: "alerts" }; }, shows: '"alerts"', allowed: /Slack channel name such as #fork-knife-alerts/ },
+    { key: "alerting.slackWebhookUrl", change: (v) => { v.alerting = { slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/secretpart" }; }, shows: null, allowed: /is a credential in plain config; .*pulumi config set --secret slackWebhookUrl/ },
+    { key: "slackWebhookUrl", stack: "production", change: (_, raw) => { delete raw.secrets.slackWebhookUrl; delete raw.values.rotation.slackWebhook; }, shows: null, allowed: /is required in production, where warnings reach the team's channel: pulumi config set --secret slackWebhookUrl/ },
+    { key: "pagerdutyRoutingKey", stack: "production", change: (v) => { delete v.pagerduty; delete v.rotation.pagerdutyRoutingKey; }, shows: null, allowed: /is required in production, where critical alerts page: .*or configure fork-knife:pagerduty/ },
+    { key: "pagerdutyRoutingKey", stack: "production", change: (_, raw) => { raw.secrets.pagerdutyRoutingKey = { value: "0123456789abcdef0123456789abcdef", isSecret: true }; }, shows: null, allowed: /must not be set together with fork-knife:pagerduty/ },
+    { key: "pagerdutyRoutingKey", change: (v, raw) => { raw.secrets.pagerdutyRoutingKey = { value: "0123456789abcdef0123456789abcdef", isSecret: true }; v.rotation.pagerdutyRoutingKey = { rotatedAt: "2026-09-01" }; }, shows: null, allowed: /is not allowed in staging: staging routes to the team receiver only/ },
+    { key: "rotation.slackWebhook.rotatedAt", change: (v) => { delete v.rotation.slackWebhook; }, shows: null, allowed: /is required: the date the Slack webhook was issued/ },
+    { key: "rotation.slackWebhook.rotatedAt", change: (v) => { v.rotation.slackWebhook.rotatedAt = "2026-12-01"; }, shows: '"2026-12-01"', allowed: /must not be in the future/ },
+    { key: "rotation.pagerdutyRoutingKey.rotatedAt", stack: "production", change: (v) => { delete v.rotation.pagerdutyRoutingKey; }, shows: null, allowed: /is required: the date the PagerDuty routing key was issued/ },
+    { key: "rotation.pagerdutyRoutingKey", change: (v) => { v.rotation.pagerdutyRoutingKey = { rotatedAt: "2026-09-01" }; }, shows: null, allowed: /only allowed while its credential is configured \(pagerdutyRoutingKey or pagerduty\)/ },
+    // pagerduty: the escalation chain's people and bounded delays
+    { key: "pagerduty", change: (v) => { v.pagerduty = { onCallDevelopers: ["PDEV001"], seniorDevelopers: ["PSEN001"], cto: "PCTO001" }; }, shows: null, allowed: /is not allowed in staging/ },
+    { key: "pagerduty.escalationMinutes.onCallDeveloper", stack: "production", change: (v) => { v.pagerduty.escalationMinutes = { onCallDeveloper: 4 }; }, shows: "4", allowed: /integer from 5 to 60/ },
+    { key: "pagerduty.escalationMinutes.seniorDeveloper", stack: "production", change: (v) => { v.pagerduty.escalationMinutes = { seniorDeveloper: 61 }; }, shows: "61", allowed: /integer from 5 to 60/ },
+    { key: "pagerduty.escalationMinutes.cto", stack: "production", change: (v) => { v.pagerduty.escalationMinutes = { cto: 121 }; }, shows: "121", allowed: /integer from 5 to 120/ },
+    { key: "pagerduty.escalationMinutes.ceo", stack: "production", change: (v) => { v.pagerduty.escalationMinutes = { ceo: 30 }; }, shows: null, allowed: /unknown key \(did you mean cto\?\); allowed keys: onCallDeveloper, seniorDeveloper, cto/ },
+    { key: "pagerduty.repeats", stack: "production", change: (v) => { v.pagerduty.repeats = 10; }, shows: "10", allowed: /integer from 0 to 9/ },
+    { key: "pagerduty.cto", stack: "production", change: (v) => { v.pagerduty.cto = "alice@example.com"; }, shows: '"alice@example.com"', allowed: /PagerDuty user ID such as PXPGF42/ },
+    { key: "pagerduty.cto", stack: "production", change: (v) => { delete v.pagerduty.cto; }, shows: null, allowed: /is required with pagerduty: the CTO's PagerDuty user ID/ },
+    { key: "pagerduty.onCallDevelopers", stack: "production", change: (v) => { v.pagerduty.onCallDevelopers = []; }, shows: "[]", allowed: /at least one PagerDuty user/ },
+    { key: "pagerduty.seniorDevelopers[1]", stack: "production", change: (v) => { v.pagerduty.seniorDevelopers = ["PSEN001", "bob"]; }, shows: '"bob"', allowed: /PagerDuty user IDs/ },
+    { key: "pagerduty.handoffTime", stack: "production", change: (v) => { v.pagerduty.handoffTime = "9:00"; }, shows: '"9:00"', allowed: /HH:MM/ },
+    { key: "pagerduty.rotationDays", stack: "production", change: (v) => { v.pagerduty.rotationDays = 0; }, shows: "0", allowed: /integer from 1 to 28/ },
+    { key: "release.smokePaths[0]", change: (v) => { v.release = { smokePaths: ["api/menu"] }; }, shows: '"api/menu"', allowed: /absolute URL paths such as \/api\/menu/ },
+    { key: "release.smokePaths", change: (v) => { v.release = { smokePaths: ["/a", "/a"] }; }, shows: null, allowed: /must not list a path twice/ },
+    { key: "release.smokePaths", change: (v) => { v.release = { smokePaths: Array.from({ length: 21 }, (_, i) => `/p${i}`) }; }, shows: null, allowed: /at most 20 paths/ },
+    { key: "maintenance.schedule", change: (v) => { v.maintenance = { schedule: "0 2 15 */3 *" }; }, shows: '"0 2 15 */3 *"',
+        allowed: /must not overlap the backup window: the run at 2026-01-15 02:00 UTC may last until 2026-01-15 04:10 UTC .* the backup starting 2026-01-15 03:00 UTC may run until 2026-01-15 10:00 UTC \(backup\.schedule "0 3 \* \* \*" in Etc\/UTC/ },
+    { key: "maintenance.schedule", change: (v) => { v.maintenance = { schedule: "0 10 1 */3 *", deadlineMinutes: 5 }; }, shows: '"0 10 1 */3 *"',
+        allowed: /must not overlap the restore test window: .*\(backup\.restoreTestSchedule "0 4 1 \*\/3 \*"/ },
+    { key: "maintenance.deadlineMinutes", change: (v) => { v.maintenance = { deadlineMinutes: 721 }; }, shows: "721", allowed: /integer from 5 to 720/ },
+    { key: "maintenance.bloatThresholdPercent", change: (v) => { v.maintenance = { bloatThresholdPercent: 100 }; }, shows: "100", allowed: /integer from 1 to 99/ },
+    { key: "maintenance.schedule", change: (v) => { v.maintenance = { schedule: "every quarter" }; }, shows: '"every quarter"', allowed: /5-field cron expression/ },
+    { key: "release.watchMinutes", change: (v) => { v.release = { watchMinutes: 181 }; }, shows: "181", allowed: /integer from 0 to 180/ },
+    { key: "release.pollSeconds", change: (v) => { v.release = { pollSeconds: 4 }; }, shows: "4", allowed: /integer from 5 to 300/ },
+    { key: "release.watchMinute", change: (v) => { v.release = { watchMinute: 5 }; }, shows: null, allowed: /unknown key \(did you mean watchMinutes\?\)/ },
+    { key: "pulumiReadAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiReadAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiReadAccessToken/ },
+    { key: "pulumiRefreshAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiRefreshAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiRefreshAccessToken/ },
 ];
 
 describe("settings: bad inputs", () => {
@@ -225,9 +325,242 @@ describe("settings: secure values", () => {
     it("hands secure values on as Pulumi secrets only", async () => {
         const s = parse("production");
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",
-            "databaseAdminPassword", "pulumiAccessToken", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
+            "databaseAdminPassword", "pulumiAccessToken", "pulumiReadAccessToken", "pulumiRefreshAccessToken", "redisPassword", "slackWebhookUrl", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
             "twilioAuthToken"]);
         for (const out of Object.values(s.secrets)) assert.strictEqual(await pulumi.isSecret(out!), true);
+    });
+});
+
+describe("settings: alerting credentials and receivers", () => {
+    // Fake, assembled at run time so secret scanners never see a credential-shaped literal.
+    const WEBHOOK = ["https://hooks.slack.com", "services", "T0FAKE", "B0FAKE", "x9Y8z7W6v5U4"].join("/");
+    const ROUTING_KEY = "0123456789abcdef".repeat(2);
+
+    function withSecrets(stack: "staging" | "production", secrets: Record<string, { value: string; isSecret: boolean }>, change: (v: Values) => void = () => undefined) {
+        const raw = rawConfig(stack);
+        Object.assign(raw.secrets, secrets);
+        change(raw.values);
+        return raw;
+    }
+
+    it("refuses a plain-text webhook or routing key, naming the key, never the value", () => {
+        const problems = problemsOf(withSecrets("production", {
+            slackWebhookUrl: { value: WEBHOOK, isSecret: false },
+            pagerdutyRoutingKey: { value: ROUTING_KEY, isSecret: false },
+        }, (v) => { delete v.pagerduty; }));
+        assert.deepStrictEqual(problems.map((p) => p.split(":").slice(0, 2).join(":")).sort(), ["fork-knife:pagerdutyRoutingKey", "fork-knife:slackWebhookUrl"]);
+        for (const p of problems) {
+            assert.match(p, /is stored in plain text; a credential must be a secret/);
+            assert.ok(!p.includes(WEBHOOK) && !p.includes(ROUTING_KEY) && !p.includes("x9Y8z7W6v5U4"), p);
+        }
+    });
+
+    it("refuses a webhook in a plain section without printing it", () => {
+        const problems = problemsOf(withSecrets("staging", {}, (v) => { v.alerting = { slackWebhookUrl: WEBHOOK }; }));
+        assert.strictEqual(problems.length, 1);
+        assert.ok(!problems[0].includes("x9Y8z7W6v5U4"), problems[0]);
+    });
+
+    const badUrls: Array<[string, string]> = [
+        ["no scheme", "hooks.slack.com/services/T0/B0/x"], ["http, not https", "http://hooks.slack.com/services/T0/B0/x"],
+        ["a space inside", "https://hooks.slack.com/services/T0 /B0/x"], ["no host", "https:///services/x"],
+        ["credentials in the URL", "https://user:pw@hooks.slack.com/services/x"], ["not a URL", "x9Y8z7W6v5U4"],
+    ];
+    for (const [what, url] of badUrls) {
+        it(`refuses a malformed webhook URL (${what}) with one line that does not show it`, () => {
+            const problems = problemsOf(withSecrets("staging", { slackWebhookUrl: { value: url, isSecret: true } }));
+            assert.strictEqual(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /^fork-knife:slackWebhookUrl: must be an https:\/\/ URL .*\(value not shown: it is a credential\)$/);
+            assert.ok(!problems[0].includes(url), problems[0]);
+        });
+    }
+
+    it("checks the routing key's shape at its boundaries: 32 letters and digits", () => {
+        const noPagerduty = (v: Values) => { delete v.pagerduty; };
+        const key = (value: string) => problemsOf(withSecrets("production", { pagerdutyRoutingKey: { value, isSecret: true } }, noPagerduty));
+        assert.deepStrictEqual(key(ROUTING_KEY), []);
+        for (const bad of [ROUTING_KEY.slice(1), ROUTING_KEY + "a", `${ROUTING_KEY.slice(1)}-`, `https://events.pagerduty.com/${ROUTING_KEY}`]) {
+            const problems = key(bad);
+            assert.strictEqual(problems.length, 1, bad);
+            assert.match(problems[0], /^fork-knife:pagerdutyRoutingKey: must be a PagerDuty Events v2 integration key: 32 letters and digits/);
+            assert.ok(!problems[0].includes(bad));
+        }
+    });
+
+    it("accepts a real-looking https webhook and hands it on as a secret", async () => {
+        const raw = withSecrets("staging", { slackWebhookUrl: { value: WEBHOOK, isSecret: true } });
+        const s = parseSettings(raw);
+        assert.strictEqual(await pulumi.isSecret(s.secrets.slackWebhookUrl!), true);
+        assert.deepStrictEqual(s.warnings, []);
+    });
+
+    it("a staging stack without a webhook deploys with one warning; production without one stops", () => {
+        const dropWebhook = (raw: RawConfig & { values: Values }) => { delete raw.secrets.slackWebhookUrl; delete raw.values.rotation.slackWebhook; return raw; };
+        const staging = parseSettings(dropWebhook(rawConfig("staging")));
+        assert.strictEqual(staging.warnings.length, 1);
+        assert.match(staging.warnings[0], /^fork-knife:slackWebhookUrl: not set, so staging's alerts reach nobody .*pulumi config set --secret slackWebhookUrl/);
+        const problems = problemsOf(dropWebhook(rawConfig("production")));
+        assert.deepStrictEqual(problems.map((p) => p.split(":").slice(0, 2).join(":")), ["fork-knife:slackWebhookUrl"]);
+    });
+
+    it("defaults: critical pages in production and reaches the team in staging; warnings reach the team; the timings", () => {
+        const staging = parse("staging");
+        const production = parse("production");
+        assert.deepStrictEqual(staging.alerting.severities, { critical: "team", warning: "team" });
+        assert.deepStrictEqual(production.alerting.severities, { critical: "pager", warning: "team" });
+        for (const s of [staging, production]) {
+            assert.deepStrictEqual([s.alerting.groupWait, s.alerting.groupInterval, s.alerting.repeatInterval], ["30s", "5m", "4h"]);
+        }
+        assert.deepStrictEqual(production.pagerduty?.escalationMinutes, { onCallDeveloper: 15, seniorDeveloper: 15, cto: 30 });
+        assert.deepStrictEqual([production.pagerduty?.repeats, production.pagerduty?.rotationDays, production.pagerduty?.handoffTime], [2, 7, "09:00"]);
+    });
+
+    it("accepts the bounds of every timing and delay", () => {
+        const s = parse("production", (v) => {
+            v.alerting = { groupWait: "5s", groupInterval: "1h", repeatInterval: "24h" };
+            v.pagerduty.escalationMinutes = { onCallDeveloper: 5, seniorDeveloper: 60, cto: 120 };
+            v.pagerduty.repeats = 9;
+        });
+        assert.deepStrictEqual([s.alerting.groupWait, s.alerting.groupInterval, s.alerting.repeatInterval], ["5s", "1h", "24h"]);
+        const t = parse("production", (v) => { v.alerting = { groupWait: "5m", groupInterval: "1m", repeatInterval: "1h" }; v.pagerduty.repeats = 0; });
+        assert.deepStrictEqual([t.alerting.groupWait, t.alerting.groupInterval, t.alerting.repeatInterval, t.pagerduty?.repeats], ["5m", "1m", "1h", 0]);
+    });
+});
+
+/** The stack with database.sslMode left to its default (and the CA kept for production's). */
+function minimalDefaults(stack: "staging" | "production"): Settings {
+    return parse(stack, (v) => { delete v.database.sslMode; if (stack === "staging") delete v.database.caBundle; });
+}
+
+describe("settings: inputs that cannot hurt", () => {
+    // Fake, assembled at run time so secret scanners never see a key-shaped literal in the repository.
+    const AWS_KEY = ["AKIA", "IOSFODNN7EXAMPLE"].join("");
+    const STRIPE_KEY = ["sk", "live", "51HxQwErTyUiOpAsDf"].join("_");
+    const PRIVATE_KEY = ["-----BEGIN", "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"].join(" ");
+    const leaks: [string, "staging" | "production", (v: Values) => void, string][] = [
+        ["backup.s3Endpoint", "production", (v) => { v.backup.s3Endpoint = "https://user:pw@host"; }, "pw"],
+        ["backup.s3Endpoint", "staging", (v) => { v.backup.s3Endpoint = "https://minio:9000/?access_token=tok3n"; }, "tok3n"],
+        ["alerts.team", "staging", (v) => { v.alerts.team = AWS_KEY; }, AWS_KEY],
+        ["backup.confirmRestore", "production", (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = STRIPE_KEY; }, STRIPE_KEY],
+        ["database.caBundle", "staging", (v) => { v.database.caBundle = PRIVATE_KEY; }, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"],
+        ["worker.command[2]", "staging", (v) => { v.worker = { command: ["npm", "run", "redis://:hunter2@redis:6379"] }; }, "hunter2"],
+    ];
+    for (const [key, stack, change, secret] of leaks) {
+        it(`${stack}: a credential in fork-knife:${key} is one line naming the key, without the value`, () => {
+            const raw = rawConfig(stack);
+            change(raw.values);
+            let error: unknown;
+            try { parseSettings(raw); } catch (e) { error = e; }
+            assert.ok(error instanceof SettingsError, "refused");
+            assert.deepStrictEqual(error.problems.length, 1, error.problems.join("\n"));
+            assert.ok(error.problems[0].startsWith(`fork-knife:${key}: looks like a credential`), error.problems[0]);
+            assert.ok(!error.message.includes(secret) && !String(error.stack).includes(secret), `${secret} is printed`);
+        });
+    }
+
+    it("does not flag what only resembles a credential: a URL without a password, a CA certificate, a user name in a path", () => {
+        const s = parse("production", (v) => { v.backup.s3Endpoint = "https://s3.eu-central-1.amazonaws.com/user:name"; });
+        assert.strictEqual(s.backup.s3Endpoint, "https://s3.eu-central-1.amazonaws.com/user:name");
+        assert.match(parse("production").database.caBundle!, /BEGIN CERTIFICATE/);
+    });
+
+    it("host names per RFC 1123: labels up to 63, names up to 253 characters; IPv4 and IPv6 addresses", () => {
+        const label = (n: number) => "a".repeat(n);
+        const host = (h: string) => parse("staging", (v) => { v.database.host = h; v.redis.host = h; }).database.host;
+        assert.strictEqual(host(`${label(63)}.example.com`), `${label(63)}.example.com`);
+        assert.throws(() => host(`${label(64)}.example.com`), /database\.host = .*RFC 1123/);
+        const name253 = [label(63), label(63), label(63), label(61)].join(".");
+        assert.strictEqual(name253.length, 253);
+        assert.strictEqual(host(name253), name253);
+        assert.throws(() => host(`${name253}a`), /RFC 1123/);
+        for (const bad of ["db_1.internal", "-db.internal", "db-.internal", "db..internal", "10.0.0.300", "db.internal:5432", ""]) {
+            assert.throws(() => host(bad), /RFC 1123/, bad);
+        }
+        for (const good of ["10.40.16.5", "fd00:10::5", "::1", "db.internal."]) assert.strictEqual(host(good), good);
+        assert.strictEqual(parse("production", (v) => { v.backup.s3Endpoint = "https://[fd00:10::9]:9000"; v.backup.s3Cidr = "fd00:10::/64"; }).backup.s3Endpoint,
+            "https://[fd00:10::9]:9000");
+    });
+
+    // Every string the schema takes as free text (not an enum): a value far past any sane length is refused by
+    // its key, in a line of ordinary length.
+    it("bounds every free-text setting", () => {
+        const paths = freeTextPaths(settingsSchema("production", "production", NOW));
+        assert.ok(paths.length >= 25, `${paths.length}: ${paths.join(", ")}`);
+        const huge = "a".repeat(300_000);
+        for (const p of paths) {
+            const raw = rawConfig("production");
+            setPath(raw.values, p.split("."), huge);
+            const lines = problemsOf(raw).filter((l) => l.startsWith(`fork-knife:${p.replace(".[]", "[0]").replace(".{}", "")}`));
+            assert.ok(lines.length > 0, `${p}: ${problemsOf(raw).join(" | ").slice(0, 400)}`);
+            assert.ok(lines.every((l) => l.length < 1000), `${p}: the line stays short`);
+        }
+    });
+});
+
+/** Dotted paths of free-text leaves; `[]` for an array's items, `{}` for a label map's values. */
+function freeTextPaths(t: z.ZodTypeAny, prefix = ""): string[] {
+    let inner = t;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodEffects) {
+        inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
+    }
+    const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
+    if (inner instanceof z.ZodObject) return Object.entries<z.ZodTypeAny>(inner.shape).flatMap(([k, v]) => freeTextPaths(v, at(k)));
+    if (inner instanceof z.ZodArray) return freeTextPaths(inner.element, at("[]"));
+    if (inner instanceof z.ZodRecord) return [at("{}")];
+    if (inner instanceof z.ZodString || inner instanceof z.ZodPipeline) return [prefix];
+    return [];
+}
+
+function setPath(values: Values, parts: string[], value: string): void {
+    let o: any = values;
+    for (const [i, part] of parts.entries()) {
+        const last = i === parts.length - 1;
+        const next = parts[i + 1];
+        if (part === "[]") { o.splice(0, o.length, value); return; }
+        if (part === "{}") { for (const k of Object.keys(o)) o[k] = value; if (Object.keys(o).length === 0) o.x = value; return; }
+        if (last) { o[part] = value; return; }
+        if (o[part] === undefined || o[part] === null || typeof o[part] !== "object") o[part] = next === "[]" ? [] : {};
+        o = o[part];
+    }
+}
+
+describe("settings: what staging allows with a warning and production refuses", () => {
+    const unpinned = (v: Values) => { delete v.database.cidr; delete v.redis.cidr; };
+
+    it("staging: sslMode require (no CA) parses with a warning naming the key and the risk", () => {
+        const s = parse("staging", (v) => { v.database.sslMode = "require"; delete v.database.caBundle; });
+        assert.deepStrictEqual(s.warnings, ['fork-knife:database.sslMode = "require": allowed in staging, refused in production: ' +
+            "the server's certificate is not checked against database.host, so a machine in the path can pose as the database"]);
+        assert.strictEqual(minimalDefaults("staging").database.sslMode, "require");
+        assert.strictEqual(minimalDefaults("production").database.sslMode, "verify-full");
+    });
+
+    it("staging: no database.cidr / redis.cidr parses, with one warning line per key naming the risk", () => {
+        const s = parse("staging", unpinned);
+        assert.deepStrictEqual(s.warnings, [
+            "fork-knife:database.cidr (not set): allowed in staging, refused in production: egress on the database port 5432 is open to any address",
+            "fork-knife:redis.cidr (not set): allowed in staging, refused in production: egress on the Redis port 6379 is open to any address",
+        ]);
+    });
+
+    it("production: the same stack is two errors, one per key", () => {
+        const raw = rawConfig("production");
+        unpinned(raw.values);
+        assert.deepStrictEqual(problemsOf(raw).map((p) => p.split(":").slice(0, 2).join(":")), ["fork-knife:database.cidr", "fork-knife:redis.cidr"]);
+    });
+
+    it("no warnings for the committed stacks", () => {
+        assert.deepStrictEqual(parse("staging").warnings, []);
+        assert.deepStrictEqual(parse("production").warnings, []);
+    });
+
+    it("IPv6 blocks and hosts are accepted; the network-address check holds on both sides of the prefix", () => {
+        const s = parse("production", (v) => { v.redis.cidr = "fd00:10:0:20::/64"; v.redis.host = "fd00:10:0:20::5"; v.database.cidr = "10.40.16.0/20"; });
+        assert.strictEqual(s.redis.cidr, "fd00:10:0:20::/64");
+        assert.throws(() => parse("production", (v) => { v.redis.cidr = "fd00:10:0:20::1/64"; }), /host bits set/);
+        // 10.40.16.0/20 ends its network part at bit 20; /19 would need 10.40.0.0 or 10.40.32.0.
+        assert.throws(() => parse("production", (v) => { v.database.cidr = "10.40.16.0/19"; }), /host bits set/);
+        assert.strictEqual(parse("production", (v) => { v.database.cidr = "10.40.16.7/32"; }).database.cidr, "10.40.16.7/32");
     });
 });
 
@@ -270,6 +603,15 @@ describe("settings: good inputs", () => {
             assert.deepStrictEqual([s.backup.schedule, s.backup.timeZone, s.backup.restoreTestSchedule],
                 ["0 3 * * *", "Etc/UTC", "0 4 1 */3 *"]);
             assert.strictEqual(s.logLevel, "info");
+            assert.deepStrictEqual([s.backend.credentials.length, s.backend.credentialsAs], [8, "env"]);
+            assert.deepStrictEqual([s.worker.credentials, s.worker.credentialsAs], [["DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"], "env"]);
+            assert.deepStrictEqual([s.backend.metricsPort, s.backend.metricsNamespaceLabels], [9464, { "kubernetes.io/metadata.name": "monitoring" }]);
+            assert.deepStrictEqual([s.egress.dnsNamespaceLabels, s.egress.dnsPodLabels, s.egress.httpsCidrs],
+                [{ "kubernetes.io/metadata.name": "kube-system" }, { "k8s-app": "kube-dns" }, undefined]);
+            assert.deepStrictEqual([s.redis.port, s.redis.tls], [6379, true]);
+            // The guide's DR objectives: RTO 4 h; the backup-missing alert at RPO 24 h + the backup Job's 6 h deadline.
+            assert.strictEqual(s.backup.rtoBudgetSeconds, 14400);
+            assert.strictEqual(s.alerts.backupMaxAgeHours, 30);
         }
     });
 
@@ -294,6 +636,22 @@ describe("settings: good inputs", () => {
         assert.throws(() => parse("staging", (v) => { v.database.maxConnections = 44; }), SettingsError);
     });
 
+    it("starts the backend with the image's production start and the worker with its consumer, never a migration", () => {
+        for (const s of [minimal("staging"), minimal("production"), parse("staging"), parse("production")]) {
+            assert.deepStrictEqual(s.backend.command, ["npm", "run", "start:prod"], s.stack);
+            assert.deepStrictEqual(s.worker.command, ["npm", "run", "worker"], s.stack);
+        }
+    });
+
+    it("accepts a command at its limits (32 strings, 1024 characters) and paths that only contain \"migrate\"", () => {
+        const s = parse("staging", (v) => {
+            v.backend = { command: ["node", ...Array(30).fill("--x"), "x".repeat(1024)] };
+            v.worker = { command: ["node", "/app/dist/migrate-helpers/worker.js", "--no-migrate"] };
+        });
+        assert.strictEqual(s.backend.command.length, 32);
+        assert.deepStrictEqual(s.worker.command, ["node", "/app/dist/migrate-helpers/worker.js", "--no-migrate"]);
+    });
+
     it("counts pg_dump's and pg_restore's parallel jobs in the connection budget", () => {
         const s = parse("production", (v) => { v.backup.format = "directory"; v.backup.parallelJobs = 4; });
         // (10 + 6) × 5 pools + 2 migration + (4 jobs + 1 leader + 1 spare) dump + (4 + 1 + 1) restore test = 94 of 80 % × 200.
@@ -303,5 +661,50 @@ describe("settings: good inputs", () => {
     it("allows a production restore only when confirmRestore names the stack", () => {
         const s = parse("production", (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = "production"; });
         assert.strictEqual(s.backup.restoreFrom, "latest");
+    });
+});
+
+describe("settings: publicUrl, healthProbe and the Redis memory threshold", () => {
+    // Assembled at run time: a credential-shaped literal must not sit in the repository.
+    const PASSWORD = ["hunter", "2", "Xq9"].join("");
+
+    it("never prints credentials typed into publicUrl, only that they are not allowed", () => {
+        const raw = rawConfig("production");
+        raw.values.publicUrl = `https://ops:${PASSWORD}@api.fork-knife.example.com`;
+        const problems = problemsOf(raw);
+        assert.strictEqual(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0], /^fork-knife:publicUrl = "https:\/\/\[credentials not shown\]@api\.fork-knife\.example\.com": must be an https:\/\/ URL without credentials/);
+        assert.ok(!problems[0].includes(PASSWORD) && !problems[0].includes("ops:"), problems[0]);
+    });
+
+    it("hides the whole user:password part even when the password holds an @", () => {
+        const raw = rawConfig("production");
+        raw.values.publicUrl = `http://ops:${PASSWORD}@x@api.fork-knife.example.com/`;
+        const line = problemsOf(raw).join("\n");
+        assert.ok(!line.includes(PASSWORD) && !line.includes("@x@"), line);
+    });
+
+    it("makes publicUrl optional in staging and required in production", () => {
+        const staging = parse("staging", (v) => { delete v.publicUrl; });
+        assert.strictEqual(staging.publicUrl, undefined);
+        assert.throws(() => parse("production", (v) => { delete v.publicUrl; }), SettingsError);
+        assert.strictEqual(parse("production").publicUrl, "https://api.fork-knife.example.com");
+    });
+
+    it("accepts an https URL with a port and a base path", () => {
+        const s = parse("production", (v) => { v.publicUrl = "https://fork-knife.example.com:8443/api/"; });
+        assert.strictEqual(s.publicUrl, "https://fork-knife.example.com:8443/api/");
+    });
+
+    it("defaults: the prometheus-community blackbox exporter, module http_2xx, Redis memory at 80 %", () => {
+        for (const stack of ["staging", "production"] as const) {
+            const s = parse(stack, (v) => { delete v.healthProbe; delete v.alerts; });
+            assert.deepStrictEqual(s.healthProbe, { proberUrl: "http://prometheus-blackbox-exporter.monitoring.svc:9115", module: "http_2xx" });
+            assert.strictEqual(s.alerts.redisMemoryPercent, 80);
+        }
+    });
+
+    it("accepts the Redis memory bounds 1 and 99", () => {
+        for (const p of [1, 99]) assert.strictEqual(parse("staging", (v) => { v.alerts.redisMemoryPercent = p; }).alerts.redisMemoryPercent, p);
     });
 });

@@ -1,8 +1,8 @@
 // Format checks as Kubernetes and Go read them: what the API server would refuse must be refused here first.
 import * as assert from "assert";
 import {
-    addDays, cpuQuantityProblem, cronProblem, dnsLabelProblem, isoDay, memoryQuantityProblem, parseIsoDate, parseQuantity,
-    timeZoneProblem,
+    addDays, caBundleProblem, cidrProblem, cpuQuantityProblem, cronProblem, dnsLabelProblem, endpointProblem, isoDay,
+    MAX_CA_BUNDLE_BYTES, memoryQuantityProblem, parseIsoDate, parseQuantity, timeZoneProblem, urlHost,
 } from "../../../components/config/validators";
 
 describe("validators: cron", () => {
@@ -97,5 +97,35 @@ describe("validators: ISO dates", () => {
     it("adds days in UTC", () => {
         assert.strictEqual(isoDay(addDays(new Date("2026-10-01T00:00:00Z"), 90)), "2026-12-30");
         assert.strictEqual(isoDay(addDays(new Date("2026-03-28T00:00:00Z"), 1)), "2026-03-29");
+    });
+});
+
+describe("validators: CIDR blocks, endpoints, CA bundles", () => {
+    it("CIDR: IPv4 and IPv6 with their network address, prefix within the family's bits", () => {
+        for (const good of ["10.0.0.0/8", "10.40.16.0/20", "10.40.16.7/32", "0.0.0.0/0", "fd00:10::/64", "fd00:10:0:20::/64", "::/0", "::ffff:10.0.0.0/120"]) {
+            assert.strictEqual(cidrProblem(good), undefined, good);
+        }
+        for (const bad of ["10.0.0.0", "10.0.0.0/33", "fd00::/129", "10.40.16.0/19", "fd00:10::1/64", "10.0.0/8", "db.internal/24", "10.0.0.0/08x"]) {
+            assert.ok(cidrProblem(bad), bad);
+        }
+    });
+
+    it("endpoint: http(s), a host name or address, no user info, no query", () => {
+        for (const good of ["https://s3.eu-central-1.amazonaws.com", "http://minio.backup.svc:9000", "https://[fd00:10::9]:9000/path", "https://10.0.0.5"]) {
+            assert.strictEqual(endpointProblem(good), undefined, good);
+        }
+        assert.match(endpointProblem("https://user:pw@host")!, /without user name or password/);
+        assert.match(endpointProblem("https://host/?x=1")!, /without query/);
+        for (const bad of ["ftp://host", "host:9000", "https://bad_host", "javascript:alert(1)", "https://"]) assert.ok(endpointProblem(bad), bad);
+    });
+
+    it("CA bundle: refuses text, a private key, a leaf certificate (settings tests cover expiry with real certificates)", () => {
+        assert.match(caBundleProblem("hello", new Date())!, /PEM bundle/);
+        assert.match(caBundleProblem("-----BEGIN EC PRIVATE KEY-----\nAA\n-----END EC PRIVATE KEY-----", new Date())!, /private key/);
+        assert.match(caBundleProblem("x".repeat(MAX_CA_BUNDLE_BYTES + 1), new Date())!, /at most 256 KiB/);
+    });
+
+    it("urlHost brackets IPv6 only", () => {
+        assert.deepStrictEqual(["db.internal", "10.0.0.5", "fd00::5"].map(urlHost), ["db.internal", "10.0.0.5", "[fd00::5]"]);
     });
 });

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { BackupSchedule, BackupScheduleArgs, objectStoragePort } from "../../../components/data/backup-schedule";
 import { MigrationJob, migrationJobName } from "../../../components/data/migration-job";
 import { readSettings, Settings } from "../../../components/config/settings";
+import { egressFromSettings } from "../../../components/lib/network-policy";
 import { isSecretValue, ProgramRun, redactSecrets, runProgram } from "../../../tools/lib/program";
 import { ofType, one, plain, sentinel, stackConfig, StackVariation, TODAY } from "../../support/stacks";
 
@@ -9,7 +10,7 @@ type Stack = "staging" | "production";
 
 function argsFrom(s: Settings): BackupScheduleArgs {
     return {
-        namespace: s.namespace, environment: s.environment, stack: s.stack, backup: s.backup, databaseName: s.database.name, databasePort: s.database.port,
+        namespace: s.namespace, environment: s.environment, stack: s.stack, backup: s.backup, databaseName: s.database.name, egress: egressFromSettings(s),
         releaseName: migrationJobName(s.image), backupCredentialsSecret: "fork-knife-backup", restoreCredentialsSecret: "fork-knife-restore",
         s3Credentials: s.secrets.backupS3AccessKeyId && s.secrets.backupS3SecretAccessKey && s.rotation.backupS3
             ? { accessKeyId: s.secrets.backupS3AccessKeyId, secretAccessKey: s.secrets.backupS3SecretAccessKey, rotatedAt: s.rotation.backupS3.rotatedAt } : undefined,
@@ -25,7 +26,7 @@ function run(stack: Stack, variation: StackVariation = {}, tweak: (a: BackupSche
             const backups = new BackupSchedule("backups", tweak(argsFrom(s)));
             if (!release) return;
             new MigrationJob("migration", {
-                namespace: s.namespace, environment: s.environment, image: s.image, imageRef: "registry/app:tag", secretEnv: [], databasePort: s.database.port,
+                namespace: s.namespace, environment: s.environment, image: s.image, imageRef: "registry/app:tag", secretEnv: [], egress: egressFromSettings(s),
                 preMigrationBackupJob: backups.preMigrationBackupJobName,
             }, { dependsOn: backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [] });
         },
@@ -71,12 +72,23 @@ describe("BackupSchedule", () => {
             assert.equal(test.spec.schedule, "0 4 1 */3 *");
             assert.equal(test.spec.concurrencyPolicy, "Forbid");
             assert.equal(test.spec.jobTemplate.spec.template.spec.containers[0].envFrom[0].secretRef.name, "fork-knife-restore");
+            // The RTO budget reaches the script that holds the restore to it (default 4 h); the backup Job's deadline
+            // is the 6 h that the backup-missing alert adds to the RPO.
+            assert.equal(envOf(test.spec.jobTemplate.spec.template.spec.containers[0]).RTO_BUDGET_SECONDS, "14400");
+            assert.equal(job.activeDeadlineSeconds, 6 * 3600);
 
             const scripts = plain(one(r, "kubernetes:core/v1:ConfigMap"));
             assert.deepEqual(Object.keys(scripts.data).sort(), ["backup.sh", "lib-backup.sh", "restore-test.sh", "restore.sh"]);
-            assert.match(scripts.data["backup.sh"], /set -euo pipefail/);
+            assert.match(scripts.data["backup.sh"], /^set -Eeuo pipefail$/m);
         });
     }
+
+    it("backup.rtoBudgetSeconds reaches the restore test as RTO_BUDGET_SECONDS", async () => {
+        const backup = { ...stackBackup("staging"), rtoBudgetSeconds: 3600 };
+        const r = await run("staging", { set: { "fork-knife:backup": backup } });
+        const [test] = byComponent(cronJobs(r), "restore-test");
+        assert.equal(envOf(test.spec.jobTemplate.spec.template.spec.containers[0]).RTO_BUDGET_SECONDS, "3600");
+    });
 
     it("every pod is restricted, writes only to mounted volumes, and takes the scripts from the ConfigMap", async () => {
         for (const stack of ["staging", "production"] as const) {
@@ -134,6 +146,23 @@ describe("BackupSchedule", () => {
         const a = secret.metadata.annotations;
         assert.deepEqual([a["fork-knife.io/secret-kind"], a["fork-knife.io/rotated-at"], a["fork-knife.io/max-age-days"], a["fork-knife.io/next-rotation-due"]],
             ["object-storage-key", "2026-07-01", "180", "2026-12-28"]);
+    });
+
+    it("requests and limits ephemeral storage for the scratch volumes: the staged dump, /tmp, the tools, and logs", async () => {
+        for (const [stack, expected] of [["staging", "1536Mi"], ["production", "103040Mi"]] as const) {
+            // staging: 1Gi work + 256Mi /tmp + 256Mi logs; production stages the 100Gi dump: 102400 + 256 + 128 tools + 256.
+            const r = await run(stack);
+            for (const pod of pods(r)) {
+                const main = pod.containers[0].resources;
+                assert.equal(main.requests["ephemeral-storage"], expected, stack);
+                assert.equal(main.limits["ephemeral-storage"], expected, stack);
+                for (const init of pod.initContainers ?? []) {
+                    assert.equal(init.resources.requests["ephemeral-storage"], init.resources.limits["ephemeral-storage"]);
+                }
+            }
+        }
+        const bigger = await run("production", { set: { "fork-knife:backup": { ...stackBackup("production"), target: "s3://fork-knife-backups/production", s3Region: "eu-central-1", storageSize: "200Gi" } } });
+        assert.equal(pods(bigger)[0].containers[0].resources.limits["ephemeral-storage"], `${200 * 1024 + 640}Mi`, "follows backup.storageSize");
     });
 
     it("waits for a long pre-migration dump instead of Pulumi's 10-minute default", async () => {

@@ -1,13 +1,15 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Database, DatabaseArgs } from "../../../components/data/database";
-import { grantPlan, RoleNames } from "../../../components/data/database-grants";
+import { APP_SCHEMA, grantPlan, RoleNames } from "../../../components/data/database-grants";
 import { isSecretValue, ProgramRun, runProgram } from "../../../tools/lib/program";
 import { grantSql, roleSql } from "../../support/grant-sql";
 import { psql, testPostgres } from "../../support/postgres";
 import { ofType, one, plain } from "../../support/stacks";
+import { loadStackConfig } from "../../../tools/lib/stack-config";
 
 function args(generation: number): DatabaseArgs {
     return {
@@ -44,6 +46,42 @@ describe("Database (declared)", () => {
         }
     });
 
+    it("verify-full: the provider reads the CA from a file, pods get it as a ConfigMap, URLs and PG* variables point at it", async () => {
+        const pem = loadStackConfig({ stack: "production" }).config["fork-knife:database"];
+        const caBundle = JSON.parse(pem).caBundle as string;
+        let caFiles: Database["caFiles"];
+        const run = await runProgram({ stack: "test", config: {}, secretKeys: [], program: () => {
+            const a = args(2);
+            caFiles = new Database("database", { ...a, connection: { ...a.connection, host: "fd00:10::5", sslMode: "verify-full", caBundle } }).caFiles;
+        } });
+        const provider = plain(one(run, "pulumi:providers:postgresql"));
+        assert.equal(provider.sslmode, "verify-full");
+        assert.equal(fs.readFileSync(provider.sslrootcert, "utf8"), caBundle, "the provider's file holds the bundle");
+        const map = plain(one(run, "kubernetes:core/v1:ConfigMap"));
+        assert.equal(map.metadata.name, "fork-knife-database-ca");
+        assert.deepEqual(map.data, { "ca.crt": caBundle });
+        assert.deepEqual(caFiles!.mount, { name: "database-ca", mountPath: "/var/run/secrets/fork-knife/database-ca", readOnly: true });
+        const url = new URL(secretNamed(run, "fork-knife-database").stringData.DATABASE_URL);
+        assert.equal(url.hostname, "[fd00:10::5]");
+        assert.deepEqual(Object.fromEntries(url.searchParams), {
+            sslmode: "verify-full", sslrootcert: "/var/run/secrets/fork-knife/database-ca/ca.crt", connection_limit: "5", schema: APP_SCHEMA,
+        });
+        for (const name of ["fork-knife-db-backup", "fork-knife-db-restore"]) {
+            const env = secretNamed(run, name).stringData;
+            assert.deepEqual([env.PGSSLMODE, env.PGSSLROOTCERT], ["verify-full", "/var/run/secrets/fork-knife/database-ca/ca.crt"], name);
+        }
+    });
+
+    it("require (staging): no CA anywhere, and verify-full without a bundle is refused", async () => {
+        assert.equal(plain(one(g2, "pulumi:providers:postgresql")).sslrootcert, undefined);
+        assert.equal(ofType(g2, "kubernetes:core/v1:ConfigMap").length, 0);
+        assert.equal(secretNamed(g2, "fork-knife-db-backup").stringData.PGSSLROOTCERT, undefined);
+        const a = args(2);
+        await assert.rejects(runProgram({ stack: "test", config: {}, secretKeys: [], program: () => {
+            new Database("database", { ...a, connection: { ...a.connection, sslMode: "verify-full" } });
+        } }), /database\.caBundle is required with sslMode verify-full/);
+    });
+
     it("bumping the generation moves DATABASE_URL to the other role and leaves the idle role's password alone", () => {
         const url2 = secretNamed(g2, "fork-knife-database").stringData.DATABASE_URL as string;
         const url3 = secretNamed(g3, "fork-knife-database").stringData.DATABASE_URL as string;
@@ -61,6 +99,7 @@ describe("Database (declared)", () => {
         assert.equal(limit("database-migrator"), 2);
         assert.equal(limit("database-backup"), 1);
         assert.equal(limit("database-restore"), 3, "pg_restore -j 2 and its leader");
+        assert.equal(limit("database-restore-test"), 3);
         assert.match(secretNamed(g2, "fork-knife-database").stringData.DATABASE_URL, /connection_limit=5/);
         const outputs = one(g2, "fork-knife:data:Database").outputs;
         assert.deepEqual([outputs.maxConnections, outputs.poolSizePerPod, outputs.reservedConnections], [200, 5, 6]);
@@ -81,8 +120,21 @@ describe("Database (declared)", () => {
         assert.equal(one(g2, "postgresql:index/schema:Schema").retainOnDelete, true, "removing it from the program never drops the schema");
     });
 
+    it("declares the restore-test role with CREATEDB and no membership, connecting to the maintenance database", () => {
+        const role = plain(one(g2, "postgresql:index/role:Role", "database-restore-test"));
+        assert.equal(role.name, "fork_knife_restore_test");
+        assert.equal(role.createDatabase, true);
+        assert.deepEqual(role.roles ?? [], []);
+        assert.deepEqual(plain(one(g2, "postgresql:index/role:Role", "database-restore")).roles, ["fork_knife_migrator"]);
+        const grants = ofType(g2, "postgresql:index/grant:Grant").map(plain);
+        assert.deepEqual(grants.filter((g) => g.role === "fork_knife_restore_test"), [], "no privilege on the application's database");
+        const secret = secretNamed(g2, "fork-knife-db-restore-test").stringData;
+        assert.equal(secret.PGUSER, "fork_knife_restore_test");
+        assert.equal(secret.PGDATABASE, "postgres");
+    });
+
     it("writes each connection string into its own annotated Secret, as Pulumi secrets", () => {
-        for (const name of ["fork-knife-database", "fork-knife-migrator", "fork-knife-db-backup", "fork-knife-db-restore"]) {
+        for (const name of ["fork-knife-database", "fork-knife-migrator", "fork-knife-db-backup", "fork-knife-db-restore", "fork-knife-db-restore-test"]) {
             const raw = ofType(g2, "kubernetes:core/v1:Secret").find((r) => (r.inputs.metadata as any).name === name)!;
             assert.ok(isSecretValue(raw.inputs.stringData), name);
             const a = plain(raw).metadata.annotations;
@@ -100,6 +152,7 @@ describe("Database grants on a real PostgreSQL", () => {
     const suffix = Math.random().toString(36).slice(2, 8);
     const roles: RoleNames = {
         migrator: `t_${suffix}_migrator`, app: [`t_${suffix}_app_0`, `t_${suffix}_app_1`], backup: `t_${suffix}_backup`, restore: `t_${suffix}_restore`,
+        restoreTest: `t_${suffix}_restore_test`,
     };
     const db = `t_${suffix}_grants`;
     const password = `pw-${suffix}`;
@@ -123,7 +176,8 @@ describe("Database grants on a real PostgreSQL", () => {
     after(() => {
         const pg = testPostgres();
         psql(pg, "postgres", `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-        for (const r of [roles.restore, roles.backup, ...roles.app, roles.migrator]) psql(pg, "postgres", `DROP ROLE IF EXISTS ${r}`);
+        psql(pg, "postgres", `DROP DATABASE IF EXISTS ${db}_scratch WITH (FORCE)`);
+        for (const r of [roles.restoreTest, roles.restore, roles.backup, ...roles.app, roles.migrator]) psql(pg, "postgres", `DROP ROLE IF EXISTS ${r}`);
     });
 
     it("lets the app roles read and write rows of tables created later by migrations", () => {
@@ -154,6 +208,23 @@ describe("Database grants on a real PostgreSQL", () => {
         const dump = spawnSync(path.join(pg.binDir, "pg_dump"), ["-Fc", "--no-sync", "-d", db, "-f", "/dev/null"],
             { env: { ...process.env, ...pg.env, PGUSER: roles.backup, PGPASSWORD: password }, encoding: "utf8" });
         assert.equal(dump.status, 0, `pg_dump as the backup role: ${dump.stderr}`);
+    });
+
+    it("lets the restore-test role create and fill its own scratch database, and nothing in the application's", () => {
+        denied(roles.restoreTest, "SELECT count(*) FROM public.users");
+        denied(roles.restoreTest, "CREATE TABLE public.evil (id int)");
+        denied(roles.restoreTest, "DROP TABLE public.users");
+        denied(roles.restoreTest, "SET ROLE " + roles.migrator);
+        assert.equal(ok(roles.restoreTest, `SELECT pg_has_role('${roles.restoreTest}', '${roles.migrator}', 'MEMBER')`), "f");
+        assert.equal(ok(roles.restore, `SELECT pg_has_role('${roles.restore}', '${roles.migrator}', 'MEMBER')`), "t",
+            "the live restore recreates the migrator's objects");
+        ok(roles.restoreTest, `CREATE DATABASE ${db}_scratch`);
+        const pg = testPostgres();
+        const inScratch = spawnSync(path.join(pg.binDir, "psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", `${db}_scratch`, "-c",
+            "CREATE TABLE _prisma_migrations (id text); INSERT INTO _prisma_migrations VALUES ('a')"],
+            { env: { ...process.env, ...pg.env, PGUSER: roles.restoreTest, PGPASSWORD: password }, encoding: "utf8" });
+        assert.equal(inScratch.status, 0, inScratch.stderr);
+        ok(roles.restoreTest, `DROP DATABASE ${db}_scratch`);
     });
 
     it("lets the migrator change the schema", () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { MigrationJob, MigrationJobArgs, migrationJobName } from "../../../components/data/migration-job";
+import { KUBE_DNS } from "../../../components/lib/network-policy";
 import { runProgram } from "../../../tools/lib/program";
 import { one, plain } from "../../support/stacks";
 
@@ -12,7 +13,7 @@ const args: MigrationJobArgs = {
         { name: "DATABASE_URL", secretName: "fork-knife-migrator", key: "DATABASE_URL" },
         { name: "DIRECT_URL", secretName: "fork-knife-migrator", key: "DIRECT_URL" },
     ],
-    databasePort: 5432,
+    egress: { dns: KUBE_DNS, database: { port: 5432, cidrs: ["10.40.16.0/20"] } },
     preMigrationBackupJob: "pre-migrate-2026-11-3-abc",
 };
 
@@ -22,6 +23,15 @@ async function job(a: MigrationJobArgs) {
 }
 
 describe("MigrationJob", () => {
+    it("runs under its own token-less ServiceAccount, not the namespace's default", async () => {
+        const { run, job: j } = await job(args);
+        const account = plain(one(run, "kubernetes:core/v1:ServiceAccount"));
+        assert.equal(account.metadata.name, "fork-knife-migration");
+        assert.equal(account.automountServiceAccountToken, false);
+        assert.equal(j.spec.template.spec.serviceAccountName, "fork-knife-migration");
+        assert.equal(j.spec.template.spec.automountServiceAccountToken, false);
+    });
+
     it("runs prisma migrate deploy with the migrator's URLs from a Secret", async () => {
         const { job: j } = await job(args);
         const c = j.spec.template.spec.containers[0];

@@ -2,8 +2,10 @@
 // scoped to the stack's namespace, selected by the labels the README documents, scraping the Service that
 // AppService really creates, with thresholds taken from the stack's settings.
 import * as assert from "assert";
-import { ALERT, AlertSettings, GUIDE_THRESHOLDS, looserThanGuide, Rule, RUNBOOK_BASE, ThresholdKey } from "../../../components/monitoring/alert-rules";
+import { ALERT, AlertSettings, GUIDE_THRESHOLDS, looserThanGuide, PUBLIC_PROBE_JOB, Rule, RUNBOOK_BASE, ThresholdKey } from "../../../components/monitoring/alert-rules";
 import { Alerts, DEFAULT_PROMETHEUS_SELECTOR } from "../../../components/monitoring/alerts";
+import { egressFromSettings } from "../../../components/lib/network-policy";
+import { SIGNALS } from "../../../components/monitoring/alert-routing";
 import { AppService } from "../../../components/app/app-service";
 import { standardLabels } from "../../../components/lib/labels";
 import { readSettings, settingsSchema } from "../../../components/config/settings";
@@ -23,11 +25,13 @@ function render(alerts?: Record<string, unknown>): Promise<ProgramRun> {
             const backend = new AppService("backend", {
                 namespace: s.namespace, environment: s.environment, component: "backend", image: "ghcr.io/fork-knife/backend:1",
                 http: { port: s.backend.port, healthPath: s.backend.healthPath }, scaling: s.backend,
-                resources: s.backend.resources, databasePort: s.database.port,
+                resources: s.backend.resources, egress: egressFromSettings(s),
+                metrics: { port: s.backend.metricsPort, namespaceLabels: s.backend.metricsNamespaceLabels },
             });
             new Alerts("alerts", {
                 namespace: s.namespace, environment: s.environment, settings: s.alerts,
-                backendService: { name: "fork-knife-backend", port: "http", metricsPath: "/metrics" },
+                backendService: { name: "fork-knife-backend", port: "metrics", metricsPath: "/metrics" },
+                publicProbeJob: PUBLIC_PROBE_JOB,
             }, { dependsOn: [backend] });
         },
     });
@@ -78,6 +82,9 @@ describe("Alerts", () => {
         assert.ok(Object.entries(monitor.selector.matchLabels).some(([k, v]) => worker[k] !== v), "the worker is not selected");
         assert.deepStrictEqual(monitor.namespaceSelector.matchNames, [service.metadata.namespace]);
         assert.ok(service.spec.ports.some((p: any) => p.name === monitor.endpoints[0].port), "the port name exists on the Service");
+        // The metrics port, which only the monitoring namespace may reach; the public port serves the app only.
+        assert.strictEqual(monitor.endpoints[0].port, "metrics");
+        assert.strictEqual(service.spec.ports.find((p: any) => p.name === "metrics").port, 9464);
         assert.strictEqual(monitor.endpoints[0].path, "/metrics");
         // The Prometheus Operator names the job after the Service; the rules select on it.
         const errorRatio = alertRules(prod).find((r) => r.record?.includes("error_ratio"))!;
@@ -108,9 +115,25 @@ describe("Alerts", () => {
         assert.match(rule(prod, ALERT.databaseConnections).expr, / > 80$/);
         assert.match(rule(prod, ALERT.diskUsage).expr, / > 85$/);
         assert.match(rule(prod, ALERT.highLatency).expr, /^histogram_quantile\(0\.95, .* > 1$/);
-        assert.match(rule(prod, ALERT.backupMissing).expr, /\n> 93600$/);
+        assert.match(rule(prod, ALERT.backupMissing).expr, /\n> 108000$/);
         assert.match(rule(prod, ALERT.queueDepth).expr, / > 1000$/);
         assert.match(rule(prod, ALERT.queueStalled).expr, /\* 60 < 1\n/);
+        assert.match(rule(prod, ALERT.redisMemory).expr, / > 80$/);
+        assert.match(rule(prod, ALERT.publicHealthCheckFailing).expr, /\[5m\]\)\) >= 3$/);
+        assert.strictEqual(rule(prod, ALERT.publicHealthCheckFailing).labels!.severity, "critical");
+        // The total-outage cause of the routing's inhibition convention (signal/cause, docs/operations.md).
+        assert.deepStrictEqual([rule(prod, ALERT.publicHealthCheckFailing).labels!.signal, rule(prod, ALERT.publicHealthCheckFailing).labels!.cause],
+            ["backend", "true"]);
+        for (const a of [ALERT.kubeStateMetricsAbsent, ALERT.postgresMetricsAbsent, ALERT.redisMetricsAbsent, ALERT.healthProbeMetricsAbsent, ALERT.metricsMissing]) {
+            assert.strictEqual(rule(prod, a).labels!.cause, "true", a);
+            assert.strictEqual(rule(prod, a).labels!.severity, "warning", a);
+        }
+        // Every signal a rule names is one the routing's inhibit rules know.
+        for (const r of alertRules(prod).filter((x) => x.labels?.signal)) assert.ok((SIGNALS as readonly string[]).includes(r.labels!.signal), `${r.alert}: ${r.labels!.signal}`);
+        // A page is never silenced by inference: the kubelet health check joins no signal.
+        assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.signal, undefined);
+        assert.strictEqual(rule(prod, ALERT.databaseConnections).labels!.signal, rule(prod, ALERT.postgresMetricsAbsent).labels!.signal);
+        assert.strictEqual(rule(prod, ALERT.redisMemory).labels!.signal, rule(prod, ALERT.redisMetricsAbsent).labels!.signal);
     });
 
     it("takes thresholds, durations and the team from fork-knife:alerts", async () => {

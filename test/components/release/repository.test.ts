@@ -2,15 +2,21 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { CODE_OWNED_PATHS, CODEOWNERS_PATH, codeownersText } from "../../../components/release/codeowners";
 import { DEPENDABOT_PATH, dependabotYaml } from "../../../components/release/dependabot";
-import { ENVIRONMENTS, REQUIRED_CHECKS } from "../../../components/release/release-checks";
-import { parseReviewers, Repository, RepositoryArgs, stagingCredential } from "../../../components/release/repository";
+import { ENVIRONMENTS, PRODUCTION_DEPLOY_CREDENTIALS, REQUIRED_CHECKS } from "../../../components/release/release-checks";
+import { distinctCredential, parseReviewers, Repository, RepositoryArgs, stagingCredential } from "../../../components/release/repository";
 import { isSecretValue, MOCK_SECRET_MARKER, redactSecrets, RecordedResource, runProgram } from "../../../tools/lib/program";
 
 const TOKEN = `${MOCK_SECRET_MARKER}-pulumi-token`;
 const PASSPHRASE = `${MOCK_SECRET_MARKER}-passphrase`;
 const STAGING_TOKEN = `${MOCK_SECRET_MARKER}-staging-pulumi-token`;
 const STAGING_PASSPHRASE = `${MOCK_SECRET_MARKER}-staging-passphrase`;
+const READ_TOKEN = `${MOCK_SECRET_MARKER}-read-token`;
+const REFRESH_TOKEN = `${MOCK_SECRET_MARKER}-refresh-token`;
+const BACKPORT_TOKEN = `${MOCK_SECRET_MARKER}-backport-token`;
+const ROOT = path.join(__dirname, "..", "..", "..");
 const ENVIRONMENT_TYPE = "github:index/repositoryEnvironment:RepositoryEnvironment";
 const POLICY_TYPE = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
 const SECRET_TYPE = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret";
@@ -21,6 +27,8 @@ function base(over: Partial<RepositoryArgs> = {}): RepositoryArgs {
         productionReviewers: ["alice", "fork-knife/sre"],
         pulumiAccessToken: pulumi.secret(TOKEN), pulumiConfigPassphrase: pulumi.secret(PASSPHRASE),
         stagingPulumiAccessToken: pulumi.secret(STAGING_TOKEN), stagingPulumiConfigPassphrase: pulumi.secret(STAGING_PASSPHRASE),
+        pulumiReadAccessToken: pulumi.secret(READ_TOKEN), pulumiRefreshAccessToken: pulumi.secret(REFRESH_TOKEN),
+        backportGithubToken: pulumi.secret(BACKPORT_TOKEN),
         ...over,
     };
 }
@@ -62,11 +70,37 @@ describe("Repository", () => {
         assert.strictEqual(i.allowsForcePushes, false);
         assert.strictEqual(i.allowsDeletions, false);
         assert.strictEqual(i.enforceAdmins, true);
+        assert.strictEqual(i.requiredPullRequestReviews[0].requireCodeOwnerReviews, true);
+    });
+
+    it("hardens the repository: vulnerability alerts and Dependabot security updates on, GITHUB_TOKEN read-only, no PR approval by workflows, SHA-pinned actions", () => {
+        const one = (type: string) => { const rs = ofType(resources, type); assert.strictEqual(rs.length, 1, type); return rs[0]; };
+        const alerts = one("github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts");
+        assert.deepStrictEqual(alerts.inputs, { repository: "fork-knife-backend", enabled: true });
+        const updates = one("github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates");
+        assert.deepStrictEqual(updates.inputs, { repository: "fork-knife-backend", enabled: true });
+        // GitHub refuses security updates while alerts are off: the order matters on a fresh repository.
+        assert.ok(updates.dependencies.includes(alerts.urn));
+        assert.deepStrictEqual(one("github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions").inputs,
+            { repository: "fork-knife-backend", defaultWorkflowPermissions: "read", canApprovePullRequestReviews: false });
+        const actions = one("github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions").inputs as any;
+        assert.deepStrictEqual([actions.enabled, actions.shaPinningRequired], [true, true]);
+    });
+
+    it("writes CODEOWNERS for the workflows, the policies and the stack files, owned by the production reviewers, before main is protected", () => {
+        const file = ofType(resources, "github:index/repositoryFile:RepositoryFile").find((f) => f.inputs.file === CODEOWNERS_PATH)!;
+        const lines = String(file.inputs.content).split("\n").filter((l) => l && !l.startsWith("#"));
+        assert.deepStrictEqual(lines.map((l) => l.split(/\s+/)), [
+            ["/.github/", "@alice", "@fork-knife/sre"], ["/policies/", "@alice", "@fork-knife/sre"],
+            ["/Pulumi.yaml", "@alice", "@fork-knife/sre"], ["/Pulumi.*.yaml", "@alice", "@fork-knife/sre"],
+        ]);
+        const [bp] = ofType(resources, "github:index/branchProtection:BranchProtection");
+        assert.ok(bp.dependencies.includes(file.urn));
+        assert.throws(() => codeownersText([]), /at least one reviewer/);
     });
 
     it("writes the committed Dependabot file before main is protected", () => {
-        const [file] = ofType(resources, "github:index/repositoryFile:RepositoryFile");
-        assert.strictEqual(file.inputs.file, DEPENDABOT_PATH);
+        const file = ofType(resources, "github:index/repositoryFile:RepositoryFile").find((f) => f.inputs.file === DEPENDABOT_PATH)!;
         assert.strictEqual(file.inputs.content, fs.readFileSync(path.join(__dirname, "..", "..", "..", DEPENDABOT_PATH), "utf8"));
         const [bp] = ofType(resources, "github:index/branchProtection:BranchProtection");
         assert.ok(bp.dependencies.includes(file.urn));
@@ -78,7 +112,7 @@ describe("Repository", () => {
 
     it("creates exactly the environments the workflows use", () => {
         assert.deepStrictEqual(envs().map((e) => e.inputs.environment).sort(), Object.keys(ENVIRONMENTS).sort());
-        assert.deepStrictEqual(Object.keys(ENVIRONMENTS).sort(), ["production", "production-audit", "production-preview", "staging"]);
+        assert.deepStrictEqual(Object.keys(ENVIRONMENTS).sort(), ["backport", "production", "production-audit", "production-preview", "production-refresh", "staging"]);
     });
 
     it("gates production on reviewers and main, leaves staging open to any branch", () => {
@@ -106,7 +140,10 @@ describe("Repository", () => {
         assert.ok(!branchPolicies().some((p) => p.environment === "production-preview"));
     });
 
-    it("production-audit: main only, no reviewers (the weekly audit runs unattended)", () => {
+    it("production-audit and production-refresh: main only, no reviewers (the weekly audit runs unattended)", () => {
+        const refresh = env("production-refresh");
+        assert.strictEqual(refresh.reviewers, undefined);
+        assert.deepStrictEqual(branchPolicies().filter((p) => p.environment === "production-refresh").map((p) => p.branchPattern), ["main"]);
         const audit = env("production-audit");
         assert.strictEqual(audit.reviewers, undefined);
         assert.deepStrictEqual(audit.deploymentBranchPolicy, { protectedBranches: false, customBranchPolicies: true });
@@ -137,12 +174,19 @@ describe("Repository", () => {
             (ofType(resources, SECRET_TYPE).find((s) => s.inputs.environment === environment && s.inputs.secretName === secretName)?.inputs.value as any)?.value;
         assert.strictEqual(value("staging", "PULUMI_ACCESS_TOKEN"), STAGING_TOKEN);
         assert.strictEqual(value("staging", "PULUMI_CONFIG_PASSPHRASE"), STAGING_PASSPHRASE);
-        for (const e of ["production", "production-preview"]) {
-            assert.strictEqual(value(e, "PULUMI_ACCESS_TOKEN"), TOKEN, e);
-            assert.strictEqual(value(e, "PULUMI_CONFIG_PASSPHRASE"), PASSPHRASE, e);
-        }
-        assert.strictEqual(value("production-audit", "PULUMI_ACCESS_TOKEN"), TOKEN);
+        assert.strictEqual(value("production", "PULUMI_ACCESS_TOKEN"), TOKEN);
+        assert.strictEqual(value("production-preview", "PULUMI_ACCESS_TOKEN"), READ_TOKEN);
+        assert.strictEqual(value("production-audit", "PULUMI_ACCESS_TOKEN"), READ_TOKEN);
+        assert.strictEqual(value("production-refresh", "PULUMI_ACCESS_TOKEN"), REFRESH_TOKEN);
+        for (const e of ["production", "production-preview", "production-refresh"]) assert.strictEqual(value(e, "PULUMI_CONFIG_PASSPHRASE"), PASSPHRASE, e);
         assert.strictEqual(value("production-audit", "PULUMI_CONFIG_PASSPHRASE"), undefined, "the audit never decrypts");
+        assert.strictEqual(value("backport", "BACKPORT_TOKEN"), BACKPORT_TOKEN);
+        assert.strictEqual(env("backport").reviewers, undefined);
+        assert.deepStrictEqual(branchPolicies().filter((p) => p.environment === "backport").map((p) => p.branchPattern), ["main"]);
+        // The deploy token is in the production environment and nowhere else.
+        assert.deepStrictEqual(ofType(resources, SECRET_TYPE).filter((x) => (x.inputs.value as any).value === TOKEN).map((x) => x.inputs.environment), ["production"]);
+        assert.deepStrictEqual(Object.entries(ENVIRONMENTS).filter(([, spec]) => Object.values(spec.credentials).some((k) => PRODUCTION_DEPLOY_CREDENTIALS.includes(k!)))
+            .map(([e]) => e), ["production"]);
         // Every environment that holds the production token gates it behind reviewers or main.
         for (const s of ofType(resources, SECRET_TYPE).filter((x) => (x.inputs.value as any).value === TOKEN)) {
             const spec = ENVIRONMENTS[s.inputs.environment as keyof typeof ENVIRONMENTS];
@@ -155,10 +199,26 @@ describe("Repository", () => {
         const secrets = ofType(rs, SECRET_TYPE);
         assert.ok(!secrets.some((s) => s.inputs.environment === "staging"), "staging got a secret");
         assert.deepStrictEqual(secrets.map((s) => `${s.inputs.environment}/${s.inputs.secretName}`).sort(), [
-            "production-audit/PULUMI_ACCESS_TOKEN",
+            "backport/BACKPORT_TOKEN", "production-audit/PULUMI_ACCESS_TOKEN",
             "production-preview/PULUMI_ACCESS_TOKEN", "production-preview/PULUMI_CONFIG_PASSPHRASE",
+            "production-refresh/PULUMI_ACCESS_TOKEN", "production-refresh/PULUMI_CONFIG_PASSPHRASE",
             "production/PULUMI_ACCESS_TOKEN", "production/PULUMI_CONFIG_PASSPHRASE",
         ]);
+    });
+
+    it("never puts the deploy token into the preview, audit or refresh environments when their own tokens are missing", async () => {
+        const rs = await run(base({ pulumiReadAccessToken: undefined, pulumiRefreshAccessToken: undefined }));
+        const tokens = ofType(rs, SECRET_TYPE).filter((s) => s.inputs.secretName === "PULUMI_ACCESS_TOKEN");
+        assert.deepStrictEqual(tokens.map((s) => s.inputs.environment).sort(), ["production", "staging"]);
+    });
+
+    it("refuses a read or refresh token equal to the deploy token, without showing either", async () => {
+        const value = (o: pulumi.Output<string> | undefined) => (o as any).promise() as Promise<string>;
+        for (const key of ["pulumiReadAccessToken", "pulumiRefreshAccessToken"]) {
+            await assert.rejects(value(distinctCredential(key, pulumi.secret(TOKEN), pulumi.secret(TOKEN), "the deploy token (pulumiAccessToken)")),
+                (e: Error) => e.message.startsWith(`Repository: ${key} equals the deploy token (pulumiAccessToken)`) && !e.message.includes(MOCK_SECRET_MARKER));
+        }
+        assert.strictEqual(await value(distinctCredential("pulumiReadAccessToken", READ_TOKEN, TOKEN, "x")), READ_TOKEN);
     });
 
     it("refuses a staging token or passphrase equal to production's, without showing either", async () => {
@@ -174,7 +234,8 @@ describe("Repository", () => {
 
     it("creates no passphrase secret when there is none, and passes the GitHub token to the provider as a secret", async () => {
         const rs = await run(base({ pulumiConfigPassphrase: undefined, stagingPulumiConfigPassphrase: undefined, githubToken: pulumi.secret(`${MOCK_SECRET_MARKER}-gh`) }));
-        assert.deepStrictEqual(ofType(rs, SECRET_TYPE).map((s) => s.inputs.secretName), Object.keys(ENVIRONMENTS).map(() => "PULUMI_ACCESS_TOKEN"));
+        assert.deepStrictEqual(ofType(rs, SECRET_TYPE).map((s) => s.inputs.secretName).sort(),
+            Object.values(ENVIRONMENTS).map((e) => (e.stack ? "PULUMI_ACCESS_TOKEN" : "BACKPORT_TOKEN")).sort());
         const [provider] = ofType(rs, "pulumi:providers:github");
         assert.ok(isSecretValue(provider.inputs.token));
     });
@@ -191,11 +252,28 @@ describe("parseReviewers", () => {
     });
 });
 
+describe("CODEOWNERS", () => {
+    it("is committed exactly as the Repository writes it for the production stack's reviewers", () => {
+        const stackFile = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.production.yaml"), "utf8"));
+        const reviewers: string[] = stackFile.config["fork-knife:github"].productionReviewers;
+        assert.strictEqual(fs.readFileSync(path.join(ROOT, CODEOWNERS_PATH), "utf8"), codeownersText(reviewers));
+    });
+
+    it("owns every path that decides how production changes, and they exist", () => {
+        assert.deepStrictEqual([...CODE_OWNED_PATHS], ["/.github/", "/policies/", "/Pulumi.yaml", "/Pulumi.*.yaml"]);
+        for (const p of ["/.github/", "/policies/", "/Pulumi.yaml", "/Pulumi.production.yaml", "/Pulumi.staging.yaml"]) assert.ok(fs.existsSync(path.join(ROOT, p)), p);
+    });
+});
+
 describe("Dependabot configuration", () => {
     it("is committed exactly as the Repository writes it, with monthly npm updates", () => {
         const committed = fs.readFileSync(path.join(__dirname, "..", "..", "..", DEPENDABOT_PATH), "utf8");
         assert.strictEqual(committed, dependabotYaml());
-        const npm = (require("yaml").parse(committed).updates as any[]).find((u) => u["package-ecosystem"] === "npm");
+        const updates = parseYaml(committed).updates as any[];
+        const npm = updates.find((u) => u["package-ecosystem"] === "npm");
         assert.strictEqual(npm.schedule.interval, "monthly");
+        // The SHA-pinned actions (workflows.test.ts) stay current through Dependabot's github-actions updates.
+        const actions = updates.find((u) => u["package-ecosystem"] === "github-actions");
+        assert.deepStrictEqual([actions.directory, actions.schedule.interval], ["/", "monthly"]);
     });
 });

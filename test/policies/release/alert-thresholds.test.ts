@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { alertRuleGroups, ALERT, RuleGroup } from "../../../components/monitoring/alert-rules";
+import { alertRuleGroups, ALERT, PUBLIC_PROBE_JOB, RuleGroup } from "../../../components/monitoring/alert-rules";
 import { settingsSchema } from "../../../components/config/settings-schema";
 import { durationMs } from "../../../policies/release/alert-thresholds";
 import { clone, metadata, res, violations } from "../support";
@@ -65,10 +65,10 @@ describe("policy alert-thresholds", () => {
         const slow = withAlert(ALERT.queueStalled, { expr: "rate(done[5m]) * 60 < 0.5 and waiting > 0", for: "10m", annotations: { threshold: "1" } });
         assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(slow)]),
             ["PrometheusRule/alerts group fork-knife.worker, alert ForkKnifeQueueProcessingSlow: expr compares < 0.5, looser than the guide's < 1"]);
-        // Backup age is compared in seconds: 48 h written as 172800 is looser than the guide's 26 h (93600 s).
+        // Backup age is compared in seconds: 48 h written as 172800 is looser than the guide's 30 h (108000 s: RPO 24 h + the backup Job's 6 h deadline).
         const backup = withAlert(ALERT.backupMissing, { expr: "time() - last_success > 172800", for: "5m", annotations: { threshold: "26" } });
         assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(backup)]),
-            ["PrometheusRule/alerts group fork-knife.jobs, alert ForkKnifeBackupMissing: expr compares > 172800, looser than the guide's > 93600"]);
+            ["PrometheusRule/alerts group fork-knife.jobs, alert ForkKnifeBackupMissing: expr compares > 172800, looser than the guide's > 108000"]);
         assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(errorRate("x == 1"))]),
             [`${WHERE}: expr must compare > 5 and > 5 as the guide does, found no > or >= comparison with a number`]);
     });
@@ -81,5 +81,27 @@ describe("policy alert-thresholds", () => {
         // Loose copy first, the guide's copy last (the one a last-wins map would keep).
         assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule([loose], "extra"), rule(guide)]), expected);
         assert.deepStrictEqual(await violations("alert-thresholds", [rule(guide), prometheusRule([loose], "extra")]), expected);
+    });
+});
+
+describe("policy alert-thresholds: the outside health check", () => {
+    const PROBE_TYPE = "kubernetes:monitoring.coreos.com/v1:Probe";
+    const probe = res(PROBE_TYPE, "health-probe", { metadata: metadata("backend", "fork-knife-public-health"), spec: { jobName: PUBLIC_PROBE_JOB } });
+    const withOutside = prometheusRule(alertRuleGroups(guide, { ...ctx, publicProbeJob: PUBLIC_PROBE_JOB }));
+
+    it("requires the outside alerts only when the stack probes its public URL", async () => {
+        // No Probe (staging without publicUrl): the outside rules are not declared, and nothing is missing.
+        assert.deepStrictEqual(await violations("alert-thresholds", [rule(guide)]), []);
+        assert.deepStrictEqual(await violations("alert-thresholds", [withOutside, probe]), []);
+        assert.deepStrictEqual(await violations("alert-thresholds", [rule(guide), probe]), [
+            `PrometheusRule/alerts: alert ${ALERT.publicHealthCheckFailing} of the guide is missing`,
+            `PrometheusRule/alerts: alert ${ALERT.healthProbeMetricsAbsent} of the guide is missing`,
+        ]);
+    });
+
+    it("flags an outside check that waits for more failures or a longer window than the guide", async () => {
+        const loose = prometheusRule(alertRuleGroups({ ...guide, healthCheckFailures: 4 }, { ...ctx, publicProbeJob: PUBLIC_PROBE_JOB }));
+        const v = await violations("alert-thresholds", [loose, probe]);
+        assert.ok(v.some((x) => x.includes(`alert ${ALERT.publicHealthCheckFailing}: expr compares >= 4, looser than the guide's >= 3`)), v.join("\n"));
     });
 });

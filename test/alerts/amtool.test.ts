@@ -1,0 +1,168 @@
+// The routing the AlertmanagerConfig declares, checked by the real amtool on the alertmanager.yml it stands for:
+// the configuration loads, and every alert of the stack's rendered PrometheusRule, with its own labels, reaches the
+// receiver the guide asks for (production: critical → pager, warning → team; staging: everything → team).
+// The alerts come from alertRuleGroups with the stack's settings, so alerts added later are covered by themselves.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { alertRuleGroups, Rule } from "../../components/monitoring/alert-rules";
+import { alertmanagerConfigFile, INHIBIT_LABEL, operatorReceiverName, ROOT_RECEIVER, SIGNALS } from "../../components/monitoring/alert-routing";
+import { parseSettings, RawConfig, SECRET_KEYS, Settings } from "../../components/config/settings";
+import { loadStackConfig } from "../../tools/lib/stack-config";
+import { amtool, amtoolPath, INSTALL_AMTOOL, routesFor } from "./amtool";
+import { scratchDirs } from "../support/tools";
+
+const NOW = new Date("2026-11-25T00:00:00Z");
+const STACKS = ["staging", "production"] as const;
+type Stack = (typeof STACKS)[number];
+
+/** The guide's routing, written out here rather than read from the code under test. */
+const EXPECTED: Record<Stack, { critical: "pager" | "team"; warning: "pager" | "team"; other: "pager" | "team" }> = {
+    // A severity the routing does not know is treated as the loudest: a page beats silence.
+    production: { critical: "pager", warning: "team", other: "pager" },
+    staging: { critical: "team", warning: "team", other: "team" },
+};
+
+function committedSettings(stack: Stack): Settings {
+    const c = loadStackConfig({ stack });
+    const values: Record<string, unknown> = {};
+    const secrets: RawConfig["secrets"] = {};
+    for (const [full, text] of Object.entries(c.config)) {
+        const key = full.slice("fork-knife:".length);
+        if (key in SECRET_KEYS) secrets[key] = { value: text, isSecret: c.secretKeys.includes(full) };
+        else values[key] = /^[\[{]/.test(text) ? JSON.parse(text) : text;
+    }
+    return parseSettings({ stack, now: NOW, values, secrets });
+}
+
+function renderedAlerts(s: Settings): Rule[] {
+    const groups = alertRuleGroups(s.alerts, { namespace: s.namespace, environment: s.environment, backendJob: "fork-knife-backend", backendContainer: "backend" });
+    return groups.flatMap((g) => g.rules).filter((r) => r.alert);
+}
+
+describe("alert routing under amtool", function () {
+    this.timeout(300_000);
+    const scratch = scratchDirs("amtool");
+
+    it("fails, naming the install command, when amtool is missing", () => {
+        assert.throws(() => amtoolPath(["/nonexistent/amtool"]), (e: Error) => e.message.includes(INSTALL_AMTOOL));
+    });
+
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            const settings = committedSettings(stack);
+            const ns = settings.namespace;
+            const receiver = (r: "pager" | "team") => operatorReceiverName(ns, r);
+            let dir: string;
+            let configFile: string;
+            before(() => {
+                dir = scratch();
+                // Secrets as Alertmanager reads them from files: nothing secret ends up in the YAML.
+                fs.writeFileSync(path.join(dir, "routing-key"), "0123456789abcdef0123456789abcdef");
+                fs.writeFileSync(path.join(dir, "slack-webhook"), "https://hooks.slack.example/services/T0/B0/test");
+                const file = alertmanagerConfigFile({
+                    namespace: ns,
+                    routing: settings.alerting,
+                    secrets: stack === "production"
+                        ? { pager: { file: path.join(dir, "routing-key") }, team: { file: path.join(dir, "slack-webhook") } }
+                        : { team: { file: path.join(dir, "slack-webhook") } },
+                });
+                configFile = path.join(dir, "alertmanager.yml");
+                fs.writeFileSync(configFile, YAML.stringify(file));
+            });
+
+            it("amtool check-config accepts the generated alertmanager.yml", () => {
+                const r = amtool(["check-config", configFile], dir);
+                assert.strictEqual(r.status, 0, r.output);
+                assert.match(r.output, /SUCCESS/);
+                assert.match(r.output, new RegExp(`${stack === "production" ? 3 : 2} receivers`), r.output);
+                assert.match(r.output, /2 inhibit rules/, r.output);
+            });
+
+            it(`has ${stack === "production" ? "both receivers" : "the team receiver only"}`, () => {
+                const names = (YAML.parse(fs.readFileSync(configFile, "utf8")).receivers as { name: string }[]).map((r) => r.name).sort();
+                assert.deepStrictEqual(names, [ROOT_RECEIVER, ...(stack === "production" ? [receiver("pager")] : []), receiver("team")].sort());
+            });
+
+            const alerts = renderedAlerts(settings);
+            it("renders alerts of both severities to route", () => {
+                const severities = new Set(alerts.map((a) => a.labels?.severity));
+                assert.ok(severities.has("critical") && severities.has("warning"), [...severities].join(", "));
+            });
+
+            for (const rule of alerts) {
+                const severity = rule.labels?.severity ?? "";
+                const expected = EXPECTED[stack][severity === "critical" || severity === "warning" ? severity : "other"];
+                it(`${rule.alert} (severity ${severity}) → ${expected}`, () => {
+                    const labels = { alertname: rule.alert!, namespace: ns, ...rule.labels };
+                    const { receivers, result } = routesFor(configFile, labels, dir);
+                    assert.strictEqual(result.status, 0, result.output);
+                    assert.deepStrictEqual(receivers, [receiver(expected)], result.output);
+                    // amtool's own verification agrees: exit 0 with the expected receiver.
+                    const verify = amtool(["config", "routes", "test", `--config.file=${configFile}`, `--verify.receivers=${receiver(expected)}`,
+                        ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], dir);
+                    assert.strictEqual(verify.status, 0, verify.output);
+                });
+            }
+
+            it("labels for the inhibition convention are well-formed: a cause names a known signal", () => {
+                for (const rule of alerts) {
+                    const labels = rule.labels ?? {};
+                    const signal = labels[INHIBIT_LABEL.signal];
+                    const cause = labels[INHIBIT_LABEL.cause];
+                    if (signal !== undefined) assert.ok((SIGNALS as readonly string[]).includes(signal), `${rule.alert}: signal "${signal}" is not one of ${SIGNALS.join(", ")}`);
+                    if (cause !== undefined) {
+                        assert.strictEqual(cause, "true", `${rule.alert}: cause must be "true" or absent`);
+                        assert.ok(signal, `${rule.alert}: a cause without a signal silences nothing`);
+                    }
+                }
+            });
+
+            it("sends another namespace's alerts to none of this stack's receivers", () => {
+                const { receivers } = routesFor(configFile, { alertname: "ForkKnifeHighErrorRate", namespace: `${ns}-other`, severity: "critical" }, dir);
+                assert.deepStrictEqual(receivers, [ROOT_RECEIVER]);
+            });
+
+            it("amtool's verification fails for a wrong receiver (the check can fail)", () => {
+                const wrong = stack === "production" ? receiver("team") : ROOT_RECEIVER;
+                const r = amtool(["config", "routes", "test", `--config.file=${configFile}`, `--verify.receivers=${wrong}`,
+                    "alertname=ForkKnifeHighErrorRate", `namespace=${ns}`, "severity=critical"], dir);
+                assert.strictEqual(r.status, 1, r.output);
+                assert.match(r.output, /did not match/);
+            });
+        });
+    }
+
+    describe("a bad configuration", () => {
+        const settings = committedSettings("production");
+        const good = () => alertmanagerConfigFile({
+            namespace: settings.namespace, routing: settings.alerting,
+            secrets: { pager: { value: "0123456789abcdef0123456789abcdef" }, team: { value: "https://hooks.slack.example/services/x" } },
+        });
+        const cases: Array<[string, (c: any) => void, RegExp]> = [
+            ["a route to a receiver that is not defined", (c) => { c.receivers = c.receivers.filter((r: any) => !r.name.endsWith("/team")); }, /undefined receiver/],
+            ["a malformed group_wait", (c) => { c.route.routes[0].group_wait = "soon"; }, /not a valid duration|time: invalid duration/],
+            ["a Slack receiver without its webhook URL", (c) => {
+                const team = c.receivers.find((r: any) => r.name.endsWith("/team"));
+                delete team.slack_configs[0].api_url;
+            }, /no global Slack API URL set/],
+            ["a matcher with a broken regular expression", (c) => { c.route.routes[0].routes[0].matchers = [`severity=~"("`]; }, /missing closing \)|error parsing regexp/],
+        ];
+        for (const [title, spoil, message] of cases) {
+            it(`amtool check-config rejects ${title}`, () => {
+                const dir = scratch();
+                const file = path.join(dir, "alertmanager.yml");
+                fs.writeFileSync(file, YAML.stringify(good()));
+                assert.strictEqual(amtool(["check-config", file], dir).status, 0, "the unspoiled config must pass");
+                const c = good();
+                spoil(c);
+                fs.writeFileSync(file, YAML.stringify(c));
+                const r = amtool(["check-config", file], dir);
+                assert.strictEqual(r.status, 1, r.output);
+                assert.match(r.output, /FAILED/);
+                assert.match(r.output, message);
+            });
+        }
+    });
+});

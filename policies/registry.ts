@@ -49,7 +49,9 @@ import { rotationDueSoon } from "./secrets/rotation-due-soon";
 import { rotationOverdue } from "./secrets/rotation-overdue";
 import { daily } from "./backups/daily";
 import { preMigration } from "./backups/pre-migration";
+import { present } from "./backups/present";
 import { restoreTest } from "./backups/restore-test";
+import { restoreTestSchedule } from "./backups/restore-test-schedule";
 import { retention } from "./backups/retention";
 import { alertRulesPresent } from "./release/alert-rules-present";
 import { alertThresholds } from "./release/alert-thresholds";
@@ -108,7 +110,9 @@ export const POLICIES: FkPolicy[] = [
     rotationOverdue,
     daily,
     preMigration,
+    present,
     restoreTest,
+    restoreTestSchedule,
     retention,
     alertRulesPresent,
     alertThresholds,

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, MIGRATION_CONNECTIONS, ParsedSettings, settingsSchema } from "./settings-schema";
-import { parseQuantity } from "./validators";
+import { parseIsoDate, parseQuantity } from "./validators";
 import { credentialValue } from "../../policies/lib/credentials";
 import { maintenanceWindowProblems } from "../data/maintenance-window";
 
@@ -529,7 +529,8 @@ export function readSettings(): Settings {
         }
     }
     const nowText = process.env.FORK_KNIFE_NOW;
-    const now = nowText ? new Date(nowText) : new Date();
-    if (Number.isNaN(now.getTime())) throw new SettingsError([`FORK_KNIFE_NOW = ${show(nowText)}: must be an ISO 8601 date`]);
+    // parseIsoDate, not new Date(): 2026-02-30 must be refused, not read as March 2.
+    const now = nowText ? parseIsoDate(nowText) : new Date();
+    if (typeof now === "string") throw new SettingsError([`FORK_KNIFE_NOW = ${show(nowText)}: must be ${now}`]);
     return parseSettings({ stack: pulumi.getStack(), now, values, secrets, secureValueKeys });
 }

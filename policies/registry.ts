@@ -46,6 +46,7 @@ import { rotationAnnotations } from "./secrets/rotation-annotations";
 import { rotationDueSoon } from "./secrets/rotation-due-soon";
 import { rotationOverdue } from "./secrets/rotation-overdue";
 import { daily } from "./backups/daily";
+import { offCluster } from "./backups/off-cluster";
 import { preMigration } from "./backups/pre-migration";
 import { restoreTest } from "./backups/restore-test";
 import { retention } from "./backups/retention";
@@ -106,6 +107,7 @@ export const POLICIES: FkPolicy[] = [
     preMigration,
     restoreTest,
     retention,
+    offCluster,
     alertRulesPresent,
     alertThresholds,
     branchProtection,

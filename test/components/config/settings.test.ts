@@ -103,6 +103,7 @@ const BAD: BadInput[] = [
     { key: "backup.storageSize", change: (v) => { v.backup.storageSize = "20gb"; }, shows: '"20gb"', allowed: /memory quantity/ },
     { key: "backup.preMigrationBackup", change: (v) => { v.backup.preMigrationBackup = "yes"; }, shows: '"yes"', allowed: /must be a boolean/ },
     { key: "backup.target", change: (v) => { v.backup.target = "s3:/bucket"; }, shows: '"s3:/bucket"', allowed: /pvc or s3:\/\/bucket\/prefix/ },
+    { key: "backup.target", stack: "production", change: (v) => { v.backup.target = "pvc"; }, shows: '"pvc"', allowed: /must be s3:\/\/bucket\/prefix in production: backups off the cluster/ },
     { key: "backup.s3Endpoint", change: (v) => { v.backup.s3Endpoint = "https://minio.example:9000"; }, shows: null, allowed: /only allowed with an s3:\/\/ backup\.target \(target is pvc\)/ },
     { key: "backup.s3Endpoint", stack: "production", change: (v) => { v.backup.s3Endpoint = "ftp://minio.example"; }, shows: '"ftp://minio.example"', allowed: /http:\/\/ or https:\/\/ URL/ },
     { key: "backup.parallelJobs", change: (v) => { v.backup.parallelJobs = 4; }, shows: "4", allowed: /must be 1 with format custom/ },
@@ -246,12 +247,18 @@ describe("settings: good inputs", () => {
     });
 
     // Only what a stack file must say: the rest comes from the guide's defaults for its environment.
+    // Everything left to its default, except what production cannot default: its off-cluster backup target (and so
+    // the object-storage keys).
     function minimal(stack: "staging" | "production"): Settings {
         return parse(stack, (v, raw) => {
             for (const key of ["backend", "worker", "backup", "alerts", "github"]) delete v[key];
             delete raw.secrets.pulumiAccessToken;
-            delete raw.secrets.backupS3AccessKeyId;
-            delete raw.secrets.backupS3SecretAccessKey;
+            if (stack === "production") {
+                v.backup = { target: "s3://fork-knife-backups/production" };
+            } else {
+                delete raw.secrets.backupS3AccessKeyId;
+                delete raw.secrets.backupS3SecretAccessKey;
+            }
         });
     }
 

@@ -9,6 +9,8 @@
 #   BACKUP_LABEL    optional [a-z0-9-] tag in the file name (e.g. pre-migrate-<release>)
 #   LOCK_STALE_SECONDS  an S3 lock object older than this is taken over (default 21600)
 #   LOCK_SETTLE_SECONDS wait between writing our S3 lock object and reading the others (default 2, at least 1)
+#   RETENTION_MODE  script (default: prune deletes old backups with this identity) or lifecycle (the bucket's
+#                   lifecycle rules and object lock do; this identity may not delete backups, so prune deletes nothing)
 set -Eeuo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
@@ -19,6 +21,7 @@ set -Eeuo pipefail
 : "${BACKUP_LABEL:=}"
 : "${LOCK_STALE_SECONDS:=21600}"
 : "${LOCK_SETTLE_SECONDS:=2}"
+: "${RETENTION_MODE:=script}"
 MODE=${1:-run}
 ERR="$WORK_DIR/.backup.err.$$"
 OUT="$WORK_DIR/.backup.out.$$"
@@ -54,6 +57,7 @@ release_lock() {
 [[ "$MODE" =~ ^(run|prune)$ ]] || fail "unknown mode $MODE (run or prune)"
 [[ "$RETENTION_DAYS" =~ ^[1-9][0-9]{0,5}$ ]] || fail "RETENTION_DAYS must be a whole number of days >= 1"
 [[ "$BACKUP_FORMAT" =~ ^(custom|directory)$ ]] || fail "BACKUP_FORMAT must be custom or directory"
+[[ "$RETENTION_MODE" =~ ^(script|lifecycle)$ ]] || fail "RETENTION_MODE must be script or lifecycle"
 [[ "$BACKUP_LABEL" =~ ^[a-z0-9-]*$ ]] || fail "BACKUP_LABEL may hold only a-z, 0-9 and -"
 [[ "$LOCK_STALE_SECONDS" =~ ^[0-9]+$ ]] || fail "LOCK_STALE_SECONDS must be a whole number of seconds"
 [[ "$LOCK_SETTLE_SECONDS" =~ ^[1-9][0-9]{0,5}$ ]] || fail "LOCK_SETTLE_SECONDS must be a whole number of seconds >= 1"
@@ -242,6 +246,10 @@ dump_and_publish() {
 # newest with a checksum), never a name that is not ours, never a file without a checksum naming it.
 # With no backup of ours in the store (a new target, or only other files) there is nothing to do: exit 0.
 prune() {
+    if [ "$RETENTION_MODE" = lifecycle ]; then
+        log "retention: left to the bucket's lifecycle rules and object lock (RETENTION_MODE=lifecycle): this identity deletes no backup"
+        return 0
+    fi
     local names keep="" newest="" cutoff name sidecar sum recorded rest
     local -a ours=()
     names=$(store_list)

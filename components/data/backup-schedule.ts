@@ -10,6 +10,7 @@ import { ANNOTATION, ComponentName, standardLabels } from "../lib/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment, ParsedSettings } from "../config/settings-schema";
 import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
+import { bucketDocuments, BucketDocuments } from "./bucket-policy";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
 import { jobNetworkPolicy } from "../lib/network-policy";
 
@@ -59,6 +60,8 @@ export class BackupSchedule extends pulumi.ComponentResource {
     public readonly preMigrationBackupJobName?: pulumi.Output<string>;
     /** Rotation record of the object-storage keys (s3:// targets only). */
     public readonly s3CredentialsRecord?: RotationRecord;
+    /** What each object-storage identity may do, and the bucket's retention (s3:// targets only); synth writes them. */
+    public readonly bucketDocuments?: BucketDocuments;
 
     constructor(name: string, args: BackupScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fork-knife:backup:BackupSchedule", name, {}, opts);
@@ -92,6 +95,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
             const common = {
                 BACKUP_TARGET: b.target, BACKUP_DIR: "/backups", WORK_DIR: "/work", HOME: "/tmp", BACKUP_FORMAT: b.format,
                 BACKUP_JOBS: String(b.parallelJobs), RESTORE_JOBS: String(b.parallelJobs), RETENTION_DAYS: String(b.retentionDays),
+                RETENTION_MODE: b.retentionMode,
                 ...(s3 ? { RCLONE: "/tools/rclone" } : {}),
             };
             const volumes: k8s.types.input.core.v1.Volume[] = [
@@ -193,7 +197,9 @@ export class BackupSchedule extends pulumi.ComponentResource {
             this.preMigrationBackupJobName = this.preMigrationBackupJob.metadata.name;
         }
 
+        this.bucketDocuments = s3 ? bucketDocuments(b.target, b.retentionMode, b.retentionDays) : undefined;
         this.registerOutputs({
+            bucketDocuments: this.bucketDocuments,
             backupCronJob: this.backupCronJob.metadata.name,
             restoreTestCronJob: this.restoreTestCronJob.metadata.name,
             preMigrationBackupJobName: this.preMigrationBackupJobName,

@@ -101,6 +101,20 @@ describe("scripts: no random failures (regressions)", function () {
         assert.match(r.stderr, /retention: deleting fork-knife-20260101T000000Z\.dump \(older than 1 days\)/);
     });
 
+    it("RETENTION_MODE=lifecycle: prune deletes nothing (the backup identity may not) and says who does", async function () {
+        const dir = tempDir("lifecycle");
+        for (const at of ["2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"]) {
+            const r = await runScript(pg, "backup.sh", env(dir, { BACKUP_NOW: at, RETENTION_MODE: "lifecycle" }));
+            assert.strictEqual(r.code, 0, r.stderr);
+        }
+        const r = await runScript(pg, "backup.sh", env(dir, { BACKUP_NOW: "2026-03-02T00:00:00Z", RETENTION_DAYS: "1", RETENTION_MODE: "lifecycle" }), ["prune"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stderr, /retention: left to the bucket's lifecycle rules and object lock \(RETENTION_MODE=lifecycle\): this identity deletes no backup/);
+        assert.strictEqual(fs.readdirSync(dir).filter((n) => n.endsWith(".dump")).length, 2);
+        const bad = await runScript(pg, "backup.sh", env(dir, { RETENTION_MODE: "bucket" }), ["prune"]);
+        assert.deepStrictEqual(failedLines(bad), ["backup: FAILED: RETENTION_MODE must be script or lifecycle"]);
+    });
+
     it("BACKUP_DIR with spaces: the interrupted run's .partial is swept, other files stay, backup and restore work", async function () {
         const dir = path.join(tempDir("spaces"), "backup dir  with spaces");
         fs.mkdirSync(dir);

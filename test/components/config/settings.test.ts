@@ -113,6 +113,9 @@ const BAD: BadInput[] = [
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; }, shows: "(not set)", allowed: /must equal the stack name "production" to restore latest into production/ },
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = "staging"; }, shows: '"staging"', allowed: /must equal the stack name "production"/ },
     { key: "backup.confirmRestore", change: (v) => { v.backup.confirmRestore = "staging"; }, shows: null, allowed: /only allowed together with backup\.restoreFrom/ },
+    { key: "backup.retentionMode", stack: "production", change: (v) => { v.backup.retentionMode = "script"; }, shows: '"script"', allowed: /must be lifecycle in production: the key the backup pods hold must not be able to delete backups/ },
+    { key: "backup.retentionMode", change: (v) => { v.backup.retentionMode = "lifecycle"; }, shows: '"lifecycle"', allowed: /only allowed with an s3:\/\/ backup\.target \(target is pvc\)/ },
+    { key: "backup.retentionMode", change: (v) => { v.backup.retentionMode = "manual"; }, shows: '"manual"', allowed: /must be script or lifecycle/ },
     { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = 59; }, shows: "59", allowed: /integer from 60 to 604800/ },
     { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = "4h"; }, shows: '"4h"', allowed: /integer from 60 to 604800/ },
     { key: "alerts.errorRatePercent", change: (v) => { v.alerts.errorRatePercent = 0; }, shows: "0", allowed: /percentage above 0 and at most 100/ },
@@ -268,6 +271,8 @@ describe("settings: good inputs", () => {
         assert.deepStrictEqual(
             [staging.backup.retentionDays, staging.backup.preMigrationBackup, staging.backup.storageSize],
             [7, false, "20Gi"]);
+        assert.strictEqual(staging.backup.retentionMode, "script");
+        assert.strictEqual(production.backup.retentionMode, "lifecycle");
         assert.deepStrictEqual(
             [production.backup.retentionDays, production.backup.preMigrationBackup, production.backup.storageSize],
             [30, true, "100Gi"]);

@@ -48,6 +48,7 @@ import { rotationAnnotations } from "./secrets/rotation-annotations";
 import { rotationDueSoon } from "./secrets/rotation-due-soon";
 import { rotationOverdue } from "./secrets/rotation-overdue";
 import { daily } from "./backups/daily";
+import { offCluster } from "./backups/off-cluster";
 import { preMigration } from "./backups/pre-migration";
 import { present } from "./backups/present";
 import { restoreTest } from "./backups/restore-test";
@@ -114,6 +115,7 @@ export const POLICIES: FkPolicy[] = [
     restoreTest,
     restoreTestSchedule,
     retention,
+    offCluster,
     alertRulesPresent,
     alertThresholds,
     branchProtection,

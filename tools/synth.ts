@@ -50,12 +50,21 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     const policies = await evaluatePolicies(run.resources.map(toOfflineResource), { environment, now: new Date(now) });
 
     // Only what synth itself writes is replaced: --out may name a directory that holds other files.
-    for (const own of ["manifests", "report.md", "stack-export.json"]) fs.rmSync(path.join(outDir, own), { recursive: true, force: true });
+    for (const own of ["manifests", "report.md", "stack-export.json", "bucket-policies"]) fs.rmSync(path.join(outDir, own), { recursive: true, force: true });
     fs.mkdirSync(path.join(outDir, "manifests"), { recursive: true });
     manifests.forEach((m, i) => {
         const file = `${String(i + 1).padStart(3, "0")}-${m.kind.toLowerCase()}-${m.name}.yaml`;
         fs.writeFileSync(path.join(outDir, "manifests", file), YAML.stringify(m.body, { lineWidth: 0 }));
     });
+    // The object-storage side the program cannot apply itself: each identity's policy and the bucket's retention.
+    for (const r of run.resources.filter((x) => x.type === "fork-knife:backup:BackupSchedule")) {
+        const docs = (r.outputs as Record<string, unknown>).bucketDocuments as Record<string, unknown> | undefined;
+        if (!docs) continue;
+        fs.mkdirSync(path.join(outDir, "bucket-policies"), { recursive: true });
+        for (const [name, doc] of Object.entries(docs)) {
+            if (doc) fs.writeFileSync(path.join(outDir, "bucket-policies", `${name}.json`), JSON.stringify(doc, null, 2) + "\n");
+        }
+    }
     fs.writeFileSync(path.join(outDir, "stack-export.json"), JSON.stringify(toStackExport(run, new Date(now)), null, 2) + "\n");
     const failed = schemaProblems.length > 0 || policies.some((p) => p.status === "fail");
     const result: SynthResult = { stack: config.stack, environment, outDir, run, manifests, schemaProblems, policies, exitCode: failed ? 1 : 0 };

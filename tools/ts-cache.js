@@ -1,8 +1,8 @@
 // Runs the TypeScript sources as JavaScript compiled once and cached, so `npm run synth|policy|audit` start
 // without loading the TypeScript compiler: `node -r ./tools/ts-cache.js tools/synth.ts`. Each .ts file is
 // transpiled (no type check: `npm test` runs tsc) the first time it is loaded, or after it changed, and the
-// result is kept in node_modules/.cache/fork-knife-ts/ under a hash of the source, its path, the compiler version,
-// tsconfig.json and this file. `npm ci` fills the cache ahead (the `prepare` script runs `--warm`).
+// result is kept in bin/ts-cache/ (git-ignored, inside the checkout) under a hash of the source, its path, the
+// compiler version, tsconfig.json and this file. `npm ci` fills the cache ahead (the `prepare` script runs `--warm`).
 // Plain JavaScript on purpose: this file is what makes the rest fast, so it cannot need compiling itself.
 "use strict";
 const crypto = require("crypto");
@@ -11,7 +11,7 @@ const Module = require("module");
 const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..");
-const CACHE = path.join(ROOT, "node_modules", ".cache", "fork-knife-ts");
+const CACHE = path.join(ROOT, "bin", "ts-cache");
 
 function readOrEmpty(file) {
     try { return fs.readFileSync(file, "utf8"); } catch { return ""; }

@@ -9,6 +9,8 @@
 #   PG_BIN          directory of pg_dump/pg_restore/psql (default: PATH)
 #   RCLONE          rclone binary (default: PATH); configured by RCLONE_CONFIG_<REMOTE>_* variables
 #   RCLONE_REMOTE   name of the rclone remote for s3 targets (default backup)
+#   PGSSLMODE, PGSSLROOTCERT  libpq's TLS settings; verify-ca / verify-full need the CA bundle in PGSSLROOTCERT
+#                   (the database-ca volume), which pg_dump, pg_restore and psql then read on every connection
 
 : "${BACKUP_TARGET:=pvc}"
 : "${BACKUP_DIR:=/backups}"
@@ -73,6 +75,8 @@ describe_error() {
         *"No space left on device"*) echo "disk full: $last" ;;
         *"password authentication failed"*|*"no password supplied"*|*"authentication failed"*)
             echo "authentication failed for user ${PGUSER:-?} at ${PGHOST:-?}:${PGPORT:-5432}: $last" ;;
+        *"certificate verify failed"*|*"does not match host name"*|*"root certificate file"*|*"certificate present, but not private key"*)
+            echo "TLS verification of the database server failed at ${PGHOST:-?}:${PGPORT:-5432} (PGSSLMODE=${PGSSLMODE:-?}, CA ${PGSSLROOTCERT:-none}): $last" ;;
         *"Connection refused"*|*"could not connect"*|*"could not translate host name"*|*"timeout expired"*|*"No route to host"*|*"Network is unreachable"*)
             echo "database unreachable at ${PGHOST:-?}:${PGPORT:-5432}: $last" ;;
         *) echo "${last:-no error output}" ;;
@@ -327,3 +331,17 @@ resolve_backup_name() {
 }
 
 store_label() { if is_s3; then echo "$BACKUP_TARGET"; else echo "$BACKUP_DIR"; fi; }
+
+# ---- TLS to the database -----------------------------------------------------------------------------
+# With verify-ca / verify-full libpq checks the server against PGSSLROOTCERT; without it libpq falls back to
+# ~/.postgresql/root.crt and fails with a message that names neither. Say what is missing before any connection.
+check_database_tls() {
+    case "${PGSSLMODE:-}" in
+        verify-ca|verify-full)
+            [ -n "${PGSSLROOTCERT:-}" ] ||
+                fail "PGSSLMODE=$PGSSLMODE needs PGSSLROOTCERT: the database CA bundle (the database-ca volume, /var/run/secrets/fork-knife/database-ca/ca.crt)"
+            [ -r "$PGSSLROOTCERT" ] || fail "PGSSLROOTCERT $PGSSLROOTCERT is not readable (is the database-ca volume mounted?)"
+            export PGSSLROOTCERT ;;
+    esac
+}
+check_database_tls

@@ -1,10 +1,11 @@
 import { DAY_MS } from "../../components/config/validators";
+import { QUARTER_DAYS } from "../../components/data/recovery-objectives";
 import { formatHours, maxIntervalMs } from "../lib/cron";
 import { byComponent, databases, scheduleOf } from "../lib/backups";
 import { packSettings, stackPolicy } from "../lib/policy";
 
-/** A quarter is at most 92 days (July to October, October to January). */
-export const MAX_RESTORE_TEST_INTERVAL_DAYS = 92;
+/** A quarter is at most 92 days (components/data/recovery-objectives.ts). */
+export const MAX_RESTORE_TEST_INTERVAL_DAYS = QUARTER_DAYS;
 
 /** The guide: a backup nobody restored is a hope, not a backup; test restores at least quarterly. */
 export const restoreTest = stackPolicy({

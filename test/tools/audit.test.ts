@@ -6,6 +6,8 @@ import * as path from "path";
 import { auditCommand } from "../../tools/lib/audit-cli";
 import { parseExport, SECRET_SIG, SECRET_SIG_KEY } from "../../tools/lib/audit-export";
 import { AuditReport, buildReport } from "../../tools/lib/audit-report";
+import { settingsSchema } from "../../components/config/settings-schema";
+import { BACKUP_DEADLINE_SECONDS, BACKUP_STARTING_DEADLINE_SECONDS } from "../../components/data/recovery-objectives";
 import { SECRET_SIG as PULUMI_SIG, SECRET_SIG_KEY as PULUMI_SIG_KEY } from "../../tools/lib/program";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -189,6 +191,14 @@ describe("audit: the refreshed state (live status)", () => {
         }, now).freshness[0];
         assert.deepStrictEqual([bare("2026-11-01T02:04:12Z").status, bare("2026-11-01T02:04:12Z").limitHours], ["ok", 24]);
         assert.strictEqual(bare("2026-11-01T02:04:13Z").status, "stale");
+    });
+
+    it("one RPO figure: the audit's limit for the program's backup CronJob is the backup-missing alert's default, 31 h", () => {
+        // The CronJob as backup-schedule.ts declares it (1 h starting deadline, 6 h Job deadline), read back from state.
+        const limit = buildReport(parseExport(fs.readFileSync(fixture("all-current.json"), "utf8")), new Date(`${NOW}T00:00:00Z`)).freshness[0].limitHours;
+        const alertDefault = settingsSchema("production", "production", new Date(`${NOW}T00:00:00Z`)).shape.alerts.parse(undefined).backupMaxAgeHours;
+        assert.deepStrictEqual([limit, alertDefault], [31, 31]);
+        assert.deepStrictEqual([BACKUP_STARTING_DEADLINE_SECONDS, BACKUP_DEADLINE_SECONDS], [3600, 21600]);
     });
 
     it("the restore test's limit is 92 days (the longest quarter) plus its deadlines: inside passes, outside fails", () => {

@@ -5,18 +5,12 @@ import { CronExpressionParser } from "cron-parser";
 import { ANNOTATION, LABEL } from "../../components/lib/labels";
 import { MAX_AGE_BY_KIND } from "../../components/app/rotation-limits";
 import { addDays, DAY_MS, isoDay, parseIsoDate } from "../../components/config/validators";
+import { maxSuccessAgeHours, QUARTER_DAYS, RPO_HOURS } from "../../components/data/recovery-objectives";
 import { at, list, num, StackState, StateResource, str, stringMap, urnName } from "./audit-export";
 
 /** A secret due within this many days is reported as due soon (a warning, not a failure). */
 export const DUE_SOON_DAYS = 14;
 
-/**
- * Recovery point objective: the guide backs up daily, so at most one day of data may be lost. The newest
- * successful backup may be this old plus the time its run is allowed (see `allowanceHours`).
- */
-export const RPO_HOURS = 24;
-/** The guide tests restores quarterly; the longest calendar quarter (July to September) has 92 days. */
-export const RESTORE_TEST_MAX_DAYS = 92;
 const HOUR_MS = 3_600_000;
 
 /** Components whose completed Jobs count as backups, and as restore tests. */
@@ -36,8 +30,9 @@ export interface ScheduleEntry {
     retentionDays?: number; target?: string; suspended: boolean;
     /** Whether the export holds the CronJob's live status (it does after `pulumi refresh`). */
     liveStatus: boolean;
-    /** Hours a run may take after its scheduled time: startingDeadlineSeconds + the Job's activeDeadlineSeconds. */
-    allowanceHours: number;
+    /** The CronJob's startingDeadlineSeconds and its Job's activeDeadlineSeconds (0 when not declared). */
+    startingDeadlineSeconds: number;
+    activeDeadlineSeconds: number;
 }
 
 /** The newest successful run of a schedule, from its CronJob's status or from a completed Job in the state. */
@@ -145,7 +140,8 @@ function scheduleEntry(k: K8s, now: Date): ScheduleEntry {
         target: k.annotations[ANNOTATION.backupTarget],
         suspended: at(s, "spec", "suspend") === true,
         liveStatus: at(s, "status") !== undefined && typeof at(s, "status") === "object",
-        allowanceHours: ((num(s, "spec", "startingDeadlineSeconds") ?? 0) + (num(s, "spec", "jobTemplate", "spec", "activeDeadlineSeconds") ?? 0)) / 3600,
+        startingDeadlineSeconds: num(s, "spec", "startingDeadlineSeconds") ?? 0,
+        activeDeadlineSeconds: num(s, "spec", "jobTemplate", "spec", "activeDeadlineSeconds") ?? 0,
     };
 }
 
@@ -216,7 +212,7 @@ export function buildReport(state: StackState, now: Date, options: BuildOptions 
             freshness("backup", report.backups, completedJobs.filter((j) => BACKUP_JOB_COMPONENTS.includes(j.component)), RPO_HOURS,
                 `RPO ${RPO_HOURS} h (the guide's daily backup)`, now),
             freshness("restore-test", report.restoreTests, completedJobs.filter((j) => RESTORE_TEST_JOB_COMPONENTS.includes(j.component)),
-                RESTORE_TEST_MAX_DAYS * 24, `a quarter (the guide's quarterly restore test; the longest quarter has ${RESTORE_TEST_MAX_DAYS} days)`, now),
+                QUARTER_DAYS * 24, `a quarter (the guide's quarterly restore test; the longest quarter has ${QUARTER_DAYS} days)`, now),
         ];
     }
     judge(report, state.writer);
@@ -225,12 +221,13 @@ export function buildReport(state: StackState, now: Date, options: BuildOptions 
 
 /**
  * The newest success among the CronJobs' `status.lastSuccessfulTime` and the completed Jobs of the same kind,
- * judged against `baseHours` plus the longest time a run may take (its CronJob's starting and active deadlines).
+ * judged against `baseHours` plus the longest time a run may take (its CronJob's starting and active deadlines), by
+ * the same derivation as the backup-missing alert's default (components/data/recovery-objectives.ts).
  */
 function freshness(what: FreshnessEntry["what"], cronJobs: ScheduleEntry[], jobs: { name: string; time: string }[],
     baseHours: number, basis: string, now: Date): FreshnessEntry {
-    const allowance = Math.max(0, ...cronJobs.map((c) => c.allowanceHours));
-    const limitHours = baseHours + allowance;
+    const limitHours = Math.max(baseHours, ...cronJobs.map((c) => maxSuccessAgeHours(baseHours, c.startingDeadlineSeconds, c.activeDeadlineSeconds)));
+    const allowance = limitHours - baseHours;
     const limitBasis = allowance > 0 ? `${basis} + ${formatHours(allowance)} a run may take (its starting and active deadlines)` : basis;
     const candidates = [
         ...cronJobs.filter((c) => c.lastSuccess !== undefined && !Number.isNaN(Date.parse(c.lastSuccess)))

@@ -609,9 +609,9 @@ describe("settings: good inputs", () => {
             assert.deepStrictEqual([s.egress.dnsNamespaceLabels, s.egress.dnsPodLabels, s.egress.httpsCidrs],
                 [{ "kubernetes.io/metadata.name": "kube-system" }, { "k8s-app": "kube-dns" }, undefined]);
             assert.deepStrictEqual([s.redis.port, s.redis.tls], [6379, true]);
-            // The guide's DR objectives: RTO 4 h; the backup-missing alert at RPO 24 h + the backup Job's 6 h deadline.
+            // The guide's DR objectives: RTO 4 h; the backup-missing alert at RPO 24 h + a run's 1 h to start and 6 h to finish.
             assert.strictEqual(s.backup.rtoBudgetSeconds, 14400);
-            assert.strictEqual(s.alerts.backupMaxAgeHours, 30);
+            assert.strictEqual(s.alerts.backupMaxAgeHours, 31);
         }
     });
 

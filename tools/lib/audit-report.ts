@@ -16,6 +16,7 @@ const HOUR_MS = 3_600_000;
 /** Components whose completed Jobs count as backups, and as restore tests. */
 const BACKUP_JOB_COMPONENTS = ["backup", "pre-migration-backup"];
 const RESTORE_TEST_JOB_COMPONENTS = ["restore-test"];
+const MAINTENANCE_JOB_COMPONENTS = ["maintenance"];
 
 export type SecretStatus = "ok" | "due-soon" | "overdue" | "unknown";
 
@@ -37,7 +38,7 @@ export interface ScheduleEntry {
 
 /** The newest successful run of a schedule, from its CronJob's status or from a completed Job in the state. */
 export interface FreshnessEntry {
-    what: "backup" | "restore-test";
+    what: "backup" | "restore-test" | "maintenance";
     /** ISO time of the newest success, or undefined when none is recorded. */
     newest?: string;
     /** Where it was read: `CronJob <name> status.lastSuccessfulTime` or `Job <name> status.completionTime`. */
@@ -63,6 +64,8 @@ export interface AuditReport {
     secrets: SecretEntry[];
     backups: ScheduleEntry[];
     restoreTests: ScheduleEntry[];
+    /** The guide's quarterly database maintenance (REINDEX, ANALYZE): the CronJob labelled component=maintenance. */
+    maintenance: ScheduleEntry[];
     /** Whether live checks were skipped on request (`--declared`, for synth's export of the committed config). */
     declaredOnly: boolean;
     freshness: FreshnessEntry[];
@@ -167,7 +170,7 @@ export function buildReport(state: StackState, now: Date, options: BuildOptions 
     const report: AuditReport = {
         project: state.project, stack: state.stack, exportedAt: state.exportedAt, now: now.toISOString(),
         resourceCount: state.resources.length, result: "pass", problems: [], warnings: [], secrets: [], backups: [],
-        restoreTests: [], declaredOnly: options.declaredOnly === true, freshness: [],
+        restoreTests: [], maintenance: [], declaredOnly: options.declaredOnly === true, freshness: [],
         release: { declaredImage: str(stackOutputs, "audit", "image"), migrationJob: str(stackOutputs, "audit", "release", "migrationJob"), workloads: [], migrations: [] },
         scaling: [], protected: [], missingLabels: [],
     };
@@ -182,6 +185,7 @@ export function buildReport(state: StackState, now: Date, options: BuildOptions 
         if (k.kind === "Secret" && k.annotations[ANNOTATION.secretKind] !== undefined) report.secrets.push(secretEntry(k, now));
         else if (k.kind === "CronJob" && component === "backup") report.backups.push(scheduleEntry(k, now));
         else if (k.kind === "CronJob" && component === "restore-test") report.restoreTests.push(scheduleEntry(k, now));
+        else if (k.kind === "CronJob" && component === "maintenance") report.maintenance.push(scheduleEntry(k, now));
         else if (k.kind === "Job" && component === "migration") {
             const succeeded = num(r.state, "status", "succeeded");
             report.release.migrations.push({
@@ -213,6 +217,8 @@ export function buildReport(state: StackState, now: Date, options: BuildOptions 
                 `RPO ${RPO_HOURS} h (the guide's daily backup)`, now),
             freshness("restore-test", report.restoreTests, completedJobs.filter((j) => RESTORE_TEST_JOB_COMPONENTS.includes(j.component)),
                 QUARTER_DAYS * 24, `a quarter (the guide's quarterly restore test; the longest quarter has ${QUARTER_DAYS} days)`, now),
+            freshness("maintenance", report.maintenance, completedJobs.filter((j) => MAINTENANCE_JOB_COMPONENTS.includes(j.component)),
+                QUARTER_DAYS * 24, `a quarter (the guide's quarterly database maintenance; the longest quarter has ${QUARTER_DAYS} days)`, now),
         ];
     }
     judge(report, state.writer);
@@ -260,7 +266,7 @@ function judge(report: AuditReport, writer: string | undefined): void {
         if (s.status === "due-soon") warnings.push(`${where} is due in ${s.daysLeft} days (${s.dueDate})`);
     }
     if (report.secrets.length === 0) warnings.push(`no Secret carries the ${ANNOTATION.secretKind} annotation: rotation cannot be audited`);
-    for (const [what, entries] of [["backup", report.backups], ["restore-test", report.restoreTests]] as const) {
+    for (const [what, entries] of [["backup", report.backups], ["restore-test", report.restoreTests], ["maintenance", report.maintenance]] as const) {
         if (entries.length === 0) problems.push(`no ${what} CronJob (label ${LABEL.component}=${what})`);
         for (const e of entries) {
             if (e.suspended) problems.push(`${what} CronJob ${e.name} is suspended`);
@@ -279,7 +285,7 @@ function judgeLive(report: AuditReport, writer: string | undefined): void {
     const { problems, warnings } = report;
     // Without live status an old backup looks the same as a fresh one: that is a finding of its own, never a pass.
     const blind = [
-        ...[...report.backups, ...report.restoreTests].filter((c) => !c.liveStatus).map((c) => `${c.component} CronJob ${c.name}`),
+        ...[...report.backups, ...report.restoreTests, ...report.maintenance].filter((c) => !c.liveStatus).map((c) => `${c.component} CronJob ${c.name}`),
         ...report.release.migrations.filter((m) => m.current && !m.liveStatus).map((m) => `migration Job ${m.name}`),
     ];
     if (blind.length > 0) {
@@ -287,12 +293,13 @@ function judgeLive(report: AuditReport, writer: string | undefined): void {
             "before pulumi stack export, then audit the new export" +
             (writer === "fork-knife-synth" ? " (this is synth's export of the declared configuration: audit it with --declared)" : ""));
     }
+    const cronJobsOf = { "backup": report.backups, "restore-test": report.restoreTests, "maintenance": report.maintenance };
     for (const f of report.freshness) {
-        const label = f.what === "backup" ? "backup" : "restore test";
+        const label = f.what === "backup" ? "backup" : f.what === "restore-test" ? "restore test" : "maintenance run";
         if (f.status === "stale") {
             problems.push(`newest successful ${label} is ${formatHours(f.ageHours!)} old (${f.source} = ${f.newest}); ` +
                 `limit ${formatHours(f.limitHours)}: ${f.limitBasis}`);
-        } else if (f.status === "none" && (f.what === "backup" ? report.backups : report.restoreTests).length > 0) {
+        } else if (f.status === "none" && cronJobsOf[f.what].length > 0) {
             problems.push(`no successful ${label} is recorded (no ${f.what} CronJob status.lastSuccessfulTime, no completed ${f.what} Job)`);
         }
     }

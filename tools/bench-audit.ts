@@ -28,7 +28,7 @@ function resource(i: number): Record<string, unknown> {
         ["kubernetes:apps/v1:Deployment", { metadata: meta("Deployment", "backend"), spec: { template: { spec: { containers } } } }],
         ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", { metadata: meta("HPA", "backend"), spec: { minReplicas: 2, maxReplicas: 8, scaleTargetRef: { name: "d" } } }],
         ["kubernetes:core/v1:Service", { metadata: meta("Service", "backend"), spec: { ports: [{ port: 80, targetPort: 3000 }] } }],
-        ["kubernetes:batch/v1:CronJob", { metadata: meta("CronJob", i % 2 ? "backup" : "restore-test", { "fork-knife.io/retention-days": "30" }),
+        ["kubernetes:batch/v1:CronJob", { metadata: meta("CronJob", ["backup", "restore-test", "maintenance"][i % 3], { "fork-knife.io/retention-days": "30" }),
             spec: { schedule: "0 3 * * *", timeZone: "Etc/UTC", startingDeadlineSeconds: 3600,
                 jobTemplate: { spec: { activeDeadlineSeconds: 21600, template: { spec: { containers } } } } },
             status: { lastScheduleTime: "2026-10-31T03:00:00Z", lastSuccessfulTime: "2026-10-31T03:04:00Z" } }],

@@ -22,6 +22,8 @@ command -v prometheus-redis-exporter >/dev/null || missing+=(prometheus-redis-ex
 command -v prometheus-blackbox-exporter >/dev/null || missing+=(prometheus-blackbox-exporter)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
+# The database TLS test makes its own CA and server certificate.
+command -v openssl >/dev/null || missing+=(openssl)
 # The backup scripts move dumps to object storage with rclone; the tests run the same client against s3rver.
 command -v rclone >/dev/null || missing+=(rclone)
 command -v runuser >/dev/null || missing+=(util-linux)

@@ -292,7 +292,7 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
     if (budget && budget.needed > budget.allowed) {
         problems.push(`${PROJECT}:database.maxConnections = ${s.database!.maxConnections}: the connection budget does not hold: ` +
             `(backend.maxReplicas ${s.backend!.maxReplicas} + worker.maxReplicas ${s.worker!.maxReplicas}) × poolSizePerPod ` +
-            `${s.database!.poolSizePerPod} + ${budget.reserved} migration/backup/restore connections = ${budget.needed}, ` +
+            `${s.database!.poolSizePerPod} + ${budget.reserved} connections of the other roles (${reservedText(budget.roles)}) = ${budget.needed}, ` +
             `allowed is 80 % of maxConnections = ${budget.allowed}; raise maxConnections to at least ` +
             `${Math.ceil(budget.needed / 0.8)} or lower the pool size or replica maxima`);
     }
@@ -392,18 +392,35 @@ function stagingWarnings(s: ParsedSettings): string[] {
         `allowed in staging, refused in production: ${w.risk}`);
 }
 
-/** Connections outside the pods' pools, per role: what each role's connection limit is set to. */
-export interface ReservedConnections { migration: number; backup: number; restore: number }
+/**
+ * Connections outside the pods' pools, per role that logs in: what each role's connection limit is set to
+ * (components/data/database.ts). Every login role but the app roles is here, so none escapes the budget.
+ */
+export interface ReservedConnections { migration: number; backup: number; restore: number; restoreTest: number; maintenance: number }
+
+/** The quarterly maintenance's psql holds one session (its role's connection limit). */
+export const MAINTENANCE_CONNECTIONS = 1;
+
+const RESERVED_LABELS: Record<keyof ReservedConnections, string> = {
+    migration: "migration", backup: "backup", restore: "restore", restoreTest: "restore test", maintenance: "maintenance",
+};
+/** "2 migration + 2 backup + …", for messages. */
+export function reservedText(roles: ReservedConnections): string {
+    return (Object.keys(RESERVED_LABELS) as (keyof ReservedConnections)[]).map((k) => `${roles[k]} ${RESERVED_LABELS[k]}`).join(" + ");
+}
 
 export interface ConnectionBudget { needed: number; allowed: number; reserved: number; roles: ReservedConnections }
 
 export function connectionBudget(s: Pick<ParsedSettings, "backend" | "worker" | "database" | "backup">): ConnectionBudget {
     // pg_dump and pg_restore -j N open N workers and a leader; the custom format uses one connection.
     const parallel = s.backup.format === "directory" ? s.backup.parallelJobs + 1 : 1;
-    // The restore test may overlap a backup (both run early in the morning), so both are reserved, each with one
-    // spare: the scripts' cleanup after a SIGTERM, or an operator's psql, logs in while the dump still runs.
-    const roles = { migration: MIGRATION_CONNECTIONS, backup: parallel + 1, restore: parallel + 1 };
-    const reserved = roles.migration + roles.backup + roles.restore;
+    // The restore test may overlap a backup (both run early in the morning), and a guarded live restore may be run
+    // by hand at any time, so all three are reserved, each with one spare: the scripts' cleanup after a SIGTERM, or
+    // an operator's psql, logs in while the dump still runs. The maintenance role holds its one session on top.
+    const roles: ReservedConnections = {
+        migration: MIGRATION_CONNECTIONS, backup: parallel + 1, restore: parallel + 1, restoreTest: parallel + 1, maintenance: MAINTENANCE_CONNECTIONS,
+    };
+    const reserved = Object.values(roles).reduce((n, c) => n + c, 0);
     const pools = (s.backend.maxReplicas + s.worker.maxReplicas) * s.database.poolSizePerPod;
     return { needed: pools + reserved, allowed: Math.floor(s.database.maxConnections * 0.8), reserved, roles };
 }

@@ -19,7 +19,7 @@ import { jobServiceAccount } from "../lib/service-account";
 
 export const BACKUP_SCRIPTS = ["lib-backup.sh", "backup.sh", "restore.sh", "restore-test.sh"];
 export { BACKUP_DEADLINE_SECONDS } from "./recovery-objectives";
-import { BACKUP_DEADLINE_SECONDS } from "./recovery-objectives";
+import { BACKUP_DEADLINE_SECONDS, BACKUP_STARTING_DEADLINE_SECONDS } from "./recovery-objectives";
 /** Pulumi waits 10 minutes for a Job by default; a production dump may take hours, and the release waits for it. */
 const JOB_TIMEOUTS = { create: "6h30m", update: "6h30m" };
 
@@ -188,7 +188,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
                 schedule, timeZone: b.timeZone,
                 concurrencyPolicy: "Forbid",
                 // A run missed by more than an hour (cluster down) is skipped, and the backup-age alert fires.
-                startingDeadlineSeconds: 3600,
+                startingDeadlineSeconds: BACKUP_STARTING_DEADLINE_SECONDS,
                 successfulJobsHistoryLimit: 3,
                 failedJobsHistoryLimit: 3,
                 jobTemplate: { metadata: { labels: standardLabels(component, args.environment) }, spec: jobSpec(component, script, credentials, env) },

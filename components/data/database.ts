@@ -143,7 +143,7 @@ export class Database extends pulumi.ComponentResource {
         const restoreTestPassword = password("restore-test", perRotation);
         const restoreTest = new postgresql.Role(`${name}-restore-test`, {
             name: ROLE_NAMES.restoreTest, login: true, password: restoreTestPassword, createDatabase: true,
-            connectionLimit: args.reserved.restore, roles: [],
+            connectionLimit: args.reserved.restoreTest, roles: [],
         }, inDb);
 
         const schema = new postgresql.Schema(`${name}-schema`, {
@@ -201,7 +201,7 @@ export class Database extends pulumi.ComponentResource {
         const maintenancePassword = password("maintenance", perRotation);
         this.maintenanceOwnerRole = maintenanceOwnerRole(args.serverMajorVersion);
         const maintenanceRole = new postgresql.Role(`${name}-maintenance`, {
-            name: MAINTENANCE_ROLE, login: true, password: maintenancePassword, connectionLimit: 1, inherit: false,
+            name: MAINTENANCE_ROLE, login: true, password: maintenancePassword, connectionLimit: args.reserved.maintenance, inherit: false,
             roles: [this.maintenanceOwnerRole],
         }, { ...inDb, dependsOn: [migrator] });
         const pgstattuple = new postgresql.Extension(`${name}-pgstattuple`, {
@@ -230,7 +230,10 @@ export class Database extends pulumi.ComponentResource {
         this.registerOutputs({
             maxConnections: args.maxConnections,
             poolSizePerPod: args.poolSizePerPod,
-            reservedConnections: args.reserved.migration + args.reserved.backup + args.reserved.restore,
+            // Every login role's limit but the app roles' (the pods' pools): the policy release-connection-budget
+            // reads both, so a role added here without its budget entry is caught at preview.
+            reservedConnections: Object.values(args.reserved).reduce((n, c) => n + c, 0),
+            reservedByRole: args.reserved,
             activeAppRole: this.activeAppRole,
             roles: ROLE_NAMES,
             rotation: this.record,

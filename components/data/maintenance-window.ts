@@ -2,10 +2,11 @@
 // CONCURRENTLY and ANALYZE read every index and table; next to pg_dump they slow both down and can make the
 // backup miss its deadline. Pure functions over cron schedules, used by the settings' cross-key rules.
 import { CronExpressionParser } from "cron-parser";
+import { BACKUP_RUN_SECONDS } from "./recovery-objectives";
 
 /** How long a backup or restore-test run may occupy the database after its scheduled time: the CronJob's
- *  1 h starting deadline plus the Job's 6 h active deadline (components/data/backup-schedule.ts; a test keeps them equal). */
-export const BACKUP_RUN_HOURS = 7;
+ *  1 h starting deadline plus the Job's 6 h active deadline (components/data/recovery-objectives.ts). */
+export const BACKUP_RUN_HOURS = BACKUP_RUN_SECONDS / 3600;
 /** The maintenance CronJob's own starting deadline: a run missed by more than this is skipped, not run late. */
 export const MAINTENANCE_STARTING_DEADLINE_SECONDS = 600;
 /** The overlap check looks at every run in this period: two years cover every weekday/date combination a quarterly

@@ -1,7 +1,7 @@
 // The guide's "Key Metrics to Monitor" and "Set Up Alerts" as Prometheus rule groups: a pure function of the
 // alert settings, so the Alerts component and the promtool tests render exactly the same rules.
 import type { Environment, ParsedSettings } from "../config/settings-schema";
-import { BACKUP_DEADLINE_SECONDS, BACKUP_MISSING_AFTER_HOURS, RPO_HOURS } from "../data/recovery-objectives";
+import { BACKUP_DEADLINE_SECONDS, BACKUP_MISSING_AFTER_HOURS, BACKUP_STARTING_DEADLINE_SECONDS, RPO_HOURS } from "../data/recovery-objectives";
 
 export type AlertSettings = ParsedSettings["alerts"];
 
@@ -255,8 +255,8 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
                     forMinutes: FIXED.backupMissingForMinutes,
                     summary: "No successful backup",
                     description: `The backup CronJob {{ $labels.cronjob }} has not completed successfully for more than ` +
-                        `${s.backupMaxAgeHours} hours (default: the RPO of ${RPO_HOURS} h plus the backup Job's ` +
-                        `${BACKUP_DEADLINE_SECONDS / 3600} h deadline).`,
+                        `${s.backupMaxAgeHours} hours (default ${BACKUP_MISSING_AFTER_HOURS} h: the RPO of ${RPO_HOURS} h plus the ` +
+                        `${BACKUP_STARTING_DEADLINE_SECONDS / 3600} h a run may wait to start and its ${BACKUP_DEADLINE_SECONDS / 3600} h deadline).`,
                     threshold: s.backupMaxAgeHours,
                 }),
                 alert(ALERT.backupFailed, "critical", {
@@ -419,7 +419,7 @@ export const GUIDE_THRESHOLDS: Record<ThresholdKey, GuideThreshold> = {
     databaseConnectionsPercent: { guide: 80, unit: "percent", looserWhen: "higher", alerts: [ALERT.databaseConnections] },
     diskUsagePercent: { guide: 85, unit: "percent", looserWhen: "higher", alerts: [ALERT.diskUsage] },
     p95LatencySeconds: { guide: 1, unit: "seconds", looserWhen: "higher", alerts: [ALERT.highLatency] },
-    // The RPO (24 h) plus the backup Job's deadline (6 h): the latest two healthy daily runs may finish that far apart.
+    // The RPO (24 h) plus one run's start and finish (1 h starting deadline + 6 h Job deadline): recovery-objectives.ts.
     backupMaxAgeHours: { guide: BACKUP_MISSING_AFTER_HOURS, unit: "hours", looserWhen: "higher", alerts: [ALERT.backupMissing] },
     queueDepthWarning: { guide: 1000, unit: "jobs", looserWhen: "higher", alerts: [ALERT.queueDepth] },
     minJobsPerMinute: { guide: 1, unit: "jobs per minute", looserWhen: "lower", alerts: [ALERT.queueStalled] },

@@ -10,6 +10,8 @@ export const offCluster = stackPolicy({
     description: "In production every backup CronJob and Job writes to an s3:// target (backup.target), and no backup PersistentVolumeClaim exists: a PVC is lost with the cluster.",
     checklist: "backups",
     enforcementLevel: "mandatory",
+    // Judges the backup CronJobs, Jobs and PVCs it is given; a stack without any is backup-present's to refuse.
+    kind: "relational",
     validateStack: (args, report) => {
         if (packSettings(args).environment !== "production") return;
         const fix = "production's backup.target must be s3://bucket/prefix (off the cluster)";

@@ -5,6 +5,12 @@ import { stackPolicy } from "../lib/policy";
 /** The guide: keep a fifth of max_connections free for admins, monitoring and surprises. */
 export const BUDGET_SHARE = 0.8;
 const POOLED = ["backend", "worker"];
+/**
+ * Every role outside the pods' pools that logs in (the Database's `reservedByRole` output, each its role's connection
+ * limit): migrations, backups, the guarded restore, the restore test and the quarterly maintenance. A role missing
+ * from the rendered output is a violation, not a zero: that is how a login role escaped the budget before.
+ */
+export const RESERVED_ROLES = ["migration", "backup", "restore", "restoreTest", "maintenance"] as const;
 
 interface Ceiling { pods: number; label: string }
 
@@ -52,10 +58,10 @@ export function podCeilings(objects: K8sObject[]): { ceilings: Ceiling[]; proble
     return { ceilings, problems };
 }
 
-/** Every pod at its ceiling holds a full pool; migrations and backups need their own connections on top. */
+/** Every pod at its ceiling holds a full pool; every other login role needs its own connections on top. */
 export const connectionBudget = stackPolicy({
     name: "release-connection-budget",
-    description: "Backend and worker pods at their ceiling (HPA maxReplicas, else spec.replicas) × poolSizePerPod + reservedConnections stay within 80 % of the database's maxConnections.",
+    description: "Backend and worker pods at their ceiling (HPA maxReplicas, else spec.replicas) × poolSizePerPod + the connection limits of the migration, backup, restore, restore-test and maintenance roles stay within 80 % of the database's maxConnections.",
     checklist: "release",
     enforcementLevel: "mandatory",
     kind: "relational",
@@ -66,15 +72,26 @@ export const connectionBudget = stackPolicy({
         for (const p of problems) report(p.message, p.obj.resource.urn);
         const pods = ceilings.reduce((n, c) => n + c.pods, 0);
         for (const db of dbs) {
-            const { maxConnections, poolSizePerPod, reservedConnections } = db.props as Record<string, number>;
+            const { maxConnections, poolSizePerPod } = db.props as Record<string, number>;
             if (typeof maxConnections !== "number" || typeof poolSizePerPod !== "number") {
                 report(`${db.type} ${db.name}: outputs maxConnections and poolSizePerPod must be registered for the budget check`, db.urn);
                 continue;
             }
-            const used = pods * poolSizePerPod + (reservedConnections ?? 0);
+            const byRole = db.props.reservedByRole as Record<string, unknown> | undefined;
+            const unreadable = RESERVED_ROLES.filter((r) => count(byRole?.[r]) === undefined);
+            if (unreadable.length > 0) {
+                report(`${db.type} ${db.name}: output reservedByRole must give every login role's connection limit as a whole number; ` +
+                    `missing or not a count: ${unreadable.map((r) => `reservedByRole.${r}`).join(", ")}`, db.urn);
+                continue;
+            }
+            const reserved = RESERVED_ROLES.map((r) => ({ role: r, n: count(byRole![r])! }));
+            const reservedSum = reserved.reduce((n, r) => n + r.n, 0);
+            const used = pods * poolSizePerPod + reservedSum;
             const budget = Math.floor(maxConnections * BUDGET_SHARE);
             if (used > budget) {
-                report(`${db.type} ${db.name}: ${pods} pods (${ceilings.map((c) => c.label).join(", ")}) × ${poolSizePerPod} pool + ${reservedConnections ?? 0} reserved = ${used} connections, above 80 % of maxConnections ${maxConnections} (${budget})`, db.urn);
+                report(`${db.type} ${db.name}: ${pods} pods (${ceilings.map((c) => c.label).join(", ")}) × ${poolSizePerPod} pool + ` +
+                    `${reservedSum} reserved (${reserved.map((r) => `${r.role} ${r.n}`).join(", ")}) = ${used} connections, ` +
+                    `above 80 % of maxConnections ${maxConnections} (${budget})`, db.urn);
             }
         }
     },

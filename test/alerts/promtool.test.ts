@@ -5,11 +5,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ALERT, AlertSettings, alertRuleGroups, GUIDE_THRESHOLDS, PUBLIC_PROBE_JOB, RuleGroup, ThresholdKey } from "../../components/monitoring/alert-rules";
+import { ALERT, AlertSettings, alertRuleGroups, GUIDE_THRESHOLDS, KSM_COMPONENT_LABEL, PUBLIC_PROBE_JOB, RuleGroup, ThresholdKey } from "../../components/monitoring/alert-rules";
 import { settingsSchema } from "../../components/config/settings-schema";
 import { INSTALL_PROMTOOL, promtool, promtoolPath } from "./promtool";
 import { writeAlertTests, writeRules } from "./promtool-files";
-import { CONTAINER, JOB, NS, scenarios } from "./scenarios";
+import { CONTAINER, JOB, NS, Scenario, scenarios } from "./scenarios";
 
 const alertsSchema = settingsSchema("production", "production", new Date("2026-11-25T00:00:00Z")).shape.alerts;
 const DEFAULTS: AlertSettings = alertsSchema.parse(undefined);
@@ -30,11 +30,45 @@ function tempDir(): string {
 describe("alert rules under promtool", function () {
     this.timeout(300_000);
 
-    it("ForkKnifeBackupMissing defaults to RPO 24 h + the backup Job's 6 h deadline = 30 h (108000 s)", () => {
+    it("ForkKnifeBackupMissing defaults to RPO 24 h + 1 h to start + 6 h to finish = 31 h (111600 s), the audit's figure", () => {
         const rule = render(DEFAULTS).flatMap((g) => g.rules).find((r) => r.alert === ALERT.backupMissing)!;
-        assert.match(rule.expr, /\n> 108000$/);
-        assert.strictEqual(rule.annotations?.threshold, "30");
-        assert.match(rule.annotations?.description ?? "", /RPO of 24 h plus the backup Job's 6 h deadline/);
+        assert.match(rule.expr, /\n> 111600$/);
+        assert.strictEqual(rule.annotations?.threshold, "31");
+        assert.match(rule.annotations?.description ?? "", /default 31 h: the RPO of 24 h plus the 1 h a run may wait to start and its 6 h deadline/);
+    });
+
+    it("ForkKnifeBackupMissing at the default: a backup 31 h old is silent, 31 h 1 min old fires after 5 m (promtool)", () => {
+        // Literal figures on purpose: the guide's RPO (24 h) + the CronJob's 1 h starting deadline + the Job's 6 h deadline.
+        const limit = 31 * 3600;
+        const lastSuccess = 60;
+        const samples = 31 * 60 + 12;
+        const flat = (v: number) => Array.from({ length: samples }, () => String(v)).join(" ");
+        const labels = (extra = "") => `namespace="${NS}", cronjob="fork-knife-backup"${extra}`;
+        const scenario: Scenario = {
+            alert: ALERT.backupMissing, title: "boundary at the default 31 h", interval: "1m",
+            series: [
+                { series: `kube_cronjob_labels{${labels(`, ${KSM_COMPONENT_LABEL}="backup"`)}}`, values: flat(1) },
+                { series: `kube_cronjob_created{${labels()}}`, values: flat(0) },
+                { series: `kube_cronjob_status_last_successful_time{${labels()}}`, values: flat(lastSuccess) },
+            ],
+            checks: [
+                { at: lastSuccess + 30 * 3600 + 360, firing: [], why: "the old 30 h figure + for: still inside the RPO's allowance" },
+                { at: lastSuccess + limit - 60, firing: [], why: "one minute inside 31 h" },
+                // Exactly 31 h old is not yet too old: had it counted, the alert would fire 5 m later, here.
+                { at: lastSuccess + limit + 300, firing: [], why: "31 h exactly is inside, so no 5 m for has passed yet" },
+                { at: lastSuccess + limit + 360, firing: [{ namespace: NS, cronjob: "fork-knife-backup" }], why: "31 h 1 min old for 5 m" },
+            ],
+        };
+        const dir = tempDir();
+        try {
+            const groups = render(DEFAULTS);
+            writeRules(dir, groups);
+            const file = writeAlertTests(dir, groups, ALERT.backupMissing, [scenario]);
+            const r = promtool(["test", "rules", path.basename(file)], dir);
+            assert.strictEqual(r.status, 0, r.output);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("fails, naming the install command, when promtool is missing", () => {
@@ -76,9 +110,9 @@ describe("alert rules under promtool", function () {
     // Both directions: a looser rule misses a firing check, a stricter one breaks a silent check.
     const nudged: Array<[string, Partial<AlertSettings>]> = [
         ["loosened", { healthCheckFailures: 4, healthCheckWindowMinutes: 4, errorRatePercent: 5.1, errorRateForMinutes: 6, databaseConnectionsPercent: 81,
-            diskUsagePercent: 86, p95LatencySeconds: 1.05, backupMaxAgeHours: 31, queueDepthWarning: 1002, minJobsPerMinute: 0.8, redisMemoryPercent: 81 }],
+            diskUsagePercent: 86, p95LatencySeconds: 1.05, backupMaxAgeHours: 32, queueDepthWarning: 1002, minJobsPerMinute: 0.8, redisMemoryPercent: 81 }],
         ["tightened", { healthCheckFailures: 2, healthCheckWindowMinutes: 6, errorRatePercent: 4.9, errorRateForMinutes: 4, databaseConnectionsPercent: 79,
-            diskUsagePercent: 84, p95LatencySeconds: 0.96, backupMaxAgeHours: 29, queueDepthWarning: 998, minJobsPerMinute: 1.2, redisMemoryPercent: 79 }],
+            diskUsagePercent: 84, p95LatencySeconds: 0.96, backupMaxAgeHours: 30, queueDepthWarning: 998, minJobsPerMinute: 1.2, redisMemoryPercent: 79 }],
     ];
     for (const [how, change] of nudged) {
         it(`the promtool tests catch each threshold ${how} by a hair`, () => {

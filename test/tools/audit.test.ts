@@ -6,6 +6,8 @@ import * as path from "path";
 import { auditCommand } from "../../tools/lib/audit-cli";
 import { parseExport, SECRET_SIG, SECRET_SIG_KEY } from "../../tools/lib/audit-export";
 import { AuditReport, buildReport } from "../../tools/lib/audit-report";
+import { settingsSchema } from "../../components/config/settings-schema";
+import { BACKUP_DEADLINE_SECONDS, BACKUP_STARTING_DEADLINE_SECONDS } from "../../components/data/recovery-objectives";
 import { SECRET_SIG as PULUMI_SIG, SECRET_SIG_KEY as PULUMI_SIG_KEY } from "../../tools/lib/program";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -60,7 +62,11 @@ describe("audit: hand-written exports", () => {
         assert.deepStrictEqual(report.freshness.map((f) => [f.what, f.status, f.source, Math.round(f.ageHours! * 60), f.limitHours]), [
             ["backup", "ok", "CronJob pg-backup status.lastSuccessfulTime", 21 * 60 + 56, 31],
             ["restore-test", "ok", "CronJob pg-restore-test status.lastSuccessfulTime", 30 * 24 * 60 + 21 * 60 + 28, 92 * 24],
+            // 2026-10-15T20:41:07Z: 16 days 3 h 19 min; a quarter plus its 10 min starting and 120 min active deadlines.
+            ["maintenance", "ok", "CronJob maintenance status.lastSuccessfulTime", 16 * 24 * 60 + 3 * 60 + 19, 92 * 24 + 130 / 60],
         ]);
+        assert.deepStrictEqual(report.maintenance.map((m) => [m.name, m.schedule, m.timeZone, m.liveStatus, m.suspended]),
+            [["maintenance", "0 22 15 */3 *", "Europe/Berlin", true, false]]);
         assert.deepStrictEqual(report.scaling.map((s) => [s.component, s.minReplicas, s.maxReplicas]), [["backend", 3, 10], ["worker", 2, 6]]);
         assert.deepStrictEqual(report.protected.map((p) => p.type), ["kubernetes:core/v1:Namespace", "kubernetes:core/v1:PersistentVolumeClaim"]);
         assert.deepStrictEqual(report.missingLabels.map((m) => [m.name, m.missing.length]), [["hand-made", 4]]);
@@ -191,11 +197,65 @@ describe("audit: the refreshed state (live status)", () => {
         assert.strictEqual(bare("2026-11-01T02:04:13Z").status, "stale");
     });
 
+    it("one RPO figure: the audit's limit for the program's backup CronJob is the backup-missing alert's default, 31 h", () => {
+        // The CronJob as backup-schedule.ts declares it (1 h starting deadline, 6 h Job deadline), read back from state.
+        const limit = buildReport(parseExport(fs.readFileSync(fixture("all-current.json"), "utf8")), new Date(`${NOW}T00:00:00Z`)).freshness[0].limitHours;
+        const alertDefault = settingsSchema("production", "production", new Date(`${NOW}T00:00:00Z`)).shape.alerts.parse(undefined).backupMaxAgeHours;
+        assert.deepStrictEqual([limit, alertDefault], [31, 31]);
+        assert.deepStrictEqual([BACKUP_STARTING_DEADLINE_SECONDS, BACKUP_DEADLINE_SECONDS], [3600, 21600]);
+    });
+
     it("the restore test's limit is 92 days (the longest quarter) plus its deadlines: inside passes, outside fails", () => {
         const status = (now: string) => buildReport(parseExport(fs.readFileSync(fixture("all-current.json"), "utf8")), new Date(now)).freshness[1];
         // The fixture's restore-test CronJob declares no deadlines: exactly 92 days.
         assert.deepStrictEqual([status("2027-01-01T02:31:40Z").status, status("2027-01-01T02:31:40Z").limitHours], ["ok", 92 * 24]);
         assert.strictEqual(status("2027-01-01T02:31:41Z").status, "stale");
+    });
+
+    it("the quarterly maintenance: a fresh run passes, a stale one fails naming the CronJob and its age (exit 1)", () => {
+        assert.strictEqual(audit(fixture("all-current.json")).code, 0);
+        const doc = JSON.parse(fs.readFileSync(fixture("all-current.json"), "utf8"));
+        byComponent(doc, "CronJob", "maintenance").status.lastSuccessfulTime = "2026-06-15T20:41:07Z";
+        const run = auditCommand([tmpFile("stale-maintenance.json", JSON.stringify(doc)), "--now", NOW]);
+        assert.strictEqual(run.code, 1, run.stdout);
+        assert.match(run.stdout, /\*\*Result: FAIL\*\* \(1 problem\)/);
+        assert.ok(run.stdout.split("\n").includes("- newest successful maintenance run is 138 days 3 h old (CronJob maintenance status.lastSuccessfulTime = " +
+            "2026-06-15T20:41:07Z); limit 92 days 2 h: a quarter (the guide's quarterly database maintenance; the longest quarter has 92 days) " +
+            "+ 2 h a run may take (its starting and active deadlines)"), run.stdout);
+        assert.match(run.stdout, /\| maintenance \| 2026-06-15T20:41:07Z \| CronJob maintenance status.lastSuccessfulTime \| 138 days 3 h \| 92 days 2 h \|.*\*\*TOO OLD\*\* \|/);
+        assert.match(run.stdout, /## Database maintenance\n\n\| CronJob \|.*\n.*\n\| maintenance \| fork-knife-production \| 0 22 15 \\\*\/3 \\\* \| Europe\/Berlin \|/);
+    });
+
+    it("the maintenance limit is 92 days plus its 10 min starting and 2 h active deadlines: just inside passes, one second later fails", () => {
+        const at = (now: string) => buildReport(parseExport(fs.readFileSync(fixture("all-current.json"), "utf8")), new Date(now)).freshness[2];
+        // 2026-10-15T20:41:07Z + 92 days = 2027-01-15T20:41:07Z, + 2 h 10 min.
+        assert.deepStrictEqual([at("2027-01-15T22:51:07Z").what, at("2027-01-15T22:51:07Z").status], ["maintenance", "ok"]);
+        assert.strictEqual(at("2027-01-15T22:51:08Z").status, "stale");
+    });
+
+    it("maintenance without live status says to refresh; none recorded, suspended or missing is a finding; a newer completed Job counts", () => {
+        const noStatus = edited("all-current.json", (doc) => { delete byComponent(doc, "CronJob", "maintenance").status; });
+        assert.deepStrictEqual([noStatus.result, noStatus.freshness[2].status], ["fail", "no-live-status"]);
+        assert.deepStrictEqual(noStatus.problems, ["the export holds no live status for maintenance CronJob maintenance: run pulumi refresh --stack production " +
+            "before pulumi stack export, then audit the new export"]);
+        const never = edited("all-current.json", (doc) => { byComponent(doc, "CronJob", "maintenance").status = {}; });
+        assert.deepStrictEqual(never.problems, ["no successful maintenance run is recorded (no maintenance CronJob status.lastSuccessfulTime, no completed maintenance Job)"]);
+        const suspended = edited("all-current.json", (doc) => { byComponent(doc, "CronJob", "maintenance").spec.suspend = true; });
+        assert.deepStrictEqual(suspended.problems, ["maintenance CronJob maintenance is suspended"]);
+        const missing = edited("all-current.json", (doc) => {
+            doc.deployment.resources = doc.deployment.resources.filter((r: any) => r.outputs?.metadata?.labels?.["app.kubernetes.io/component"] !== "maintenance");
+        });
+        assert.deepStrictEqual(missing.problems, ["no maintenance CronJob (label app.kubernetes.io/component=maintenance)"]);
+        // A Job created by hand from the CronJob (kubectl create job --from=cronjob/maintenance) carries its labels and counts.
+        const manual = edited("all-current.json", (doc) => {
+            byComponent(doc, "CronJob", "maintenance").status.lastSuccessfulTime = "2026-06-15T20:41:07Z";
+            doc.deployment.resources.push({
+                urn: "urn:pulumi:production::fork-knife::kubernetes:batch/v1:Job::maintenance-manual", custom: true, type: "kubernetes:batch/v1:Job",
+                outputs: { metadata: { name: "maintenance-manual", labels: { "app.kubernetes.io/component": "maintenance" } },
+                    status: { succeeded: 1, completionTime: "2026-10-20T09:00:00Z" } },
+            });
+        });
+        assert.deepStrictEqual([manual.result, manual.freshness[2].status, manual.freshness[2].source], ["pass", "ok", "Job maintenance-manual status.completionTime"]);
     });
 
     it("a newer completed backup Job counts when the CronJob's status is older or empty; a failed Job does not", () => {
@@ -220,9 +280,9 @@ describe("audit: the refreshed state (live status)", () => {
         const run = audit(fixture("no-status.json"));
         assert.strictEqual(run.code, 1);
         const { report } = json(fixture("no-status.json"));
-        assert.deepStrictEqual(report.problems, ["the export holds no live status for backup CronJob pg-backup, restore-test CronJob pg-restore-test, " +
+        assert.deepStrictEqual(report.problems, ["the export holds no live status for backup CronJob pg-backup, restore-test CronJob pg-restore-test, maintenance CronJob maintenance, " +
             "migration Job migrate-2026-11-3-a1b2c3: run pulumi refresh --stack production before pulumi stack export, then audit the new export"]);
-        assert.deepStrictEqual(report.freshness.map((f) => f.status), ["no-live-status", "no-live-status"]);
+        assert.deepStrictEqual(report.freshness.map((f) => f.status), ["no-live-status", "no-live-status", "no-live-status"]);
         assert.match(run.stdout, /run pulumi refresh --stack production before pulumi stack export/);
         assert.match(run.stdout, /\| pg-backup \|.*\| \*\*no\*\* \(export without `pulumi refresh`\) \|/);
     });

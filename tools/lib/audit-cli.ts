@@ -1,5 +1,5 @@
 // `npm run audit -- EXPORT.json [--format markdown|json] [--now DATE]`: exit 0 when the stack passes,
-// 1 when a secret is overdue, backups or restore tests are missing or too old, the release did not complete,
+// 1 when a secret is overdue, backups, restore tests or maintenance runs are missing or too old, the release did not complete,
 // or the export holds no live status (taken without `pulumi refresh`); 2 when the input or the arguments are
 // wrong (one line on stderr, never a stack trace). `--declared` audits synth's export of the committed
 // configuration, which has no live status, and says in the result line that nothing live was checked.

@@ -73,6 +73,7 @@ export function renderMarkdown(report: AuditReport, source: string): string {
     }
     out.push("## Backups", "", ...schedules(report.backups, true));
     out.push("## Restore tests", "", ...schedules(report.restoreTests, false));
+    out.push("## Database maintenance", "", ...schedules(report.maintenance, false));
     out.push("## Release", "", `Declared image: ${cell(report.release.declaredImage)}. Migration Job of this release: ${cell(report.release.migrationJob)}.`, "",
         ...table(["Workload", "Component", "Image", "Waits for migration Job"],
             report.release.workloads.map((w) => [w.name, w.component, w.images.join(", "), w.migrationJob])));

@@ -5,23 +5,18 @@ import { CronExpressionParser } from "cron-parser";
 import { ANNOTATION, LABEL } from "../../components/lib/labels";
 import { MAX_AGE_BY_KIND } from "../../components/app/rotation-limits";
 import { addDays, DAY_MS, isoDay, parseIsoDate } from "../../components/config/validators";
+import { maxSuccessAgeHours, QUARTER_DAYS, RPO_HOURS } from "../../components/data/recovery-objectives";
 import { at, list, num, StackState, StateResource, str, stringMap, urnName } from "./audit-export";
 
 /** A secret due within this many days is reported as due soon (a warning, not a failure). */
 export const DUE_SOON_DAYS = 14;
 
-/**
- * Recovery point objective: the guide backs up daily, so at most one day of data may be lost. The newest
- * successful backup may be this old plus the time its run is allowed (see `allowanceHours`).
- */
-export const RPO_HOURS = 24;
-/** The guide tests restores quarterly; the longest calendar quarter (July to September) has 92 days. */
-export const RESTORE_TEST_MAX_DAYS = 92;
 const HOUR_MS = 3_600_000;
 
 /** Components whose completed Jobs count as backups, and as restore tests. */
 const BACKUP_JOB_COMPONENTS = ["backup", "pre-migration-backup"];
 const RESTORE_TEST_JOB_COMPONENTS = ["restore-test"];
+const MAINTENANCE_JOB_COMPONENTS = ["maintenance"];
 
 export type SecretStatus = "ok" | "due-soon" | "overdue" | "unknown";
 
@@ -36,13 +31,14 @@ export interface ScheduleEntry {
     retentionDays?: number; target?: string; suspended: boolean;
     /** Whether the export holds the CronJob's live status (it does after `pulumi refresh`). */
     liveStatus: boolean;
-    /** Hours a run may take after its scheduled time: startingDeadlineSeconds + the Job's activeDeadlineSeconds. */
-    allowanceHours: number;
+    /** The CronJob's startingDeadlineSeconds and its Job's activeDeadlineSeconds (0 when not declared). */
+    startingDeadlineSeconds: number;
+    activeDeadlineSeconds: number;
 }
 
 /** The newest successful run of a schedule, from its CronJob's status or from a completed Job in the state. */
 export interface FreshnessEntry {
-    what: "backup" | "restore-test";
+    what: "backup" | "restore-test" | "maintenance";
     /** ISO time of the newest success, or undefined when none is recorded. */
     newest?: string;
     /** Where it was read: `CronJob <name> status.lastSuccessfulTime` or `Job <name> status.completionTime`. */
@@ -68,6 +64,8 @@ export interface AuditReport {
     secrets: SecretEntry[];
     backups: ScheduleEntry[];
     restoreTests: ScheduleEntry[];
+    /** The guide's quarterly database maintenance (REINDEX, ANALYZE): the CronJob labelled component=maintenance. */
+    maintenance: ScheduleEntry[];
     /** Whether live checks were skipped on request (`--declared`, for synth's export of the committed config). */
     declaredOnly: boolean;
     freshness: FreshnessEntry[];
@@ -145,7 +143,8 @@ function scheduleEntry(k: K8s, now: Date): ScheduleEntry {
         target: k.annotations[ANNOTATION.backupTarget],
         suspended: at(s, "spec", "suspend") === true,
         liveStatus: at(s, "status") !== undefined && typeof at(s, "status") === "object",
-        allowanceHours: ((num(s, "spec", "startingDeadlineSeconds") ?? 0) + (num(s, "spec", "jobTemplate", "spec", "activeDeadlineSeconds") ?? 0)) / 3600,
+        startingDeadlineSeconds: num(s, "spec", "startingDeadlineSeconds") ?? 0,
+        activeDeadlineSeconds: num(s, "spec", "jobTemplate", "spec", "activeDeadlineSeconds") ?? 0,
     };
 }
 
@@ -171,7 +170,7 @@ export function buildReport(state: StackState, now: Date, options: BuildOptions 
     const report: AuditReport = {
         project: state.project, stack: state.stack, exportedAt: state.exportedAt, now: now.toISOString(),
         resourceCount: state.resources.length, result: "pass", problems: [], warnings: [], secrets: [], backups: [],
-        restoreTests: [], declaredOnly: options.declaredOnly === true, freshness: [],
+        restoreTests: [], maintenance: [], declaredOnly: options.declaredOnly === true, freshness: [],
         release: { declaredImage: str(stackOutputs, "audit", "image"), migrationJob: str(stackOutputs, "audit", "release", "migrationJob"), workloads: [], migrations: [] },
         scaling: [], protected: [], missingLabels: [],
     };
@@ -186,6 +185,7 @@ export function buildReport(state: StackState, now: Date, options: BuildOptions 
         if (k.kind === "Secret" && k.annotations[ANNOTATION.secretKind] !== undefined) report.secrets.push(secretEntry(k, now));
         else if (k.kind === "CronJob" && component === "backup") report.backups.push(scheduleEntry(k, now));
         else if (k.kind === "CronJob" && component === "restore-test") report.restoreTests.push(scheduleEntry(k, now));
+        else if (k.kind === "CronJob" && component === "maintenance") report.maintenance.push(scheduleEntry(k, now));
         else if (k.kind === "Job" && component === "migration") {
             const succeeded = num(r.state, "status", "succeeded");
             report.release.migrations.push({
@@ -216,7 +216,9 @@ export function buildReport(state: StackState, now: Date, options: BuildOptions 
             freshness("backup", report.backups, completedJobs.filter((j) => BACKUP_JOB_COMPONENTS.includes(j.component)), RPO_HOURS,
                 `RPO ${RPO_HOURS} h (the guide's daily backup)`, now),
             freshness("restore-test", report.restoreTests, completedJobs.filter((j) => RESTORE_TEST_JOB_COMPONENTS.includes(j.component)),
-                RESTORE_TEST_MAX_DAYS * 24, `a quarter (the guide's quarterly restore test; the longest quarter has ${RESTORE_TEST_MAX_DAYS} days)`, now),
+                QUARTER_DAYS * 24, `a quarter (the guide's quarterly restore test; the longest quarter has ${QUARTER_DAYS} days)`, now),
+            freshness("maintenance", report.maintenance, completedJobs.filter((j) => MAINTENANCE_JOB_COMPONENTS.includes(j.component)),
+                QUARTER_DAYS * 24, `a quarter (the guide's quarterly database maintenance; the longest quarter has ${QUARTER_DAYS} days)`, now),
         ];
     }
     judge(report, state.writer);
@@ -225,12 +227,13 @@ export function buildReport(state: StackState, now: Date, options: BuildOptions 
 
 /**
  * The newest success among the CronJobs' `status.lastSuccessfulTime` and the completed Jobs of the same kind,
- * judged against `baseHours` plus the longest time a run may take (its CronJob's starting and active deadlines).
+ * judged against `baseHours` plus the longest time a run may take (its CronJob's starting and active deadlines), by
+ * the same derivation as the backup-missing alert's default (components/data/recovery-objectives.ts).
  */
 function freshness(what: FreshnessEntry["what"], cronJobs: ScheduleEntry[], jobs: { name: string; time: string }[],
     baseHours: number, basis: string, now: Date): FreshnessEntry {
-    const allowance = Math.max(0, ...cronJobs.map((c) => c.allowanceHours));
-    const limitHours = baseHours + allowance;
+    const limitHours = Math.max(baseHours, ...cronJobs.map((c) => maxSuccessAgeHours(baseHours, c.startingDeadlineSeconds, c.activeDeadlineSeconds)));
+    const allowance = limitHours - baseHours;
     const limitBasis = allowance > 0 ? `${basis} + ${formatHours(allowance)} a run may take (its starting and active deadlines)` : basis;
     const candidates = [
         ...cronJobs.filter((c) => c.lastSuccess !== undefined && !Number.isNaN(Date.parse(c.lastSuccess)))
@@ -263,7 +266,7 @@ function judge(report: AuditReport, writer: string | undefined): void {
         if (s.status === "due-soon") warnings.push(`${where} is due in ${s.daysLeft} days (${s.dueDate})`);
     }
     if (report.secrets.length === 0) warnings.push(`no Secret carries the ${ANNOTATION.secretKind} annotation: rotation cannot be audited`);
-    for (const [what, entries] of [["backup", report.backups], ["restore-test", report.restoreTests]] as const) {
+    for (const [what, entries] of [["backup", report.backups], ["restore-test", report.restoreTests], ["maintenance", report.maintenance]] as const) {
         if (entries.length === 0) problems.push(`no ${what} CronJob (label ${LABEL.component}=${what})`);
         for (const e of entries) {
             if (e.suspended) problems.push(`${what} CronJob ${e.name} is suspended`);
@@ -282,7 +285,7 @@ function judgeLive(report: AuditReport, writer: string | undefined): void {
     const { problems, warnings } = report;
     // Without live status an old backup looks the same as a fresh one: that is a finding of its own, never a pass.
     const blind = [
-        ...[...report.backups, ...report.restoreTests].filter((c) => !c.liveStatus).map((c) => `${c.component} CronJob ${c.name}`),
+        ...[...report.backups, ...report.restoreTests, ...report.maintenance].filter((c) => !c.liveStatus).map((c) => `${c.component} CronJob ${c.name}`),
         ...report.release.migrations.filter((m) => m.current && !m.liveStatus).map((m) => `migration Job ${m.name}`),
     ];
     if (blind.length > 0) {
@@ -290,12 +293,13 @@ function judgeLive(report: AuditReport, writer: string | undefined): void {
             "before pulumi stack export, then audit the new export" +
             (writer === "fork-knife-synth" ? " (this is synth's export of the declared configuration: audit it with --declared)" : ""));
     }
+    const cronJobsOf = { "backup": report.backups, "restore-test": report.restoreTests, "maintenance": report.maintenance };
     for (const f of report.freshness) {
-        const label = f.what === "backup" ? "backup" : "restore test";
+        const label = f.what === "backup" ? "backup" : f.what === "restore-test" ? "restore test" : "maintenance run";
         if (f.status === "stale") {
             problems.push(`newest successful ${label} is ${formatHours(f.ageHours!)} old (${f.source} = ${f.newest}); ` +
                 `limit ${formatHours(f.limitHours)}: ${f.limitBasis}`);
-        } else if (f.status === "none" && (f.what === "backup" ? report.backups : report.restoreTests).length > 0) {
+        } else if (f.status === "none" && cronJobsOf[f.what].length > 0) {
             problems.push(`no successful ${label} is recorded (no ${f.what} CronJob status.lastSuccessfulTime, no completed ${f.what} Job)`);
         }
     }

@@ -93,7 +93,7 @@ const BAD: BadInput[] = [
     { key: "database.host", change: (v) => { delete v.database.host; }, shows: null, allowed: /is required \(the PostgreSQL host name\)/ },
     { key: "database.sslMode", change: (v) => { v.database.sslMode = "disable"; }, shows: '"disable"', allowed: /require, verify-ca, verify-full/ },
     { key: "database.maxConnections", change: (v) => { v.database.maxConnections = 5; }, shows: "5", allowed: /integer from 10 to 100000/ },
-    { key: "database.maxConnections", change: (v) => { v.database.maxConnections = 30; }, shows: "30", allowed: /connection budget does not hold: .* = 36, allowed is 80 % of maxConnections = 24; raise maxConnections to at least 45/ },
+    { key: "database.maxConnections", change: (v) => { v.database.maxConnections = 30; }, shows: "30", allowed: /connection budget does not hold: .* = 39, allowed is 80 % of maxConnections = 24; raise maxConnections to at least 49/ },
     { key: "database.name", change: (v) => { v.database.name = "Fork-Knife"; }, shows: '"Fork-Knife"', allowed: /PostgreSQL identifier/ },
     { key: "rotation.jwt.rotatedAt", change: (v) => { v.rotation.jwt.rotatedAt = "2026-12-01"; }, shows: '"2026-12-01"', allowed: /must not be in the future \(today is 2026-11-25\)/ },
     { key: "rotation.jwt.rotatedAt", change: (v) => { v.rotation.jwt.rotatedAt = "2026-02-30"; }, shows: '"2026-02-30"', allowed: /ISO 8601 date such as 2026-10-01.*not a calendar date/ },
@@ -621,9 +621,9 @@ describe("settings: good inputs", () => {
             assert.deepStrictEqual([s.egress.dnsNamespaceLabels, s.egress.dnsPodLabels, s.egress.httpsCidrs],
                 [{ "kubernetes.io/metadata.name": "kube-system" }, { "k8s-app": "kube-dns" }, undefined]);
             assert.deepStrictEqual([s.redis.port, s.redis.tls], [6379, true]);
-            // The guide's DR objectives: RTO 4 h; the backup-missing alert at RPO 24 h + the backup Job's 6 h deadline.
+            // The guide's DR objectives: RTO 4 h; the backup-missing alert at RPO 24 h + a run's 1 h to start and 6 h to finish.
             assert.strictEqual(s.backup.rtoBudgetSeconds, 14400);
-            assert.strictEqual(s.alerts.backupMaxAgeHours, 30);
+            assert.strictEqual(s.alerts.backupMaxAgeHours, 31);
         }
     });
 
@@ -640,12 +640,25 @@ describe("settings: good inputs", () => {
         const s = parse("staging", (v) => {
             v.rotation.jwt.rotatedAt = "2026-11-25";
             v.backend = { resources: { cpu: "1", cpuLimit: "1000m", memory: "512Mi", memoryLimit: "512Mi" } };
-            // staging needs (4 + 2) × 5 + 2 migration + 2 backup + 2 restore = 36 connections: 80 % of 45 is 36.
-            v.database.maxConnections = 45;
+            // staging needs (4 + 2) × 5 + 2 migration + 2 backup + 2 restore + 2 restore test + 1 maintenance = 39
+            // connections: 80 % of 49 is 39 (rounded down).
+            v.database.maxConnections = 49;
         });
         assert.strictEqual(s.rotation.jwt.rotatedAt, "2026-11-25");
-        assert.deepStrictEqual(connectionBudget(s), { needed: 36, allowed: 36, reserved: 6, roles: { migration: 2, backup: 2, restore: 2 } });
-        assert.throws(() => parse("staging", (v) => { v.database.maxConnections = 44; }), SettingsError);
+        assert.deepStrictEqual(connectionBudget(s), { needed: 39, allowed: 39, reserved: 9,
+            roles: { migration: 2, backup: 2, restore: 2, restoreTest: 2, maintenance: 1 } });
+    });
+
+    it("counts every login role in the connection budget: exactly 80 % passes, one connection over fails naming each role", () => {
+        // 80 % of 48 is 38: one connection short of the 39 staging needs.
+        assert.throws(() => parse("staging", (v) => { v.database.maxConnections = 48; }), (e: SettingsError) => {
+            assert.match(e.message, /fork-knife:database\.maxConnections = 48: the connection budget does not hold: \(backend\.maxReplicas 4 \+ worker\.maxReplicas 2\) × poolSizePerPod 5 \+ 9 connections of the other roles \(2 migration \+ 2 backup \+ 2 restore \+ 2 restore test \+ 1 maintenance\) = 39, allowed is 80 % of maxConnections = 38; raise maxConnections to at least 49/);
+            return true;
+        });
+        // The same limit with one pod's pool less fits again: the failure is the budget's, not maxConnections' range.
+        assert.doesNotThrow(() => parse("staging", (v) => { v.database.maxConnections = 48; v.database.poolSizePerPod = 4; }));
+        // The committed stacks, as docs/configuration.md states them: 39 of 80 (staging), 89 of 160 (production).
+        assert.deepStrictEqual([parse("staging"), parse("production")].map((s) => [connectionBudget(s).needed, connectionBudget(s).allowed]), [[39, 80], [89, 160]]);
     });
 
     it("starts the backend with the image's production start and the worker with its consumer, never a migration", () => {
@@ -666,8 +679,10 @@ describe("settings: good inputs", () => {
 
     it("counts pg_dump's and pg_restore's parallel jobs in the connection budget", () => {
         const s = parse("production", (v) => { v.backup.format = "directory"; v.backup.parallelJobs = 4; });
-        // (10 + 6) × 5 pools + 2 migration + (4 jobs + 1 leader + 1 spare) dump + (4 + 1 + 1) restore test = 94 of 80 % × 200.
-        assert.deepStrictEqual(connectionBudget(s), { needed: 94, allowed: 160, reserved: 14, roles: { migration: 2, backup: 6, restore: 6 } });
+        // (10 + 6) × 5 pools + 2 migration + (4 jobs + 1 leader + 1 spare) each for the dump, the live restore and the
+        // restore test + 1 maintenance = 101 of 80 % × 200.
+        assert.deepStrictEqual(connectionBudget(s), { needed: 101, allowed: 160, reserved: 21,
+            roles: { migration: 2, backup: 6, restore: 6, restoreTest: 6, maintenance: 1 } });
     });
 
     it("allows a production restore only when confirmRestore names the stack", () => {

@@ -19,7 +19,7 @@ function args(generation: number): DatabaseArgs {
         maxConnections: 200,
         poolSizePerPod: 5,
         maxPods: 16,
-        reserved: { migration: 2, backup: 1, restore: 3 },
+        reserved: { migration: 2, backup: 1, restore: 3, restoreTest: 4, maintenance: 1 },
         rotation: { rotatedAt: "2026-09-01", generation },
     };
 }
@@ -99,10 +99,13 @@ describe("Database (declared)", () => {
         assert.equal(limit("database-migrator"), 2);
         assert.equal(limit("database-backup"), 1);
         assert.equal(limit("database-restore"), 3, "pg_restore -j 2 and its leader");
-        assert.equal(limit("database-restore-test"), 3);
+        assert.equal(limit("database-restore-test"), 4, "its own entry, not the live restore's");
+        assert.equal(limit("database-maintenance"), 1);
         assert.match(secretNamed(g2, "fork-knife-database").stringData.DATABASE_URL, /connection_limit=5/);
         const outputs = one(g2, "fork-knife:data:Database").outputs;
-        assert.deepEqual([outputs.maxConnections, outputs.poolSizePerPod, outputs.reservedConnections], [200, 5, 6]);
+        // Every login role outside the pools, for the policy release-connection-budget: 2 + 1 + 3 + 4 + 1.
+        assert.deepEqual([outputs.maxConnections, outputs.poolSizePerPod, outputs.reservedConnections], [200, 5, 11]);
+        assert.deepEqual(outputs.reservedByRole, { migration: 2, backup: 1, restore: 3, restoreTest: 4, maintenance: 1 });
     });
 
     it("gives the app data privileges only and the backup role read access only", () => {

@@ -81,7 +81,7 @@ describe("Maintenance: the database role (Database, declared)", () => {
             new Database("database", {
                 namespace: "ns", environment: "production", maxConnections: 200, poolSizePerPod: 5, maxPods: 16,
                 connection: { host: "db", port: 5432, name: "forkknife", sslMode: "require", adminUser: "postgres", adminPassword: pulumi.secret("x") },
-                reserved: { migration: 2, backup: 2, restore: 2 }, rotation: { rotatedAt: "2026-09-01", generation: 1 }, serverMajorVersion,
+                reserved: { migration: 2, backup: 2, restore: 2, restoreTest: 2, maintenance: 1 }, rotation: { rotatedAt: "2026-09-01", generation: 1 }, serverMajorVersion,
             });
         },
     });

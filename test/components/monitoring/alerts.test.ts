@@ -115,7 +115,7 @@ describe("Alerts", () => {
         assert.match(rule(prod, ALERT.databaseConnections).expr, / > 80$/);
         assert.match(rule(prod, ALERT.diskUsage).expr, / > 85$/);
         assert.match(rule(prod, ALERT.highLatency).expr, /^histogram_quantile\(0\.95, .* > 1$/);
-        assert.match(rule(prod, ALERT.backupMissing).expr, /\n> 108000$/);
+        assert.match(rule(prod, ALERT.backupMissing).expr, /\n> 111600$/);
         assert.match(rule(prod, ALERT.queueDepth).expr, / > 1000$/);
         assert.match(rule(prod, ALERT.queueStalled).expr, /\* 60 < 1\n/);
         assert.match(rule(prod, ALERT.redisMemory).expr, / > 80$/);

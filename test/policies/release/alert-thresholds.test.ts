@@ -65,10 +65,10 @@ describe("policy alert-thresholds", () => {
         const slow = withAlert(ALERT.queueStalled, { expr: "rate(done[5m]) * 60 < 0.5 and waiting > 0", for: "10m", annotations: { threshold: "1" } });
         assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(slow)]),
             ["PrometheusRule/alerts group fork-knife.worker, alert ForkKnifeQueueProcessingSlow: expr compares < 0.5, looser than the guide's < 1"]);
-        // Backup age is compared in seconds: 48 h written as 172800 is looser than the guide's 30 h (108000 s: RPO 24 h + the backup Job's 6 h deadline).
+        // Backup age is compared in seconds: 48 h written as 172800 is looser than the guide's 31 h (111600 s: RPO 24 h + the backup run's 1 h starting and 6 h active deadlines).
         const backup = withAlert(ALERT.backupMissing, { expr: "time() - last_success > 172800", for: "5m", annotations: { threshold: "26" } });
         assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(backup)]),
-            ["PrometheusRule/alerts group fork-knife.jobs, alert ForkKnifeBackupMissing: expr compares > 172800, looser than the guide's > 108000"]);
+            ["PrometheusRule/alerts group fork-knife.jobs, alert ForkKnifeBackupMissing: expr compares > 172800, looser than the guide's > 111600"]);
         assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(errorRate("x == 1"))]),
             [`${WHERE}: expr must compare > 5 and > 5 as the guide does, found no > or >= comparison with a number`]);
     });

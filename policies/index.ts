@@ -7,10 +7,9 @@ new PolicyPack("fork-knife", {
     description: "The fork-knife operations guide's checklists: workloads, jobs, secrets, backups, release.",
     enforcementLevel: "mandatory",
     policies: POLICIES.map((p) => {
-        // The pack's own metadata (checklist, staging level, onPlainManifests) is not CrossGuard's to see.
-        const { checklist, stagingEnforcementLevel, ...policy } = p;
-        void checklist; void stagingEnforcementLevel;
-        if ("onPlainManifests" in policy) delete policy.onPlainManifests;
+        // The pack's own metadata (checklist, staging level, kind) is not CrossGuard's to see.
+        const { checklist, stagingEnforcementLevel, kind, ...policy } = p;
+        void checklist; void stagingEnforcementLevel; void kind;
         return policy;
     }),
 });

@@ -3,7 +3,7 @@
 // CrossGuard-shaped arguments. Used by `npm run synth`, `npm run policy`, `npm run peer-check` and tests.
 import { PolicyResource, PolicyResourceOptions } from "@pulumi/policy";
 import { isoDay } from "../components/config/validators";
-import { Environment, FkPolicy, isStackPolicy, Level, levelFor, PackConfig } from "./lib/policy";
+import { Environment, FkPolicy, isStackPolicy, Level, levelFor, PackConfig, PolicyKind } from "./lib/policy";
 import { POLICIES } from "./registry";
 
 export interface OfflineResource {
@@ -16,7 +16,7 @@ export interface OfflineResource {
 }
 export type Status = "pass" | "warn" | "fail";
 export interface PolicyOutcome {
-    policy: string; description: string; checklist: string;
+    policy: string; description: string; checklist: string; kind: PolicyKind;
     enforcementLevel: "advisory" | "mandatory" | "disabled";
     status: Status;                                   // fail only for mandatory violations, warn for advisory ones
     violations: { urn?: string; message: string }[];
@@ -27,8 +27,11 @@ export interface EvaluateOptions {
     now?: Date;
     /** Only these policies (by name); all by default. */
     only?: string[];
-    /** Run resource policies, and the stack policies marked onPlainManifests, only (plain manifests are no whole stack). */
-    resourcePoliciesOnly?: boolean;
+    /**
+     * Run the completeness policies too (default). `npm run policy` turns it off unless --complete-stack: plain
+     * manifests are seldom a whole stack, and the relational policies judge them all the same.
+     */
+    completeStack?: boolean;
 }
 
 class NotApplicable extends Error {}
@@ -93,11 +96,11 @@ export async function evaluatePolicies(resources: OfflineResource[],
     const outcomes: PolicyOutcome[] = [];
     for (const policy of POLICIES) {
         if (opts.only && !opts.only.includes(policy.name)) continue;
-        if (opts.resourcePoliciesOnly && isStackPolicy(policy) && !policy.onPlainManifests) continue;
+        if (opts.completeStack === false && policy.kind === "completeness") continue;
         const level: Level = levelFor(policy, opts.environment);
         const violations = level === "disabled" ? [] : await run(policy, resources, graph, config);
         const status: Status = violations.length === 0 ? "pass" : level === "mandatory" ? "fail" : "warn";
-        outcomes.push({ policy: policy.name, description: policy.description, checklist: policy.checklist, enforcementLevel: level, status, violations });
+        outcomes.push({ policy: policy.name, description: policy.description, checklist: policy.checklist, kind: policy.kind, enforcementLevel: level, status, violations });
     }
     return outcomes;
 }

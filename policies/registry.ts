@@ -48,8 +48,11 @@ import { rotationAnnotations } from "./secrets/rotation-annotations";
 import { rotationDueSoon } from "./secrets/rotation-due-soon";
 import { rotationOverdue } from "./secrets/rotation-overdue";
 import { daily } from "./backups/daily";
+import { offCluster } from "./backups/off-cluster";
 import { preMigration } from "./backups/pre-migration";
+import { present } from "./backups/present";
 import { restoreTest } from "./backups/restore-test";
+import { restoreTestSchedule } from "./backups/restore-test-schedule";
 import { retention } from "./backups/retention";
 import { alertRulesPresent } from "./release/alert-rules-present";
 import { alertThresholds } from "./release/alert-thresholds";
@@ -108,8 +111,11 @@ export const POLICIES: FkPolicy[] = [
     rotationOverdue,
     daily,
     preMigration,
+    present,
     restoreTest,
+    restoreTestSchedule,
     retention,
+    offCluster,
     alertRulesPresent,
     alertThresholds,
     branchProtection,

@@ -9,6 +9,8 @@
 #   BACKUP_LABEL    optional [a-z0-9-] tag in the file name (e.g. pre-migrate-<release>)
 #   LOCK_STALE_SECONDS  an S3 lock object older than this is taken over (default 21600)
 #   LOCK_SETTLE_SECONDS wait between writing our S3 lock object and reading the others (default 2, at least 1)
+#   RETENTION_MODE  script (default: prune deletes old backups with this identity) or lifecycle (the bucket's
+#                   lifecycle rules and object lock do; this identity may not delete backups, so prune deletes nothing)
 set -Eeuo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
@@ -19,6 +21,7 @@ set -Eeuo pipefail
 : "${BACKUP_LABEL:=}"
 : "${LOCK_STALE_SECONDS:=21600}"
 : "${LOCK_SETTLE_SECONDS:=2}"
+: "${RETENTION_MODE:=script}"
 MODE=${1:-run}
 ERR="$WORK_DIR/.backup.err.$$"
 OUT="$WORK_DIR/.backup.out.$$"
@@ -26,6 +29,7 @@ PARTIAL=""
 UPLOADING=""
 LOCK_DIR=.backup.locks
 LOCK_TOKEN=""
+PUBLISHED=""
 # One run's lock object: <UTC stamp>-<host>-<pid>-<random>; anything else under LOCK_DIR is garbage.
 TOKEN_RE="^${STAMP_RE}-[a-z0-9-]+-[0-9]+-[0-9]+\$"
 
@@ -53,6 +57,7 @@ release_lock() {
 [[ "$MODE" =~ ^(run|prune)$ ]] || fail "unknown mode $MODE (run or prune)"
 [[ "$RETENTION_DAYS" =~ ^[1-9][0-9]{0,5}$ ]] || fail "RETENTION_DAYS must be a whole number of days >= 1"
 [[ "$BACKUP_FORMAT" =~ ^(custom|directory)$ ]] || fail "BACKUP_FORMAT must be custom or directory"
+[[ "$RETENTION_MODE" =~ ^(script|lifecycle)$ ]] || fail "RETENTION_MODE must be script or lifecycle"
 [[ "$BACKUP_LABEL" =~ ^[a-z0-9-]*$ ]] || fail "BACKUP_LABEL may hold only a-z, 0-9 and -"
 [[ "$LOCK_STALE_SECONDS" =~ ^[0-9]+$ ]] || fail "LOCK_STALE_SECONDS must be a whole number of seconds"
 [[ "$LOCK_SETTLE_SECONDS" =~ ^[1-9][0-9]{0,5}$ ]] || fail "LOCK_SETTLE_SECONDS must be a whole number of seconds >= 1"
@@ -148,6 +153,17 @@ sweep_partials() {
     done
 }
 
+# The custom-format archive goes through tee into the file and into sha256sum at once, so the checksum costs no
+# second read of a file that may be hundreds of GB. Prints the sidecar line. pg_dump -f would fsync the file; tee
+# does not, hence the sync. (Written to a pipe, the archive has no data offsets: fine for pg_restore with one job,
+# which is all the custom format is restored with; parallel restores use the directory format.)
+dump_custom_hashed() {
+    local path=$1 name=$2 sum
+    sum=$("$(pgbin pg_dump)" -Fc | tee -- "$path" | sha256sum) || return 1
+    sync -- "$path" || return 1
+    echo "${sum%% *}  $name"
+}
+
 server_version_num() {
     "$(pgbin psql)" -X -A -t -v ON_ERROR_STOP=1 -c 'SHOW server_version_num' 2>"$ERR" || fail "$(describe_error "$ERR")"
 }
@@ -184,13 +200,16 @@ dump_and_publish() {
     if [ "$BACKUP_FORMAT" = directory ]; then
         interruptible "$(pgbin pg_dump)" -Fd -j "$BACKUP_JOBS" -f "$PARTIAL" 2>"$ERR" || fail "pg_dump failed: $(describe_error "$ERR")"
     else
-        interruptible "$(pgbin pg_dump)" -Fc -f "$PARTIAL" 2>"$ERR" || fail "pg_dump failed: $(describe_error "$ERR")"
+        RUNNING_AS=pg_dump interruptible dump_custom_hashed "$PARTIAL" "$name" >"$OUT" 2>"$ERR" || fail "pg_dump failed: $(describe_error "$ERR")"
+        sidecar=$(<"$OUT")
     fi
-    # A readable table of contents proves the archive is complete and not truncated.
+    # A readable table of contents of the finished file proves the archive is complete and not truncated.
     interruptible "$(pgbin pg_restore)" --list "$PARTIAL" >"$OUT" 2>"$ERR" || fail "verification failed: pg_restore --list cannot read the dump: $(describe_error "$ERR")"
     [ -s "$OUT" ] || fail "verification failed: the dump has an empty table of contents"
-    interruptible write_checksums "$PARTIAL" "$name" >"$OUT" 2>"$ERR" || fail "checksum failed: $(describe_error "$ERR")"
-    sidecar=$(<"$OUT")
+    if [ "$BACKUP_FORMAT" = directory ]; then
+        interruptible write_checksums "$PARTIAL" "$name" >"$OUT" 2>"$ERR" || fail "checksum failed: $(describe_error "$ERR")"
+        sidecar=$(<"$OUT")
+    fi
     size=$(backup_size "$PARTIAL")
     final="$stage/$name"
     if is_s3; then
@@ -219,6 +238,7 @@ dump_and_publish() {
   \"target\": \"$(json_escape "$BACKUP_TARGET")\"
 }"
     store_write "$MANIFEST" <<<"$manifest" 2>"$ERR" || fail "could not update $MANIFEST: $(describe_error "$ERR")"
+    PUBLISHED=$name
     echo "$SCRIPT_NAME: OK $name size=$size sha256=${sidecar%% *}"
 }
 
@@ -226,6 +246,10 @@ dump_and_publish() {
 # newest with a checksum), never a name that is not ours, never a file without a checksum naming it.
 # With no backup of ours in the store (a new target, or only other files) there is nothing to do: exit 0.
 prune() {
+    if [ "$RETENTION_MODE" = lifecycle ]; then
+        log "retention: left to the bucket's lifecycle rules and object lock (RETENTION_MODE=lifecycle): this identity deletes no backup"
+        return 0
+    fi
     local names keep="" newest="" cutoff name sidecar sum recorded rest
     local -a ours=()
     names=$(store_list)
@@ -233,15 +257,19 @@ prune() {
         own_name "$name" && ours+=("$name")
     done <<<"$names"
     [ "${#ours[@]}" -gt 0 ] || return 0
-    if has_line "$names" "$MANIFEST"; then sidecar=$(store_cat "$MANIFEST"); keep=$(json_field "$sidecar" file); fi
+    # The manifest names what this run just published; read it back only when this run published nothing.
+    if [ -n "$PUBLISHED" ]; then keep=$PUBLISHED
+    elif has_line "$names" "$MANIFEST"; then sidecar=$(store_cat "$MANIFEST"); keep=$(json_field "$sidecar" file); fi
     # The newest of ours with a checksum; names sort by their UTC stamp.
     for name in "${ours[@]}"; do
         if has_line "$names" "$name.sha256" && [[ -z "$newest" || "$name" > "$newest" ]]; then newest=$name; fi
     done
-    cutoff=$(( $(now_epoch) - RETENTION_DAYS * 86400 ))
+    # Age comes from the stamp in the name, never from mtimes that a copy or an upload may reset. UTC stamps of one
+    # fixed width compare as text: one `date` for the cutoff instead of one per backup.
+    cutoff=$(date -u -d "@$(( $(now_epoch) - RETENTION_DAYS * 86400 ))" +%Y%m%dT%H%M%SZ)
     for name in "${ours[@]}"; do
         if [ "$name" = "$keep" ] || [ "$name" = "$newest" ]; then continue; fi
-        [ "$(stamp_epoch "$name")" -lt "$cutoff" ] || continue
+        [[ "$name" =~ $STAMP_RE && "${BASH_REMATCH[0]}" < "$cutoff" ]] || continue
         if ! has_line "$names" "$name.sha256"; then log "retention: keeping $name: no checksum, not provably ours"; continue; fi
         sidecar=$(store_cat "$name.sha256")
         recorded=""

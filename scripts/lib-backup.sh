@@ -9,6 +9,8 @@
 #   PG_BIN          directory of pg_dump/pg_restore/psql (default: PATH)
 #   RCLONE          rclone binary (default: PATH); configured by RCLONE_CONFIG_<REMOTE>_* variables
 #   RCLONE_REMOTE   name of the rclone remote for s3 targets (default backup)
+#   PGSSLMODE, PGSSLROOTCERT  libpq's TLS settings; verify-ca / verify-full need the CA bundle in PGSSLROOTCERT
+#                   (the database-ca volume), which pg_dump, pg_restore and psql then read on every connection
 
 : "${BACKUP_TARGET:=pvc}"
 : "${BACKUP_DIR:=/backups}"
@@ -73,6 +75,8 @@ describe_error() {
         *"No space left on device"*) echo "disk full: $last" ;;
         *"password authentication failed"*|*"no password supplied"*|*"authentication failed"*)
             echo "authentication failed for user ${PGUSER:-?} at ${PGHOST:-?}:${PGPORT:-5432}: $last" ;;
+        *"certificate verify failed"*|*"does not match host name"*|*"root certificate file"*|*"certificate present, but not private key"*)
+            echo "TLS verification of the database server failed at ${PGHOST:-?}:${PGPORT:-5432} (PGSSLMODE=${PGSSLMODE:-?}, CA ${PGSSLROOTCERT:-none}): $last" ;;
         *"Connection refused"*|*"could not connect"*|*"could not translate host name"*|*"timeout expired"*|*"No route to host"*|*"Network is unreachable"*)
             echo "database unreachable at ${PGHOST:-?}:${PGPORT:-5432}: $last" ;;
         *) echo "${last:-no error output}" ;;
@@ -88,7 +92,7 @@ on_exit() {
     if [ "$status" -ne 0 ] && [ ! -e "$FAIL_MARK" ]; then
         echo "$SCRIPT_NAME: FAILED: unexpected error (exit $status) in: ${LAST_COMMAND:-?}" >&"$SCRIPT_STDERR"
     fi
-    rm -f "$FAIL_MARK" "$ERR_NOTE" "$WORK_DIR/.rclone.err.$$" 2>/dev/null || true
+    rm -f "$FAIL_MARK" "$ERR_NOTE" "$WORK_DIR/.rclone.err.$$" "$WORK_DIR/.store-write.$$" 2>/dev/null || true
 }
 # With errtrace the trap runs where the command failed: $LINENO, BASH_SOURCE and FUNCNAME are that command's. In a
 # subshell (a failure inside $(...)) the innermost failing command is noted in ERR_NOTE; the main shell's trap then
@@ -165,7 +169,7 @@ stop_children() {
 # stdin is not passed (background commands read /dev/null).
 interruptible() {
     local child status=0
-    RUNNING=${1##*/}
+    RUNNING=${RUNNING_AS:-${1##*/}}
     if [[ "$RUNNING" =~ ^(bash|sh|env)$ ]]; then RUNNING=${2##*/}; fi
     "$@" &
     child=$!
@@ -177,12 +181,6 @@ interruptible() {
 utc_stamp() { date -u -d "${BACKUP_NOW:-now}" +%Y%m%dT%H%M%SZ; }
 iso_now() { date -u -d "${BACKUP_NOW:-now}" +%Y-%m-%dT%H:%M:%SZ; }
 now_epoch() { date -u -d "${BACKUP_NOW:-now}" +%s; }
-# Age comes from the stamp in the name, never from mtimes that a copy or an upload may reset.
-stamp_epoch() {
-    [[ "$1" =~ $STAMP_RE ]] || { echo "no UTC stamp in $1" >&2; return 1; }
-    local s=${BASH_REMATCH[0]}
-    date -u -d "${s:0:4}-${s:4:2}-${s:6:2} ${s:9:2}:${s:11:2}:${s:13:2}" +%s
-}
 
 # A JSON string's content: backslash, quote and control characters escaped.
 json_escape() {
@@ -210,9 +208,7 @@ remote() { local rest=${BACKUP_TARGET#s3://}; echo "${RCLONE_REMOTE}:${rest%/}";
 
 rclone_run() {
     local err="$WORK_DIR/.rclone.err.$$" reason status=0
-    # rcat reads stdin (small objects only): it runs in the foreground, everything else is interruptible.
-    if [ "$1" = rcat ]; then "$RCLONE" --retries 3 --low-level-retries 5 "$@" 2>"$err" || status=$?
-    else interruptible "$RCLONE" --retries 3 --low-level-retries 5 "$@" 2>"$err" || status=$?; fi
+    interruptible "$RCLONE" --retries 3 --low-level-retries 5 "$@" 2>"$err" || status=$?
     if [ "$status" -ne 0 ]; then
         reason=$(tail -n 1 "$err"); reason=${reason##*ERROR : }
         rm -f "$err"
@@ -247,8 +243,16 @@ store_cat() {
 
 # Replaces a small object atomically: readers see the old or the new content, never a mix.
 store_write() {
-    local name=$1
-    if is_s3; then rclone_run rcat "$(remote)/$name"; return; fi
+    local name=$1 staged="$WORK_DIR/.store-write.$$"
+    if is_s3; then
+        # Staged in a file, not streamed with rcat: rclone cannot retry an rcat (its input is gone), but it retries a
+        # copyto whose upload failed or came back with the wrong size or checksum (--retries). The stress suite saw
+        # such a transfer ("corrupted on transfer: sizes differ") fail a backup that was already uploaded.
+        if ! cat >"$staged"; then rm -f "$staged"; return 1; fi
+        rclone_run copyto --ignore-times "$staged" "$(remote)/$name"
+        rm -f "$staged"
+        return
+    fi
     # Explicit checks: callers use `|| fail`, which switches set -e off in here.
     if ! cat >"$BACKUP_DIR/.$name.tmp"; then rm -f "$BACKUP_DIR/.$name.tmp"; return 1; fi
     sync "$BACKUP_DIR/.$name.tmp" 2>/dev/null || true
@@ -327,3 +331,17 @@ resolve_backup_name() {
 }
 
 store_label() { if is_s3; then echo "$BACKUP_TARGET"; else echo "$BACKUP_DIR"; fi; }
+
+# ---- TLS to the database -----------------------------------------------------------------------------
+# With verify-ca / verify-full libpq checks the server against PGSSLROOTCERT; without it libpq falls back to
+# ~/.postgresql/root.crt and fails with a message that names neither. Say what is missing before any connection.
+check_database_tls() {
+    case "${PGSSLMODE:-}" in
+        verify-ca|verify-full)
+            [ -n "${PGSSLROOTCERT:-}" ] ||
+                fail "PGSSLMODE=$PGSSLMODE needs PGSSLROOTCERT: the database CA bundle (the database-ca volume, /var/run/secrets/fork-knife/database-ca/ca.crt)"
+            [ -r "$PGSSLROOTCERT" ] || fail "PGSSLROOTCERT $PGSSLROOTCERT is not readable (is the database-ca volume mounted?)"
+            export PGSSLROOTCERT ;;
+    esac
+}
+check_database_tls

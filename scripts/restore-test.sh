@@ -107,7 +107,7 @@ NAME=$(resolve_backup_name "$BACKUP_NAME") || { REASON="no backup to test"; exit
 
 started=$(date +%s.%N)
 # In the background (interruptible), never in $(...): a SIGTERM must stop the restore, not wait for it.
-if ! BACKUP_NAME="$NAME" RESTORE_DATABASE="$SCRATCH" LIVE_DATABASE="" RESTORE_CONFIRM="" interruptible bash "$HERE/restore.sh" >"$OUT" 2>&1; then
+if ! BACKUP_NAME="$NAME" RESTORE_DATABASE="$SCRATCH" LIVE_DATABASE="" RESTORE_CONFIRM="" RESTORE_VERIFY=overlap interruptible bash "$HERE/restore.sh" >"$OUT" 2>&1; then
     flunk "restore of $NAME failed: $(last_failure "$OUT")"
 fi
 SECONDS_TAKEN=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')

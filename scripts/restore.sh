@@ -8,6 +8,9 @@
 #   RESTORE_JOBS       parallel pg_restore jobs (default 1)
 #   RESTORE_OWNERSHIP  skip (default: objects owned by the restoring role) or keep (original owners and grants)
 #   RESTORE_MAINTENANCE_DB  database to connect to for CREATE DATABASE (default postgres)
+#   RESTORE_VERIFY     first (default): the sha256 is proven before any database is touched; overlap: for a new
+#                      database only (restore-test's scratch), the sha256 is checked while pg_restore runs, and a
+#                      mismatch fails the run and drops the database it created (no second read of the file)
 set -Eeuo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
@@ -17,6 +20,7 @@ set -Eeuo pipefail
 : "${RESTORE_JOBS:=1}"
 : "${RESTORE_OWNERSHIP:=skip}"
 : "${RESTORE_MAINTENANCE_DB:=postgres}"
+: "${RESTORE_VERIFY:=first}"
 ERR="$WORK_DIR/.restore.err.$$"
 OUT="$WORK_DIR/.restore.out.$$"
 CREATED=0
@@ -37,6 +41,7 @@ sql() { "$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$RESTORE_MAINTENANCE_
 [ -n "$RESTORE_DATABASE" ] || fail "RESTORE_DATABASE must name the target database"
 [[ "$RESTORE_JOBS" =~ ^[1-9][0-9]{0,3}$ ]] || fail "RESTORE_JOBS must be a whole number >= 1"
 [[ "$RESTORE_OWNERSHIP" =~ ^(skip|keep)$ ]] || fail "RESTORE_OWNERSHIP must be skip or keep"
+[[ "$RESTORE_VERIFY" =~ ^(first|overlap)$ ]] || fail "RESTORE_VERIFY must be first or overlap"
 mkdir -p "$WORK_DIR"
 is_s3 || [ -d "$BACKUP_DIR" ] || fail "backup directory $BACKUP_DIR does not exist (is the volume mounted?)"
 
@@ -60,7 +65,14 @@ fi
 sidecar=$(store_cat "$name.sha256")
 store_fetch "$name"
 path=$FETCHED
-interruptible verify_checksum "$path" "$name" "$sidecar" >"$OUT" || fail "corrupted backup, not restored: $(cat "$OUT")"
+# Overlap only into a database this run creates: a live database is never touched by an unverified file.
+VERIFYING=""
+if [ "$RESTORE_VERIFY" = overlap ] && [ "$is_live" = 0 ]; then
+    verify_checksum "$path" "$name" "$sidecar" >"$OUT" 2>&1 &
+    VERIFYING=$!
+else
+    interruptible verify_checksum "$path" "$name" "$sidecar" >"$OUT" || fail "corrupted backup, not restored: $(cat "$OUT")"
+fi
 interruptible "$(pgbin pg_restore)" --list "$path" >/dev/null 2>"$ERR" || fail "unreadable backup $name: $(describe_error "$ERR")"
 
 exists=$(sql "SELECT count(*) FROM pg_database WHERE datname = $(quote_literal "$RESTORE_DATABASE")")
@@ -76,7 +88,13 @@ args=(--exit-on-error -d "$RESTORE_DATABASE")
 [ "$is_live" = 1 ] && args+=(--clean --if-exists)
 if [ "$RESTORE_JOBS" -gt 1 ]; then args+=(-j "$RESTORE_JOBS"); elif [ "$is_live" = 1 ]; then args+=(--single-transaction); fi
 log "restoring $name into $RESTORE_DATABASE"
-interruptible "$(pgbin pg_restore)" "${args[@]}" "$path" 2>"$ERR" || fail "pg_restore into $RESTORE_DATABASE failed: $(describe_error "$ERR")"
+restored=0
+interruptible "$(pgbin pg_restore)" "${args[@]}" "$path" 2>"$ERR" || restored=$?
+# A checksum mismatch outranks whatever pg_restore made of the corrupted file; cleanup drops the new database.
+if [ -n "$VERIFYING" ]; then
+    wait "$VERIFYING" || fail "corrupted backup, not restored: $(cat "$OUT")"
+fi
+[ "$restored" = 0 ] || fail "pg_restore into $RESTORE_DATABASE failed: $(describe_error "$ERR")"
 CREATED=0
 seconds=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 echo "$SCRIPT_NAME: OK restored $name into $RESTORE_DATABASE in ${seconds}s"

@@ -15,7 +15,10 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
-"$bin/mocha" 'test/**/*.test.ts' "$@" 2>&1 | tee "$log" || rc=$?
+# Two worker processes: the suite is CPU-bound and every file stands alone (its own databases, roles, scratch
+# directories and Pulumi runtime); the PostgreSQL of test/support/global.ts is started once, in the main process.
+# `npm test -- --no-parallel` runs it in one process.
+"$bin/mocha" --parallel --jobs 2 'test/**/*.test.ts' "$@" 2>&1 | tee "$log" || rc=$?
 # grep -c reads the whole tail: a reader that stopped at the first match could kill tail with SIGPIPE.
 if [ "$(tail -n 5 "$log" | grep -cE '^[0-9]+ passed, [0-9]+ failed' || true)" = 0 ]; then
     echo "mocha ended without a summary (a test file failed to load?)"

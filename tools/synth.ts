@@ -6,6 +6,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import * as YAML from "yaml";
 import { SettingsError } from "../components/config/settings";
+import { parseIsoDate } from "../components/config/validators";
 import { evaluatePolicies, OfflineResource, PolicyOutcome } from "../policies/offline";
 import { ProgramRun, RecordedResource, redactSecrets, runProgram } from "./lib/program";
 import { isKubernetesObject, Manifest, SchemaProblem, toManifest, validateManifest } from "./lib/render";
@@ -37,7 +38,10 @@ export interface SynthResult {
 export async function synth(options: SynthOptions): Promise<SynthResult> {
     const config = loadStackConfig({ stack: options.stack, configFile: options.configFile });
     const now = options.now ?? new Date().toISOString().slice(0, 10);
-    if (Number.isNaN(new Date(now).getTime())) throw new StackConfigError(`--now ${now}: must be an ISO 8601 date such as 2026-11-25`);
+    const parsedNow = parseIsoDate(now);
+    if (typeof parsedNow === "string") throw new StackConfigError(`--now ${now}: must be ${parsedNow}`);
+    const outDir = path.resolve(options.outDir ?? path.join(REPO_ROOT, "out", config.stack));
+    assertWritableDir(outDir);
     const run = await runProgram({ stack: config.stack, config: config.config, secretKeys: config.secretKeys, now });
     const environment = (run.outputs.audit as any)?.environment as "staging" | "production";
 
@@ -45,19 +49,52 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     const schemaProblems = (await Promise.all(manifests.map(validateManifest))).flat();
     const policies = await evaluatePolicies(run.resources.map(toOfflineResource), { environment, now: new Date(now) });
 
-    const outDir = path.resolve(options.outDir ?? path.join(REPO_ROOT, "out", config.stack));
     // Only what synth itself writes is replaced: --out may name a directory that holds other files.
-    for (const own of ["manifests", "report.md", "stack-export.json"]) fs.rmSync(path.join(outDir, own), { recursive: true, force: true });
+    for (const own of ["manifests", "report.md", "stack-export.json", "bucket-policies"]) fs.rmSync(path.join(outDir, own), { recursive: true, force: true });
     fs.mkdirSync(path.join(outDir, "manifests"), { recursive: true });
     manifests.forEach((m, i) => {
         const file = `${String(i + 1).padStart(3, "0")}-${m.kind.toLowerCase()}-${m.name}.yaml`;
         fs.writeFileSync(path.join(outDir, "manifests", file), YAML.stringify(m.body, { lineWidth: 0 }));
     });
+    // The object-storage side the program cannot apply itself: each identity's policy and the bucket's retention.
+    for (const r of run.resources.filter((x) => x.type === "fork-knife:backup:BackupSchedule")) {
+        const docs = (r.outputs as Record<string, unknown>).bucketDocuments as Record<string, unknown> | undefined;
+        if (!docs) continue;
+        fs.mkdirSync(path.join(outDir, "bucket-policies"), { recursive: true });
+        for (const [name, doc] of Object.entries(docs)) {
+            if (doc) fs.writeFileSync(path.join(outDir, "bucket-policies", `${name}.json`), JSON.stringify(doc, null, 2) + "\n");
+        }
+    }
     fs.writeFileSync(path.join(outDir, "stack-export.json"), JSON.stringify(toStackExport(run, new Date(now)), null, 2) + "\n");
     const failed = schemaProblems.length > 0 || policies.some((p) => p.status === "fail");
     const result: SynthResult = { stack: config.stack, environment, outDir, run, manifests, schemaProblems, policies, exitCode: failed ? 1 : 0 };
     fs.writeFileSync(path.join(outDir, "report.md"), renderReport(result, now));
     return result;
+}
+
+/**
+ * --out must be a directory synth may write (or create): checked before the program runs, so a bad --out stops
+ * with one line and nothing written, never a stack trace half-way through.
+ */
+function assertWritableDir(dir: string): void {
+    let existing = dir;
+    while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    const what = existing === dir ? dir : `${dir} (its nearest existing parent ${existing})`;
+    if (!fs.statSync(existing).isDirectory()) throw new StackConfigError(`--out ${what}: is a file, not a directory`);
+    try {
+        // A real write, not access(): root passes every permission check, a read-only mount still refuses it.
+        fs.rmdirSync(fs.mkdtempSync(path.join(existing, ".synth-probe-")));
+    } catch (e) {
+        throw new StackConfigError(`--out ${what}: not writable (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+}
+
+/**
+ * What the engine hands the pack of a registration, secrets still marked: components expose what they registered
+ * as outputs, custom resources are judged on their inputs (Kubernetes objects with the metadata the provider sets).
+ */
+export function engineProperties(r: RecordedResource): Record<string, unknown> {
+    return r.custom ? { ...r.inputs, ...(r.type.startsWith("kubernetes:") ? { metadata: toManifest(r).body.metadata } : {}) } : r.outputs;
 }
 
 /** What the policies see of a registration: what CrossGuard hands them under the real engine, secret leaves redacted. */
@@ -66,8 +103,7 @@ export function toOfflineResource(r: RecordedResource): OfflineResource {
         urn: r.urn,
         type: r.type,
         name: r.name,
-        // Components expose what they registered as outputs; custom resources are judged on their inputs.
-        props: redactSecrets(r.custom ? { ...r.inputs, ...(r.type.startsWith("kubernetes:") ? { metadata: toManifest(r).body.metadata } : {}) } : r.outputs) as Record<string, unknown>,
+        props: redactSecrets(engineProperties(r)) as Record<string, unknown>,
         parent: r.parent,
         dependencies: r.dependencies,
         protect: r.protect,
@@ -92,16 +128,25 @@ function summary(result: SynthResult): string {
     return lines.join("\n");
 }
 
-async function main(): Promise<number> {
-    const { values } = parseArgs({
-        options: {
-            stack: { type: "string" },
-            "config-file": { type: "string" },
-            out: { type: "string" },
-            now: { type: "string" },
-        },
-        strict: true,
-    });
+const USAGE = "usage: npm run synth -- [--stack staging|production | --config-file PATH] [--out DIR] [--now YYYY-MM-DD]";
+
+async function main(argv: string[]): Promise<number> {
+    let values;
+    try {
+        values = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string" },
+                "config-file": { type: "string" },
+                out: { type: "string" },
+                now: { type: "string" },
+            },
+            strict: true,
+        }).values;
+    } catch (e) {
+        console.error(`synth: ${(e as Error).message.split("\n")[0]}\n${USAGE}`);
+        return 2;
+    }
     try {
         const result = await synth({ stack: values.stack ?? (values["config-file"] ? undefined : "staging"), configFile: values["config-file"], outDir: values.out, now: values.now });
         console.log(summary(result));
@@ -117,8 +162,16 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then((code) => process.exit(code), (e) => {
-        console.error(`synth: ${e instanceof Error ? e.stack : e}`);
-        process.exit(3);
+    // The Pulumi runtime rejects a second promise with the program's own error (the Stack resource's), which
+    // main() has already reported in one line: only anything else is an internal error.
+    process.on("unhandledRejection", (e) => {
+        if (e instanceof SettingsError || e instanceof StackConfigError) return;
+        console.error(`synth: internal error: ${e instanceof Error ? e.stack : e}`);
+        process.exitCode = 3;
+    });
+    // process.exitCode, never process.exit(): a pipe's reader must get every byte written before node ends.
+    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
+        console.error(`synth: internal error: ${e instanceof Error ? e.stack : e}`);
+        process.exitCode = 3;
     });
 }

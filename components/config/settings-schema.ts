@@ -290,6 +290,10 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             confirmRestore: bounded(63, z.string()).optional(),
             /** The RTO: a restore test slower than this fails (and its alert fires). */
             rtoBudgetSeconds: int(60, 7 * 86400).default(RTO_BUDGET_SECONDS),
+            /** Who deletes old backups: backup.sh prune with the backup key (script), or the bucket's lifecycle rules
+             *  over a versioned, object-locked bucket while the backup key cannot delete (lifecycle). */
+            retentionMode: z.enum(["script", "lifecycle"], { errorMap: () => ({ message: "must be script or lifecycle" }) })
+                .default(prod ? "lifecycle" : "script"),
         }).strict().default({}),
         alerts: z.object({
             enabled: z.boolean().default(true),

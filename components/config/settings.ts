@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, MIGRATION_CONNECTIONS, ParsedSettings, settingsSchema } from "./settings-schema";
-import { parseQuantity } from "./validators";
+import { parseIsoDate, parseQuantity } from "./validators";
 import { credentialValue } from "../../policies/lib/credentials";
 import { maintenanceWindowProblems } from "../data/maintenance-window";
 
@@ -300,6 +300,18 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
         problems.push(`${PROJECT}:rotation.backupS3.rotatedAt: is required with an s3:// backup.target: ` +
             `the date the object-storage keys backupS3AccessKeyId / backupS3SecretAccessKey were issued`);
     }
+    // A PVC dies with the cluster: production's backups must survive losing it (policy backup-off-cluster too).
+    if (s.environment === "production" && !s.backup.target.startsWith("s3://")) {
+        problems.push(`${PROJECT}:backup.target = ${show(s.backup.target)}: must be s3://bucket/prefix in production: ` +
+            `backups off the cluster, not a PersistentVolumeClaim that is lost with it`);
+    }
+    if (s.environment === "production" && s.backup.target.startsWith("s3://") && s.backup.retentionMode !== "lifecycle") {
+        problems.push(`${PROJECT}:backup.retentionMode = ${show(s.backup.retentionMode)}: must be lifecycle in production: ` +
+            `the key the backup pods hold must not be able to delete backups`);
+    }
+    if (s.environment !== "production" && s.backup.target.startsWith("s3://") === false && s.backup.retentionMode === "lifecycle") {
+        problems.push(`${PROJECT}:backup.retentionMode = "lifecycle": is only allowed with an s3:// backup.target (target is ${s.backup.target})`);
+    }
     if (s.backup.target.startsWith("s3://") === false && s.backup.s3Endpoint !== undefined) {
         problems.push(`${PROJECT}:backup.s3Endpoint: is only allowed with an s3:// backup.target (target is ${s.backup.target})`);
     }
@@ -546,7 +558,8 @@ export function readSettings(): Settings {
         }
     }
     const nowText = process.env.FORK_KNIFE_NOW;
-    const now = nowText ? new Date(nowText) : new Date();
-    if (Number.isNaN(now.getTime())) throw new SettingsError([`FORK_KNIFE_NOW = ${show(nowText)}: must be an ISO 8601 date`]);
+    // parseIsoDate, not new Date(): 2026-02-30 must be refused, not read as March 2.
+    const now = nowText ? parseIsoDate(nowText) : new Date();
+    if (typeof now === "string") throw new SettingsError([`FORK_KNIFE_NOW = ${show(nowText)}: must be ${now}`]);
     return parseSettings({ stack: pulumi.getStack(), now, values, secrets, secureValueKeys });
 }

@@ -11,6 +11,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_M
 import { Environment, ParsedSettings } from "../config/settings-schema";
 import { parseQuantity } from "../config/validators";
 import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
+import { bucketDocuments, BucketDocuments } from "./bucket-policy";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
 import { EgressArgs, HTTPS_PORT, jobNetworkPolicy } from "../lib/network-policy";
 import { PodFiles } from "../lib/pod-files";
@@ -76,6 +77,8 @@ export class BackupSchedule extends pulumi.ComponentResource {
     public readonly preMigrationBackupJobName?: pulumi.Output<string>;
     /** Rotation record of the object-storage keys (s3:// targets only). */
     public readonly s3CredentialsRecord?: RotationRecord;
+    /** What each object-storage identity may do, and the bucket's retention (s3:// targets only); synth writes them. */
+    public readonly bucketDocuments?: BucketDocuments;
 
     constructor(name: string, args: BackupScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fork-knife:backup:BackupSchedule", name, {}, opts);
@@ -119,6 +122,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
             const common = {
                 BACKUP_TARGET: b.target, BACKUP_DIR: "/backups", WORK_DIR: "/work", HOME: "/tmp", BACKUP_FORMAT: b.format,
                 BACKUP_JOBS: String(b.parallelJobs), RESTORE_JOBS: String(b.parallelJobs), RETENTION_DAYS: String(b.retentionDays),
+                RETENTION_MODE: b.retentionMode,
                 ...(s3 ? { RCLONE: "/tools/rclone" } : {}),
             };
             const ephemeral = ephemeralStorage([TMP_VOLUME.emptyDir.sizeLimit, workSize, ...(s3 ? [TOOLS_SIZE] : [])]);
@@ -241,7 +245,9 @@ export class BackupSchedule extends pulumi.ComponentResource {
             this.preMigrationBackupJobName = this.preMigrationBackupJob.metadata.name;
         }
 
+        this.bucketDocuments = s3 ? bucketDocuments(b.target, b.retentionMode, b.retentionDays) : undefined;
         this.registerOutputs({
+            bucketDocuments: this.bucketDocuments,
             backupCronJob: this.backupCronJob.metadata.name,
             restoreTestCronJob: this.restoreTestCronJob.metadata.name,
             preMigrationBackupJobName: this.preMigrationBackupJobName,

@@ -9,6 +9,7 @@ export const preMigration = stackPolicy({
     description: "In production every migration Job depends on a pre-migration backup Job (component=pre-migration-backup) and names it in its pre-migration-backup annotation.",
     checklist: "backups",
     enforcementLevel: "mandatory",
+    kind: "completeness",
     validateStack: (args, report) => {
         if (packSettings(args).environment !== "production") return;
         const backups = byComponent(args.resources, "pre-migration-backup", "Job");

@@ -10,6 +10,7 @@ export const retention = stackPolicy({
     description: "Every backup CronJob keeps dumps at least 7 days in staging and 30 days in production (retention-days annotation).",
     checklist: "backups",
     enforcementLevel: "mandatory",
+    kind: "relational",
     validateStack: (args, report) => {
         const { environment } = packSettings(args);
         const min = MIN_RETENTION_DAYS[environment];

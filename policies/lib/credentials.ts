@@ -1,7 +1,17 @@
 // What a credential looks like, by name or by value. Used for env vars, ConfigMaps and Secrets.
 
-/** Names that hold credentials: passwords, secrets, tokens, keys, and URLs that embed a password. */
-const NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API[_-]?KEY|PRIVATE[_-]?KEY|ACCESS[_-]?KEY|CREDENTIAL|AUTH|DATABASE_URL|DIRECT_URL|DSN)/i;
+/** Names that hold credentials: passwords (PWD too: DB_PWD, MYSQL_PWD), secrets, tokens, keys, and URLs that embed a password. */
+const NAME = /(PASSWORD|PASSWD|PWD|PASSPHRASE|SECRET|TOKEN|API[_-]?KEY|PRIVATE[_-]?KEY|ACCESS[_-]?KEY|CREDENTIAL|AUTH|DATABASE_URL|DIRECT_URL|DSN)/i;
+
+/** The shell's working directories, not passwords, though their names contain PWD. */
+const SHELL_NAMES = new Set(["PWD", "OLDPWD"]);
+
+/**
+ * A *_KEY name is a credential when the word before KEY says what kind of secret key it is (AZURE_STORAGE_ACCOUNT_KEY,
+ * JWT_SIGNING_KEY, DATA_ENCRYPTION_KEY, MASTER_KEY, SHARED_KEY). CACHE_KEY, PARTITION_KEY or IDEMPOTENCY_KEY name
+ * a lookup key, not a secret, so KEY alone is not enough.
+ */
+const SECRET_KEY_KINDS = new Set(["ACCOUNT", "STORAGE", "SIGNING", "SIGN", "ENCRYPTION", "ENCRYPT", "DECRYPTION", "MASTER", "SHARED", "HMAC", "BATCH"]);
 
 /** Values that are credentials whatever their name. */
 const VALUE = [
@@ -21,8 +31,28 @@ const VALUE = [
     /^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./,  // JWT
 ];
 
+function words(name: string): string[] {
+    return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean);
+}
+
 export function credentialName(name: string): boolean {
-    return NAME.test(name);
+    if (SHELL_NAMES.has(name.toUpperCase())) return false;
+    if (NAME.test(name)) return true;
+    const w = words(name);
+    const last = w.length - 1;
+    return last > 0 && (w[last] === "KEY" || w[last] === "KEYS") && SECRET_KEY_KINDS.has(w[last - 1]);
+}
+
+/**
+ * An HTTP Authorization header value: a scheme and a token68 credential (RFC 7235), optionally after the header's name.
+ * `Bearer $(API_TOKEN)` refers to another env var and is no literal; `Basic realm="x"` is a challenge, not a credential.
+ */
+const AUTHORIZATION_VALUE = /^(Authorization:\s*)?(Bearer|Basic)\s+[A-Za-z0-9._~+/-]{8,}=*$/i;
+
+/** Names that carry an HTTP header value: Authorization itself, or *_HEADER / *_HEADERS. */
+function headerName(name: string): boolean {
+    const w = words(name);
+    return w.includes("AUTHORIZATION") || ["HEADER", "HEADERS"].includes(w[w.length - 1]);
 }
 
 export function credentialValue(value: string): boolean {
@@ -39,8 +69,8 @@ const DESCRIBES = new Set(["NAME", "NAMES", "FILE", "PATH", "DIR", "MOUNT", "REF
 
 /** Whether the name's last word (SNAKE_CASE, kebab-case, dotted or camelCase) only describes a credential. */
 export function describesCredential(name: string): boolean {
-    const words = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean);
-    return words.length > 1 && DESCRIBES.has(words[words.length - 1]);
+    const w = words(name);
+    return w.length > 1 && DESCRIBES.has(w[w.length - 1]);
 }
 
 /** Settings that merely mention a credential (TOKEN_TTL=3600, AUTH_ENABLED=true) are not one. */
@@ -54,6 +84,8 @@ const URL_VALUE = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
 export function looksLikeCredential(name: string, value: unknown): boolean {
     if (typeof value !== "string" || value.trim() === "") return false;
     if (credentialValue(value)) return true;
+    // AUTH_HEADER describes a credential by its name, but a Bearer or Basic value in it is the credential itself.
+    if (headerName(name) && AUTHORIZATION_VALUE.test(value.trim())) return true;
     if (!credentialName(name) || describesCredential(name)) return false;
     const v = value.trim();
     return !SETTING.test(v) && !FILE_PATH.test(v) && !URL_VALUE.test(v);

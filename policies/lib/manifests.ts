@@ -30,23 +30,31 @@ export function listFiles(target: string): string[] {
 }
 
 /** Every Kubernetes object of a file; `kind: List` is unpacked, non-objects are skipped. */
-export function parseManifests(file: string, text = fs.readFileSync(file, "utf8")): ManifestResource[] {
-    const out: ManifestResource[] = [];
-    const add = (doc: unknown) => {
+export function parseManifests(file: string, text?: string): ManifestResource[] {
+    return Array.from(eachManifest(file, text));
+}
+
+/**
+ * The same, one object at a time as the YAML stream is read, so a caller with a limit stops at it instead of
+ * parsing a huge file to the end first.
+ */
+export function* eachManifest(file: string, text = fs.readFileSync(file, "utf8")): Generator<ManifestResource> {
+    let index = 0;
+    function* objects(doc: unknown): Generator<ManifestResource> {
         if (!doc || typeof doc !== "object" || Array.isArray(doc)) return;
         const obj = doc as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
         if (obj.kind === "List" || (typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items))) {
-            for (const item of obj.items ?? []) add(item);
+            for (const item of obj.items ?? []) yield* objects(item);
             return;
         }
         if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") return;
         const objectName = typeof obj.metadata?.name === "string" ? obj.metadata.name : "<unnamed>";
         const type = typeToken(obj.apiVersion, obj.kind);
-        out.push({ urn: `${file}#${out.length}::${type}::${objectName}`, type, name: objectName, props: obj, file, kind: obj.kind, objectName });
-    };
-    for (const doc of YAML.parseAllDocuments(text)) {
-        if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message.split("\n")[0]}`);
-        add(doc.toJSON());
+        yield { urn: `${file}#${index++}::${type}::${objectName}`, type, name: objectName, props: obj, file, kind: obj.kind, objectName };
     }
-    return out;
+    const composer = new YAML.Composer();
+    for (const doc of composer.compose(new YAML.Parser().parse(text), true, text.length)) {
+        if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message.split("\n")[0]}`);
+        yield* objects(doc.toJSON());
+    }
 }

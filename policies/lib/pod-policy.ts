@@ -20,7 +20,7 @@ export interface PodCheck {
     report(message: string, container?: ContainerRef): void;
 }
 
-type Meta = Omit<FkResourcePolicy, "validateResource" | "configSchema">;
+type Meta = Omit<FkResourcePolicy, "validateResource" | "configSchema" | "kind">;
 
 export function podPolicy(meta: Meta, check: (c: PodCheck) => void): FkResourcePolicy {
     return resourcePolicy({

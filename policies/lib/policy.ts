@@ -1,5 +1,6 @@
 // The pack's own policy shape: CrossGuard's policy objects plus the checklist they belong to and the level
 // they take in staging. The same objects run in `pulumi preview` (index.ts) and offline (offline.ts).
+import { parseIsoDate } from "../../components/config/validators";
 import { EnforcementLevel, PolicyConfigSchema, ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 export type Checklist = "workloads" | "jobs" | "secrets" | "backups" | "release";
@@ -17,9 +18,17 @@ export interface PackConfig {
 export const PACK_CONFIG_SCHEMA: PolicyConfigSchema = {
     properties: {
         environment: { type: "string", enum: ["staging", "production"], default: "production" },
-        now: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}" },
+        now: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
     },
 };
+
+/**
+ * relational: judges the objects it is given, alone or against each other (a pod's probes when a Service selects
+ * it, a PDB against its workload, a backup CronJob's schedule); it holds for any subset of a stack.
+ * completeness: asks for something a whole stack must have (a restore test, alert rules, a pre-migration backup,
+ * the dependsOn order only the engine records); a partial chart fails it for what it leaves out.
+ */
+export type PolicyKind = "relational" | "completeness";
 
 interface Meta {
     /** Folder (checklist) the policy belongs to. */
@@ -29,23 +38,26 @@ interface Meta {
     /** Level in staging when the guide allows a softer one; the production level otherwise. */
     stagingEnforcementLevel?: Level;
 }
-interface StackMeta {
-    /**
-     * A stack policy that only relates objects to each other (a pod to its ServiceAccount) and never asks for an
-     * object to exist: `npm run policy` runs it on plain manifests as it runs the resource policies.
-     */
-    onPlainManifests?: boolean;
+interface KindMeta {
+    /** Which objects the policy needs to judge (see PolicyKind); `npm run policy` runs completeness ones only with --complete-stack. */
+    kind: PolicyKind;
 }
-export type FkResourcePolicy = ResourceValidationPolicy & Meta & { validateResource: ResourceValidation };
-export type FkStackPolicy = StackValidationPolicy & Meta & StackMeta;
+export type FkResourcePolicy = ResourceValidationPolicy & Meta & KindMeta & { validateResource: ResourceValidation };
+export type FkStackPolicy = StackValidationPolicy & Meta & KindMeta;
 export type FkPolicy = FkResourcePolicy | FkStackPolicy;
 
-export function resourcePolicy(p: Omit<FkResourcePolicy, "configSchema">): FkResourcePolicy {
-    return { ...p, configSchema: PACK_CONFIG_SCHEMA };
+/** A resource policy judges one object at a time: always relational. */
+export function resourcePolicy(p: Omit<FkResourcePolicy, "configSchema" | "kind">): FkResourcePolicy {
+    return { ...p, kind: "relational", configSchema: PACK_CONFIG_SCHEMA };
 }
 
-export function stackPolicy(p: Omit<FkStackPolicy, "configSchema">): FkStackPolicy {
-    return { ...p, configSchema: PACK_CONFIG_SCHEMA };
+/**
+ * A stack policy states its kind. Unstated (a policy from before the split) counts as completeness: it then
+ * runs on plain manifests only when asked, as stack policies did before.
+ */
+export function stackPolicy(p: Omit<FkStackPolicy, "configSchema" | "kind"> & { kind?: PolicyKind; /** @deprecated use kind: "relational" */ onPlainManifests?: boolean }): FkStackPolicy {
+    const { onPlainManifests, kind, ...rest } = p;
+    return { ...rest, kind: kind ?? (onPlainManifests ? "relational" : "completeness"), configSchema: PACK_CONFIG_SCHEMA };
 }
 
 export function isStackPolicy(p: FkPolicy): p is FkStackPolicy {
@@ -59,6 +71,8 @@ export function levelFor(p: FkPolicy, environment: Environment): Level {
 /** The environment and clock a policy evaluates against. */
 export function packSettings(args: { getConfig<T extends object>(): T }): { environment: Environment; now: Date } {
     const c = args.getConfig<PackConfig>() ?? {};
-    const now = c.now ? new Date(`${c.now.slice(0, 10)}T00:00:00Z`) : new Date();
+    const now = c.now === undefined ? new Date() : parseIsoDate(c.now);
+    // The config schema checks the shape only; 2026-02-30 must stop the run, not be read as March 2.
+    if (typeof now === "string") throw new Error(`policy pack config now = ${JSON.stringify(c.now)}: must be ${now}`);
     return { environment: c.environment === "staging" ? "staging" : "production", now };
 }

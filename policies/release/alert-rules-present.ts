@@ -13,6 +13,7 @@ export const alertRulesPresent = stackPolicy({
     description: `The stack declares a PrometheusRule labelled ${LABEL.component}=alerts (mandatory in production, advisory in staging).`,
     checklist: "release",
     enforcementLevel: "mandatory",
+    kind: "completeness",
     stagingEnforcementLevel: "advisory",
     validateStack: (args, report) => {
         const rules = k8sObjects(args.resources, "PrometheusRule");

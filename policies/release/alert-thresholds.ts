@@ -92,6 +92,7 @@ export const alertThresholds = stackPolicy({
     description: "When the stack has PrometheusRules, every alert of the guide is present and no copy of it is looser than the guide (the comparisons in its expression, its threshold annotation, and its `for`).",
     checklist: "release",
     enforcementLevel: "mandatory",
+    kind: "completeness",
     validateStack: (args, report) => {
         const rules = k8sObjects(args.resources, "PrometheusRule");
         // No rules at all is alert-rules-present's violation (advisory in staging), not a threshold problem.

@@ -64,6 +64,7 @@ export const connectionBudget = stackPolicy({
     description: "Backend and worker pods at their ceiling (HPA maxReplicas, else spec.replicas) × poolSizePerPod + the connection limits of the migration, backup, restore, restore-test and maintenance roles stay within 80 % of the database's maxConnections.",
     checklist: "release",
     enforcementLevel: "mandatory",
+    kind: "relational",
     validateStack: (args, report) => {
         const dbs = databases(args.resources);
         if (dbs.length === 0) return;

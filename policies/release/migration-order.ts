@@ -15,6 +15,7 @@ export const migrationOrder = stackPolicy({
     description: "Every Deployment that runs the migration Job's image depends on that Job and names it in its pod template's migration-job annotation.",
     checklist: "release",
     enforcementLevel: "mandatory",
+    kind: "completeness",
     validateStack: (args, report) => {
         const deployments = k8sObjects(args.resources, "Deployment");
         for (const m of byComponent(args.resources, "migration", "Job")) {

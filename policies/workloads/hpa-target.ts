@@ -7,6 +7,7 @@ export const hpaTarget = stackPolicy({
     description: "Every HPA's scaleTargetRef names a Deployment (or other scalable workload) declared in the same namespace.",
     checklist: "workloads",
     enforcementLevel: "mandatory",
+    kind: "relational",
     validateStack: (args, report) => {
         const targets = k8sObjects(args.resources, "Deployment", "StatefulSet", "ReplicaSet", "ReplicationController");
         for (const h of k8sObjects(args.resources, "HorizontalPodAutoscaler")) {

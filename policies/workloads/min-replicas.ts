@@ -12,6 +12,7 @@ export const minReplicas = stackPolicy({
     description: "In production every Deployment runs at least 2 replicas (its HPA's minReplicas, or spec.replicas without an HPA), and so does every HPA whose target is declared elsewhere.",
     checklist: "workloads",
     enforcementLevel: "mandatory",
+    kind: "relational",
     validateStack: (args, report) => {
         if (packSettings(args).environment !== "production") return;
         const hpas = k8sObjects(args.resources, "HorizontalPodAutoscaler");

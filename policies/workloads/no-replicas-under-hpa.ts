@@ -7,6 +7,7 @@ export const noReplicasUnderHpa = stackPolicy({
     description: "A Deployment scaled by an HPA does not set spec.replicas.",
     checklist: "workloads",
     enforcementLevel: "mandatory",
+    kind: "relational",
     validateStack: (args, report) => {
         const hpas = k8sObjects(args.resources, "HorizontalPodAutoscaler");
         for (const d of k8sObjects(args.resources, "Deployment", "StatefulSet")) {

@@ -27,6 +27,7 @@ export const pdbAllowsEviction = stackPolicy({
     description: "No PodDisruptionBudget blocks every eviction: maxUnavailable (a percentage rounded up against the workload's minimum) is not 0, and minAvailable (likewise) stays below the workload's minimum (HPA minReplicas, else spec.replicas).",
     checklist: "workloads",
     enforcementLevel: "mandatory",
+    kind: "relational",
     validateStack: (args, report) => {
         const hpas = k8sObjects(args.resources, "HorizontalPodAutoscaler");
         const workloads = k8sObjects(args.resources, "Deployment", "StatefulSet");

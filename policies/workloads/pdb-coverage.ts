@@ -8,6 +8,7 @@ export const pdbCoverage = stackPolicy({
     description: "Every Deployment and StatefulSet has a PodDisruptionBudget in its namespace whose selector matches its pods.",
     checklist: "workloads",
     enforcementLevel: "mandatory",
+    kind: "relational",
     validateStack: (args, report) => {
         const pdbs = k8sObjects(args.resources, "PodDisruptionBudget");
         for (const d of k8sObjects(args.resources, "Deployment", "StatefulSet")) {

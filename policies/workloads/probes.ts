@@ -10,6 +10,7 @@ export const probes = stackPolicy({
     description: "Every container of a pod selected by a Service has a readiness probe and a liveness probe.",
     checklist: "workloads",
     enforcementLevel: "mandatory",
+    kind: "relational",
     validateStack: (args, report) => {
         const services = k8sObjects(args.resources, "Service").filter((s) => s.props.spec?.type !== "ExternalName");
         for (const w of k8sObjects(args.resources, ...WORKLOADS)) {

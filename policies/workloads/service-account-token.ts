@@ -15,7 +15,7 @@ export const serviceAccountToken = stackPolicy({
     description: "Pods do not mount a ServiceAccount token: automountServiceAccountToken is false on the pod, or unset there and false on its ServiceAccount declared alongside.",
     checklist: "workloads",
     enforcementLevel: "mandatory",
-    onPlainManifests: true,
+    kind: "relational",
     validateStack: (args, report) => {
         const accounts = k8sObjects(args.resources, "ServiceAccount");
         for (const w of k8sObjects(args.resources, ...WORKLOADS)) {

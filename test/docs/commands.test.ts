@@ -103,7 +103,7 @@ describe("kubectl commands in README.md and docs/*.md", () => {
         });
 
         it("fails a port the Service does not have, and a Job prefix nothing creates", () => {
-            fails("kubectl -n NS port-forward svc/fork-knife-backend 9090:metrics", /has no port metrics/);
+            fails("kubectl -n NS port-forward svc/fork-knife-backend 9090:admin", /has no port admin/);
             fails("kubectl -n NS logs job/nightly-<id>", /no rendered Job, CronJob or hand-made Job .* nightly-/);
         });
 

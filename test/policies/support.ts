@@ -127,6 +127,19 @@ export const CREDENTIAL_CASES: { flagged: [string, string][]; passed: [string, s
         ["JWT_SECRET", "change-me-please"],
         ["DATABASE_URL", "hunter2"],                                            // a credential name with no URL in it
         ["SESSION_SECRET_VALUE", "abcdef"],
+        ["DB_PWD", ["pg", "-", "pw", "-", "2026"].join("")],                  // *PWD*
+        ["MYSQL_PWD", "changeme"],
+        ["Authorization", ["Bearer ", "abcDEF0123456789", "xyz"].join("")],   // the header itself
+        ["UPSTREAM_AUTH_HEADER", ["Basic ", "dXNlcjpwYXNzd29yZA=="].join("")],
+        ["PROXY_HEADERS", ["Authorization: Bearer ", "tok_0123456789"].join("")],
+        ["AZURE_STORAGE_ACCOUNT_KEY", "c2VjcmV0LWFjY291bnQta2V5"],
+        ["STORAGE_KEY", "c2VjcmV0LXN0b3JhZ2Uta2V5"],
+        ["JWT_SIGNING_KEY", "k3y-for-signing"],
+        ["DATA_ENCRYPTION_KEY", "0123456789abcdef0123456789abcdef"],
+        ["MASTER_KEY", "master-0001"],
+        ["sharedKey", "shared-0001"],
+        ["AZURE_BATCH_KEY", "xxx"],                                             // Polaris's own failing fixture
+        ["RETRY_HEADER", ["Bearer ", "abcd1234"].join("")],                     // 8 characters: the shortest token flagged
     ],
     passed: [
         ["JWT_SECRET_FILE", "/run/secrets/jwt"],
@@ -139,6 +152,18 @@ export const CREDENTIAL_CASES: { flagged: [string, string][]; passed: [string, s
         ["DATABASE_URL", "postgres://db:5432/app?sslmode=require"],             // an address, no password in it
         ["REDIS_URL", "redis://:$(REDIS_PASSWORD)@redis:6379"],                 // Kubernetes expands it from a secretKeyRef env var
         ["authProvider", "google"],
+        ["CACHE_KEY", "user:profile:v2"],                                        // lookup keys, not secret keys
+        ["PARTITION_KEY", "tenant_id"],
+        ["IDEMPOTENCY_KEY", "Idempotency-Key"],
+        ["SORT_KEY", "created_at"],
+        ["ENCRYPTION_KEY_ID", "alias/fk-production"],                           // names the key, is not it
+        ["SIGNING_KEY_FILE", "/run/secrets/signing.pem"],
+        ["PWD", "/app"],                                                        // the shell's working directory
+        ["OLDPWD", "/"],
+        ["AUTH_HEADER", "Authorization"],                                       // the header's name, not its value
+        ["UPSTREAM_AUTH_HEADER", "Bearer $(API_TOKEN)"],                        // expanded from a secretKeyRef env var
+        ["CHALLENGE_HEADER", 'Basic realm="fork-knife"'],                       // a challenge, no credential in it
+        ["TRACE_HEADER", "Bearer abc1234"],                                     // 7 characters: shorter than any token we flag
     ],
 };
 

@@ -75,7 +75,7 @@ describe("the program (index.ts) under Pulumi mocks", () => {
                     assert.equal(accounts.get(account).metadata.labels["app.kubernetes.io/component"], component, `${j.name}'s account is its component's`);
                     byComponent.set(component, account);
                 }
-                const expected = ["backup", "migration", "restore-test", ...(stack === "production" ? ["pre-migration-backup"] : [])].sort();
+                const expected = ["backup", "maintenance", "migration", "restore-test", ...(stack === "production" ? ["pre-migration-backup"] : [])].sort();
                 assert.deepEqual([...byComponent.keys()].sort(), expected);
                 assert.equal(new Set(byComponent.values()).size, byComponent.size, "no two kinds of Job share an account");
             });

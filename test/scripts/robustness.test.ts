@@ -88,6 +88,33 @@ describe("scripts: no random failures (regressions)", function () {
         assert.strictEqual(fs.readdirSync(dir).filter((n) => n.startsWith("restore-test-")).length, 3000);
     });
 
+    it("retention's cutoff to the second: one second older than retentionDays goes, one second younger stays", async function () {
+        const dir = tempDir("cutoff");
+        for (const at of ["2026-01-01T00:00:00Z", "2026-01-01T00:00:02Z", "2026-01-03T00:00:00Z"]) {
+            const r = await runScript(pg, "backup.sh", env(dir, { BACKUP_NOW: at, RETENTION_DAYS: "30" }));
+            assert.strictEqual(r.code, 0, r.stderr);
+        }
+        const r = await runScript(pg, "backup.sh", env(dir, { BACKUP_NOW: "2026-01-02T00:00:01Z", RETENTION_DAYS: "1" }), ["prune"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        const dumps = fs.readdirSync(dir).filter((n) => n.endsWith(".dump")).sort();
+        assert.deepStrictEqual(dumps, ["fork-knife-20260101T000002Z.dump", "fork-knife-20260103T000000Z.dump"]);
+        assert.match(r.stderr, /retention: deleting fork-knife-20260101T000000Z\.dump \(older than 1 days\)/);
+    });
+
+    it("RETENTION_MODE=lifecycle: prune deletes nothing (the backup identity may not) and says who does", async function () {
+        const dir = tempDir("lifecycle");
+        for (const at of ["2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"]) {
+            const r = await runScript(pg, "backup.sh", env(dir, { BACKUP_NOW: at, RETENTION_MODE: "lifecycle" }));
+            assert.strictEqual(r.code, 0, r.stderr);
+        }
+        const r = await runScript(pg, "backup.sh", env(dir, { BACKUP_NOW: "2026-03-02T00:00:00Z", RETENTION_DAYS: "1", RETENTION_MODE: "lifecycle" }), ["prune"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stderr, /retention: left to the bucket's lifecycle rules and object lock \(RETENTION_MODE=lifecycle\): this identity deletes no backup/);
+        assert.strictEqual(fs.readdirSync(dir).filter((n) => n.endsWith(".dump")).length, 2);
+        const bad = await runScript(pg, "backup.sh", env(dir, { RETENTION_MODE: "bucket" }), ["prune"]);
+        assert.deepStrictEqual(failedLines(bad), ["backup: FAILED: RETENTION_MODE must be script or lifecycle"]);
+    });
+
     it("BACKUP_DIR with spaces: the interrupted run's .partial is swept, other files stay, backup and restore work", async function () {
         const dir = path.join(tempDir("spaces"), "backup dir  with spaces");
         fs.mkdirSync(dir);
@@ -169,7 +196,7 @@ describe("scripts: no random failures (regressions)", function () {
             const bin = tempDir("rclone");
             const real = spawnSync("bash", ["-c", "command -v rclone"], { encoding: "utf8" }).stdout.trim();
             fs.writeFileSync(path.join(bin, "rclone"), `#!/usr/bin/env bash
-case "$*" in *rcat*/latest.json*) cat >/dev/null; echo "2026/01/01 00:00:00 ERROR : latest.json: simulated: connection reset by peer" >&2; exit 1 ;; esac
+case "$*" in *copyto*/latest.json*) echo "2026/01/01 00:00:00 ERROR : latest.json: simulated: connection reset by peer" >&2; exit 1 ;; esac
 exec ${real} "$@"
 `, { mode: 0o755 });
             const r = await runScript(pg, "backup.sh", s3.env({
@@ -178,7 +205,7 @@ exec ${real} "$@"
             }));
             assert.strictEqual(r.code, 1, r.stderr);
             assert.deepStrictEqual(failedLines(r), [
-                `backup: FAILED: object storage (backup:${s3.bucket}/manifest-fails) rcat failed: latest.json: simulated: connection reset by peer`,
+                `backup: FAILED: object storage (backup:${s3.bucket}/manifest-fails) copyto failed: latest.json: simulated: connection reset by peer`,
             ], r.stderr);
         });
     });

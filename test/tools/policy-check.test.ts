@@ -6,6 +6,9 @@ import { REPO_ROOT } from "../../tools/lib/stack-config";
 import { synth } from "../../tools/synth";
 import { TODAY } from "../support/stacks";
 import { runTool, scratchDirs } from "../support/tools";
+import * as YAML from "yaml";
+import { clone, cronJob, deployment, hpa, pdb, service } from "../policies/support";
+import { policyCommand } from "../../tools/policy-check";
 
 const tmp = scratchDirs("policy");
 
@@ -63,7 +66,7 @@ describe("npm run policy", () => {
         assert.match(line("workload-image-pinned") ?? "", /Deployment\/shop: workload-image-pinned: .*nginx:latest/);
         assert.ok(line("secret-no-credentials-in-configmap")?.includes("ConfigMap/shop-settings"), "the List is unpacked");
         assert.ok(!r.stdout.includes("hunter2"), "a credential found is named, never printed");
-        assert.match(r.stdout, /3 objects, \d+ policies \(production\)/);
+        assert.match(r.stdout, /3 objects, \d+ policies \(production, relational; completeness ones with --complete-stack\)/);
     });
 
     it("judges staging by staging's rules: an unpinned digest is only production's concern", () => {
@@ -93,6 +96,67 @@ spec:
         assert.match(r.stderr, /--environment must be staging or production, got qa/);
         assert.equal(runTool("policy-check.ts", []).status, 2);
     });
+});
+
+/** A compliant partial chart: the backend's Deployment, Service, HPA, PDB and a backup CronJob, nothing else of a stack. */
+function partialChart(): Record<string, any> {
+    const d = deployment();
+    delete d.spec.replicas;
+    return {
+        Deployment: { apiVersion: "apps/v1", kind: "Deployment", ...d },
+        Service: { apiVersion: "v1", kind: "Service", ...service() },
+        HorizontalPodAutoscaler: { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", ...hpa() },
+        PodDisruptionBudget: { apiVersion: "policy/v1", kind: "PodDisruptionBudget", ...pdb() },
+        CronJob: { apiVersion: "batch/v1", kind: "CronJob", ...cronJob("backup", "0 3 * * *") },
+    };
+}
+
+function writeChart(objects: Record<string, any>): string {
+    const file = path.join(tmp(), "app.yaml");
+    fs.writeFileSync(file, Object.values(objects).map((o) => YAML.stringify(o)).join("---\n"));
+    return file;
+}
+
+describe("npm run policy judges what it is given (relational by default)", () => {
+    it("passes a compliant partial chart (Deployment, Service, HPA, PDB, CronJob) without --complete-stack: exit 0", () => {
+        const r = runTool("policy-check.ts", ["--environment", "production", "--now", TODAY, writeChart(partialChart())]);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /^5 objects, \d+ policies \(production, relational; completeness ones with --complete-stack\): 0 mandatory and 0 advisory violations/m);
+    });
+
+    it("with --complete-stack the same chart fails for what a whole stack must have, and only for that", async () => {
+        const file = writeChart(partialChart());
+        const r = await policyCommand(["--complete-stack", "--now", TODAY, file]);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const failed = new Set([...r.stdout.matchAll(/^[^:]+: [^:]+: ([a-z0-9-]+): /gm)].map((m) => m[1]));
+        assert.deepEqual([...failed].sort(), ["alert-rules-present", "backup-restore-test"]);
+        // The old name of the flag is an alias.
+        assert.equal((await policyCommand(["--with-stack-policies", "--now", TODAY, file])).stdout, r.stdout);
+    });
+
+    const breaches: [string, (c: Record<string, any>) => void, string, RegExp][] = [
+        ["a Deployment behind a Service with no probes", (c) => { delete c.Deployment.spec.template.spec.containers[0].readinessProbe; delete c.Deployment.spec.template.spec.containers[0].livenessProbe; },
+            "workload-probes", /Deployment\/fk-backend: workload-probes: container "app": spec\.template\.spec\.containers\[0\]\.readinessProbe must be set \(Service\/fork-knife-backend routes to this pod\)/],
+        ["an HPA with minReplicas: 1", (c) => { c.HorizontalPodAutoscaler.spec.minReplicas = 1; },
+            "workload-min-replicas", /Deployment\/fk-backend: workload-min-replicas: .*minReplicas must be at least 2 in production, got 1/],
+        ["a PDB with maxUnavailable: 0", (c) => { c.PodDisruptionBudget.spec.maxUnavailable = 0; },
+            "workload-pdb-allows-eviction", /PodDisruptionBudget\/backend-pdb: workload-pdb-allows-eviction: spec\.maxUnavailable must be at least 1, got 0/],
+        ["a weekly backup CronJob", (c) => { c.CronJob.spec.schedule = "0 3 * * 0"; },
+            "backup-daily", /CronJob\/backup: backup-daily: spec\.schedule "0 3 \* \* 0" leaves up to 7 days between backups; the RPO is 24 h/],
+        ["a backup CronJob keeping 7 days in production", (c) => { c.CronJob.metadata.annotations["fork-knife.io/retention-days"] = "7"; },
+            "backup-retention", /CronJob\/backup: backup-retention: .*must be at least 30 in production, got 7/],
+    ];
+    for (const [what, breach, policy, line] of breaches) {
+        it(`flags ${what} (${policy}) in the default mode: exit 1, and nothing else`, async () => {
+            const chart = clone(partialChart());
+            breach(chart);
+            const r = await policyCommand(["--now", TODAY, writeChart(chart)]);
+            assert.equal(r.code, 1, r.stdout + r.stderr);
+            assert.match(r.stdout, line);
+            const failed = new Set([...r.stdout.matchAll(/^[^:]+: [^:]+: ([a-z0-9-]+): /gm)].map((m) => m[1]));
+            assert.deepEqual([...failed], [policy]);
+        });
+    }
 });
 
 describe("npm run peer-check", () => {

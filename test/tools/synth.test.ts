@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { spawnSync } from "child_process";
 import { MOCK_SECRET_MARKER } from "../../tools/lib/program";
 import { REPO_ROOT } from "../../tools/lib/stack-config";
 import * as k8s from "@pulumi/kubernetes";
@@ -9,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { evaluatePolicies } from "../../policies/offline";
 import { runProgram } from "../../tools/lib/program";
 import { synth, SynthResult, toOfflineResource } from "../../tools/synth";
-import { TODAY } from "../support/stacks";
+import { stackConfig, TODAY } from "../support/stacks";
 import { runTool, scratchDirs } from "../support/tools";
 
 const tmp = scratchDirs("synth");
@@ -19,6 +20,11 @@ function readManifests(dir: string): any[] {
 }
 
 const cli = (args: string[]) => runTool("synth.ts", args);
+
+/** `npm run <tool>` as package.json runs it: node with the compile cache, no ts-node. */
+function cached(script: string, args: string[]) {
+    return spawnSync(process.execPath, ["-r", "./tools/ts-cache.js", path.join("tools", script), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+}
 
 describe("npm run synth", () => {
     const results = {} as Record<"staging" | "production", SynthResult>;
@@ -224,6 +230,32 @@ describe("npm run synth", () => {
         });
     }
 
+    const refused: [string, (dir: string) => string[], RegExp][] = [
+        ["an unknown flag", () => ["--bogus"], /^synth: Unknown option '--bogus'.*\nusage: npm run synth -- /],
+        ["--now 2026-02-30 (no such day)", () => ["--now", "2026-02-30"], /^synth: --now 2026-02-30: must be an ISO 8601 date .*not a calendar date\nsynth: nothing written$/],
+        ["--out onto a file", (dir) => { fs.writeFileSync(path.join(dir, "taken"), "x"); return ["--out", path.join(dir, "taken")]; }, /^synth: --out .*taken: is a file, not a directory\nsynth: nothing written$/],
+        ["--out below a file", (dir) => { fs.writeFileSync(path.join(dir, "taken"), "x"); return ["--out", path.join(dir, "taken", "out")]; }, /^synth: --out .*taken\/out \(its nearest existing parent .*taken\): is a file, not a directory\nsynth: nothing written$/],
+        ["--out on a read-only file system", () => ["--out", "/proc/fork-knife-out"], /^synth: --out \/proc\/fork-knife-out \(its nearest existing parent \/proc\): not writable \(\w+\)\nsynth: nothing written$/],
+    ];
+    for (const [what, args, message] of refused) {
+        it(`the command line refuses ${what}: exit 2, one message, no stack trace`, () => {
+            const dir = tmp();
+            const r = cached("synth.ts", ["--stack", "staging", ...args(dir)]);
+            assert.equal(r.status, 2, r.stdout + r.stderr);
+            assert.match(r.stderr.trimEnd(), message);
+            assert.doesNotMatch(r.stderr, /\n\s+at /);
+            assert.deepEqual(fs.readdirSync(dir).filter((f) => f !== "taken"), [], "nothing written");
+        });
+    }
+
+    it("FORK_KNIFE_NOW (synth's --now inside the program) refuses 2026-11-31 by name, and takes 2026-11-30", async () => {
+        const config = stackConfig("staging");
+        await assert.rejects(runProgram({ stack: "staging", config: config.config, secretKeys: config.secretKeys, now: "2026-11-31" }),
+            /FORK_KNIFE_NOW = "2026-11-31": must be .*not a calendar date/);
+        const run = await runProgram({ stack: "staging", config: config.config, secretKeys: config.secretKeys, now: "2026-11-30" });
+        assert.ok(run.resources.length > 0);
+    });
+
     // Production refuses what staging only warns about; the line names the key, and nothing is written.
     const badProduction: [string, (c: any) => void, RegExp, string?][] = [
         ["database.sslMode require", (c) => { c.config["fork-knife:database"].sslMode = "require"; },
@@ -248,4 +280,51 @@ describe("npm run synth", () => {
             assert.ok(!fs.existsSync(out), "nothing written");
         });
     }
+});
+
+describe("the compile cache the tools start through (tools/ts-cache.js)", () => {
+    // Loading it installs its .ts hook; the suite keeps ts-node's, so put that back.
+    const tsNode = require.extensions[".ts"]; // eslint-disable-line n/no-deprecated-api
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cache = require("../../tools/ts-cache.js") as { compiled(filename: string, source: string): string; CACHE: string };
+    require.extensions[".ts"] = tsNode; // eslint-disable-line n/no-deprecated-api
+
+    it("package.json runs synth, policy and audit through it, and npm ci's prepare fills it", () => {
+        const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
+        for (const [name, file] of [["synth", "synth"], ["policy", "policy-check"], ["audit", "audit"]]) {
+            assert.equal(scripts[name], `node -r ./tools/ts-cache.js tools/${file}.ts`, name);
+        }
+        assert.equal(scripts.prepare, "node tools/ts-cache.js --warm");
+    });
+
+    it("serves a changed source freshly compiled, and an unchanged one from the cache", () => {
+        const file = path.join(REPO_ROOT, "tools", "cache-probe-does-not-exist.ts");
+        const one = cache.compiled(file, "export const answer: number = 41;\n");
+        const two = cache.compiled(file, "export const answer: number = 42;\n");
+        assert.match(one, /exports\.answer = 41/);
+        assert.match(two, /exports\.answer = 42/, "the new source, not the cached old one");
+        assert.doesNotMatch(two, /: number/, "types are gone");
+        assert.equal(cache.compiled(file, "export const answer: number = 41;\n"), one);
+    });
+
+    it("a start from a warm cache loads no TypeScript compiler", () => {
+        const probe = "require('./tools/policy-check.ts'); console.log(Object.keys(require.cache).filter((k) => k.includes('/node_modules/typescript/')).length)";
+        spawnSync(process.execPath, ["-r", "./tools/ts-cache.js", "-e", probe], { cwd: REPO_ROOT, encoding: "utf8" }); // warms what it loads
+        const r = spawnSync(process.execPath, ["-r", "./tools/ts-cache.js", "-e", probe], { cwd: REPO_ROOT, encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), "0");
+    });
+
+    it("the commands run from it: policy judges a file, audit refuses a bad date, synth refuses a bad flag", () => {
+        const dir = tmp();
+        const file = path.join(dir, "cm.yaml");
+        fs.writeFileSync(file, "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\ndata: { PASSWORD: hunter2hunter2 }\n");
+        const policy = cached("policy-check.ts", [file]);
+        assert.equal(policy.status, 1, policy.stderr);
+        assert.match(policy.stdout, /ConfigMap\/a: secret-no-credentials-in-configmap: data\.PASSWORD looks like a credential/);
+        const audit = cached("audit.ts", ["--now", "2026-02-30", file]);
+        assert.equal(audit.status, 2);
+        assert.match(audit.stderr, /--now 2026-02-30: must be .*not a calendar date/);
+        assert.equal(cached("synth.ts", ["--bogus"]).status, 2);
+    });
 });

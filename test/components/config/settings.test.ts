@@ -114,6 +114,7 @@ const BAD: BadInput[] = [
     { key: "backup.storageSize", change: (v) => { v.backup.storageSize = "20gb"; }, shows: '"20gb"', allowed: /memory quantity/ },
     { key: "backup.preMigrationBackup", change: (v) => { v.backup.preMigrationBackup = "yes"; }, shows: '"yes"', allowed: /must be a boolean/ },
     { key: "backup.target", change: (v) => { v.backup.target = "s3:/bucket"; }, shows: '"s3:/bucket"', allowed: /pvc or s3:\/\/bucket\/prefix/ },
+    { key: "backup.target", stack: "production", change: (v) => { v.backup.target = "pvc"; }, shows: '"pvc"', allowed: /must be s3:\/\/bucket\/prefix in production: backups off the cluster/ },
     { key: "backup.s3Endpoint", change: (v) => { v.backup.s3Endpoint = "https://minio.example:9000"; }, shows: null, allowed: /only allowed with an s3:\/\/ backup\.target \(target is pvc\)/ },
     { key: "backup.s3Endpoint", stack: "production", change: (v) => { v.backup.s3Endpoint = "ftp://minio.example"; }, shows: '"ftp://minio.example"', allowed: /http:\/\/ or https:\/\/ URL/ },
     { key: "backup.parallelJobs", change: (v) => { v.backup.parallelJobs = 4; }, shows: "4", allowed: /must be 1 with format custom/ },
@@ -123,6 +124,9 @@ const BAD: BadInput[] = [
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; }, shows: "(not set)", allowed: /must equal the stack name "production" to restore latest into production/ },
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = "staging"; }, shows: '"staging"', allowed: /must equal the stack name "production"/ },
     { key: "backup.confirmRestore", change: (v) => { v.backup.confirmRestore = "staging"; }, shows: null, allowed: /only allowed together with backup\.restoreFrom/ },
+    { key: "backup.retentionMode", stack: "production", change: (v) => { v.backup.retentionMode = "script"; }, shows: '"script"', allowed: /must be lifecycle in production: the key the backup pods hold must not be able to delete backups/ },
+    { key: "backup.retentionMode", change: (v) => { v.backup.retentionMode = "lifecycle"; }, shows: '"lifecycle"', allowed: /only allowed with an s3:\/\/ backup\.target \(target is pvc\)/ },
+    { key: "backup.retentionMode", change: (v) => { v.backup.retentionMode = "manual"; }, shows: '"manual"', allowed: /must be script or lifecycle/ },
     { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = 59; }, shows: "59", allowed: /integer from 60 to 604800/ },
     { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = "4h"; }, shows: '"4h"', allowed: /integer from 60 to 604800/ },
     { key: "alerts.errorRatePercent", change: (v) => { v.alerts.errorRatePercent = 0; }, shows: "0", allowed: /percentage above 0 and at most 100/ },
@@ -577,12 +581,18 @@ describe("settings: good inputs", () => {
     });
 
     // Only what a stack file must say: the rest comes from the guide's defaults for its environment.
+    // Everything left to its default, except what production cannot default: its off-cluster backup target (and so
+    // the object-storage keys).
     function minimal(stack: "staging" | "production"): Settings {
         return parse(stack, (v, raw) => {
             for (const key of ["backend", "worker", "backup", "alerts", "github"]) delete v[key];
             delete raw.secrets.pulumiAccessToken;
-            delete raw.secrets.backupS3AccessKeyId;
-            delete raw.secrets.backupS3SecretAccessKey;
+            if (stack === "production") {
+                v.backup = { target: "s3://fork-knife-backups/production" };
+            } else {
+                delete raw.secrets.backupS3AccessKeyId;
+                delete raw.secrets.backupS3SecretAccessKey;
+            }
         });
     }
 
@@ -592,6 +602,8 @@ describe("settings: good inputs", () => {
         assert.deepStrictEqual(
             [staging.backup.retentionDays, staging.backup.preMigrationBackup, staging.backup.storageSize],
             [7, false, "20Gi"]);
+        assert.strictEqual(staging.backup.retentionMode, "script");
+        assert.strictEqual(production.backup.retentionMode, "lifecycle");
         assert.deepStrictEqual(
             [production.backup.retentionDays, production.backup.preMigrationBackup, production.backup.storageSize],
             [30, true, "100Gi"]);
@@ -688,7 +700,8 @@ describe("settings: publicUrl, healthProbe and the Redis memory threshold", () =
         raw.values.publicUrl = `https://ops:${PASSWORD}@api.fork-knife.example.com`;
         const problems = problemsOf(raw);
         assert.strictEqual(problems.length, 1, problems.join("\n"));
-        assert.match(problems[0], /^fork-knife:publicUrl = "https:\/\/\[credentials not shown\]@api\.fork-knife\.example\.com": must be an https:\/\/ URL without credentials/);
+        // A URL with a password is a credential in plain config: refused by key, never shown (the credential rule wins).
+        assert.match(problems[0], /^fork-knife:publicUrl: looks like a credential .*so it is not shown/);
         assert.ok(!problems[0].includes(PASSWORD) && !problems[0].includes("ops:"), problems[0]);
     });
 

@@ -66,6 +66,8 @@ describe("BackupSchedule", () => {
             assert.equal(c.envFrom[0].secretRef.name, "fork-knife-backup");
             assert.equal(envOf(c).RETENTION_DAYS, retention);
             assert.equal(envOf(c).BACKUP_TARGET, target);
+            // Production's backup key cannot delete: retention is the bucket's lifecycle rules, not backup.sh prune.
+            assert.equal(envOf(c).RETENTION_MODE, stack === "production" ? "lifecycle" : "script");
             assert.equal(backup.metadata.labels["fork-knife.io/environment"], stack);
 
             const [test] = byComponent(cronJobs(r), "restore-test");

@@ -9,9 +9,17 @@ describe("policy backup-daily", () => {
             assert.deepStrictEqual(await violations("backup-daily", [db, res("CronJob", "backup", cronJob("backup", schedule))]), [], schedule);
         }
     });
-    it("flags a database without a backup CronJob", async () => {
-        assert.deepStrictEqual(await violations("backup-daily", [db]),
-            ["fork-knife:data:Database database: no backup CronJob (label app.kubernetes.io/component=backup) in the stack"]);
+    it("judges only the backup CronJobs it is given: a database without one is backup-present's", async () => {
+        assert.deepStrictEqual(await violations("backup-daily", [db]), []);
+        assert.deepStrictEqual(await violations("backup-daily", [res("CronJob", "backup", cronJob("backup", "0 3 * * 0"))]),
+            ['CronJob/backup: spec.schedule "0 3 * * 0" leaves up to 7 days between backups; the RPO is 24 h'], "a weekly backup, no database in sight");
+    });
+    it("boundary: 24 h between runs passes (UTC), 25 h fails (Berlin's autumn clock change)", async () => {
+        assert.deepStrictEqual(await violations("backup-daily", [res("CronJob", "backup", cronJob("backup", "0 3 * * *"))]), []);
+        const berlin = cronJob("backup", "0 3 * * *");
+        berlin.spec.timeZone = "Europe/Berlin";
+        assert.deepStrictEqual(await violations("backup-daily", [res("CronJob", "backup", berlin)]),
+            ['CronJob/backup: spec.schedule "0 3 * * *" leaves up to 25 h between backups; the RPO is 24 h']);
     });
     it("flags schedules that skip days, even when they look daily", async () => {
         const weekdays = await violations("backup-daily", [db, res("CronJob", "backup", cronJob("backup", "0 3 * * 1-5"))]);

@@ -59,13 +59,13 @@ describe("policy workload-service-account-token", () => {
             "CronJob/backup: spec.jobTemplate.spec.template.spec.automountServiceAccountToken must be false, or unset with its ServiceAccount (default) declared alongside with automountServiceAccountToken: false",
         ]);
     });
-    it("still runs on plain manifests (`npm run policy` without --with-stack-policies)", async () => {
+    it("is relational: runs on plain manifests (`npm run policy` without --complete-stack)", async () => {
         const d = clone(deployment());
         delete d.spec.template.spec.automountServiceAccountToken;
-        const outcomes = await evaluatePolicies([res("Deployment", NAMES.resource, d)], { environment: "production", resourcePoliciesOnly: true });
+        const outcomes = await evaluatePolicies([res("Deployment", NAMES.resource, d)], { environment: "production", completeStack: false });
         const mine = outcomes.find((o) => o.policy === POLICY);
         assert.strictEqual(mine?.status, "fail");
-        // ...while stack policies that ask for something to exist stay out of it.
-        assert.ok(!outcomes.some((o) => o.policy === "backup-daily"));
+        // ...while completeness policies, which ask for something to exist, stay out of it.
+        assert.ok(!outcomes.some((o) => o.policy === "backup-present"));
     });
 });

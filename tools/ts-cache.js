@@ -1,0 +1,89 @@
+// Runs the TypeScript sources as JavaScript compiled once and cached, so `npm run synth|policy|audit` start
+// without loading the TypeScript compiler: `node -r ./tools/ts-cache.js tools/synth.ts`. Each .ts file is
+// transpiled (no type check: `npm test` runs tsc) the first time it is loaded, or after it changed, and the
+// result is kept in bin/ts-cache/ (git-ignored, inside the checkout) under a hash of the source, its path, the
+// compiler version, tsconfig.json and this file. `npm ci` fills the cache ahead (the `prepare` script runs `--warm`).
+// Plain JavaScript on purpose: this file is what makes the rest fast, so it cannot need compiling itself.
+"use strict";
+const crypto = require("crypto");
+const fs = require("fs");
+const Module = require("module");
+const path = require("path");
+
+const ROOT = path.resolve(__dirname, "..");
+const CACHE = path.join(ROOT, "bin", "ts-cache");
+
+function readOrEmpty(file) {
+    try { return fs.readFileSync(file, "utf8"); } catch { return ""; }
+}
+
+// Everything that changes the output besides the source itself.
+const SALT = crypto.createHash("sha256")
+    .update(readOrEmpty(require.resolve("typescript/package.json", { paths: [ROOT] })))
+    .update(readOrEmpty(path.join(ROOT, "tsconfig.json")))
+    .update(readOrEmpty(__filename))
+    .digest("hex");
+
+let compiler;
+/** The compiler and the options of tsconfig.json, loaded only on a cache miss (they take most of a second). */
+function load() {
+    if (compiler) return compiler;
+    const ts = require(require.resolve("typescript", { paths: [ROOT] }));
+    const configFile = path.join(ROOT, "tsconfig.json");
+    const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(configFile, ts.sys.readFile).config, ts.sys, ROOT);
+    const options = { ...parsed.options, module: ts.ModuleKind.CommonJS, sourceMap: false, inlineSourceMap: true, inlineSources: true, declaration: false, noEmit: false };
+    compiler = { ts, options };
+    return compiler;
+}
+
+function transpile(source, filename) {
+    const { ts, options } = load();
+    return ts.transpileModule(source, { compilerOptions: options, fileName: filename, reportDiagnostics: false }).outputText;
+}
+
+/** The compiled JavaScript of one source file, from the cache or freshly transpiled (and then cached). */
+function compiled(filename, source) {
+    const key = crypto.createHash("sha256").update(SALT).update(filename).update("\0").update(source).digest("hex");
+    const file = path.join(CACHE, `${key}.js`);
+    const hit = readOrEmpty(file);
+    if (hit) return hit;
+    const js = transpile(source, filename);
+    try {
+        fs.mkdirSync(CACHE, { recursive: true });
+        // Write then rename: a concurrent reader never sees half a file.
+        const tmp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, js);
+        fs.renameSync(tmp, file);
+    } catch {
+        // A read-only checkout still runs, only without the cache.
+    }
+    return js;
+}
+
+// Stack traces point into the .ts sources through the inline source maps.
+if (process.env.FORK_KNIFE_SOURCE_MAPS === "1" && typeof process.setSourceMapsEnabled === "function") process.setSourceMapsEnabled(true);
+
+Module._extensions[".ts"] = function loadTypeScript(module, filename) {
+    module._compile(compiled(filename, fs.readFileSync(filename, "utf8")), filename);
+};
+
+/** `node tools/ts-cache.js --warm`: compile every source the tools load, so the first run is fast too. */
+function warm() {
+    let count = 0;
+    const walk = (dir) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) { if (entry.name !== "node_modules") walk(full); }
+            else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) { compiled(full, fs.readFileSync(full, "utf8")); count++; }
+        }
+    };
+    walk(path.join(ROOT, "components"));
+    walk(path.join(ROOT, "policies"));
+    walk(path.join(ROOT, "tools"));
+    compiled(path.join(ROOT, "index.ts"), fs.readFileSync(path.join(ROOT, "index.ts"), "utf8"));
+    console.log(`ts-cache: ${count + 1} sources compiled into ${path.relative(ROOT, CACHE)}/`);
+}
+
+if (require.main === module && process.argv.includes("--warm")) warm();
+
+module.exports = { compiled, CACHE };

@@ -1,10 +1,10 @@
-import { QUARTER_DAYS } from "../../components/data/recovery-objectives";
 import { DAY_MS } from "../../components/config/validators";
+import { QUARTER_DAYS } from "../../components/data/recovery-objectives";
 import { formatHours, maxIntervalMs } from "../lib/cron";
 import { byComponent, scheduleOf } from "../lib/backups";
 import { packSettings, stackPolicy } from "../lib/policy";
 
-/** A quarter is at most 92 days (July to October, October to January): components/data/recovery-objectives.ts. */
+/** A quarter is at most 92 days (components/data/recovery-objectives.ts). */
 export const MAX_RESTORE_TEST_INTERVAL_DAYS = QUARTER_DAYS;
 
 /** The guide: test restores at least quarterly. Judges every restore-test CronJob it is given (relational). */

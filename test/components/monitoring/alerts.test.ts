@@ -130,8 +130,10 @@ describe("Alerts", () => {
         }
         // Every signal a rule names is one the routing's inhibit rules know.
         for (const r of alertRules(prod).filter((x) => x.labels?.signal)) assert.ok((SIGNALS as readonly string[]).includes(r.labels!.signal), `${r.alert}: ${r.labels!.signal}`);
-        // A page is never silenced by inference: the kubelet health check joins no signal.
-        assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.signal, undefined);
+        // The kubelet health check is a symptom of the total outage: an ordinary alert of the backend's signal, which
+        // only a critical cause silences (alert-routing.ts inhibitRules); the disk alert joins no signal.
+        assert.deepStrictEqual([rule(prod, ALERT.healthCheckFailing).labels!.signal, rule(prod, ALERT.healthCheckFailing).labels!.cause], ["backend", undefined]);
+        assert.strictEqual(rule(prod, ALERT.diskUsage).labels!.signal, undefined);
         assert.strictEqual(rule(prod, ALERT.databaseConnections).labels!.signal, rule(prod, ALERT.postgresMetricsAbsent).labels!.signal);
         assert.strictEqual(rule(prod, ALERT.redisMemory).labels!.signal, rule(prod, ALERT.redisMetricsAbsent).labels!.signal);
     });

@@ -1,6 +1,6 @@
 // The guide's "Key Metrics to Monitor" and "Set Up Alerts" as Prometheus rule groups: a pure function of the
 // alert settings, so the Alerts component and the promtool tests render exactly the same rules.
-import type { Environment, ParsedSettings } from "../config/settings-schema";
+import type { Environment, ParsedSettings, SEVERITIES } from "../config/settings-schema";
 import { BACKUP_DEADLINE_SECONDS, BACKUP_MISSING_AFTER_HOURS, RPO_HOURS } from "../data/recovery-objectives";
 
 export type AlertSettings = ParsedSettings["alerts"];
@@ -101,8 +101,11 @@ const SIGNAL_OF: Partial<Record<AlertName, Record<string, string>>> = {
 /** Rendered only when the stack has an outside health Probe (publicUrl set): see RuleContext.publicProbeJob. */
 export const OUTSIDE_ALERTS: readonly AlertName[] = [ALERT.publicHealthCheckFailing, ALERT.healthProbeMetricsAbsent];
 
-/** page: wake someone up; critical: the team's alert channel now; warning: the team looks during work hours. */
-export type Severity = "page" | "critical" | "warning";
+/**
+ * Exactly the severities the routing knows (SEVERITIES): critical pages the on-call developer (production; the team
+ * channel in staging), warning reaches the team channel, looked at in working hours.
+ */
+export type Severity = (typeof SEVERITIES)[number];
 
 /** Fixed parts of the rules that the guide does not make configurable. */
 export const FIXED = {
@@ -186,7 +189,7 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
             rules: [
                 ratio(FIXED.shortRateWindow),
                 ratio(FIXED.rateWindow),
-                alert(ALERT.healthCheckFailing, "page", {
+                alert(ALERT.healthCheckFailing, "critical", {
                     // Counted per pod and probe, so one flapping pod pages and two half-healthy pods do not add up.
                     expr: `sum by (namespace, pod, probe_type) (increase(${METRICS.probes}{${ns}, container="${ctx.backendContainer}", ` +
                         `probe_type=~"Liveness|Readiness", result="failed"}[${s.healthCheckWindowMinutes}m])) >= ${s.healthCheckFailures}`,

@@ -9,6 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ALERT, Rule } from "../../components/monitoring/alert-rules";
 import { alertmanagerConfigFile, INHIBIT_LABEL, operatorReceiverName, ROOT_RECEIVER, SIGNALS } from "../../components/monitoring/alert-routing";
+import { SEVERITIES } from "../../components/config/settings-schema";
 import { amtool, amtoolPath, INSTALL_AMTOOL, routesFor } from "./amtool";
 import { committedSettings, renderedAlerts } from "./rendered";
 import { scratchDirs } from "../support/tools";
@@ -78,9 +79,14 @@ describe("alert routing under amtool", function () {
                 }
             });
 
-            it("renders alerts of both severities to route", () => {
-                const severities = new Set(alerts.map((a) => a.labels?.severity));
-                assert.ok(severities.has("critical") && severities.has("warning"), [...severities].join(", "));
+            it("renders exactly the severities the routing routes (SEVERITIES): critical and warning, nothing left to the catch-all", () => {
+                const rendered = [...new Set(alerts.map((a) => a.labels?.severity ?? "(unset)"))].sort();
+                assert.deepStrictEqual(rendered, [...SEVERITIES].sort(), alerts.map((a) => `${a.alert}: ${a.labels?.severity}`).join(", "));
+                assert.deepStrictEqual(rendered, ["critical", "warning"]);
+                // …and the generated alertmanager.yml has one route per severity, matching exactly these.
+                const routed = (YAML.parse(fs.readFileSync(configFile, "utf8")).route.routes[0].routes as { matchers: string[] }[])
+                    .map((r) => r.matchers.join(",")).sort();
+                assert.deepStrictEqual(routed, rendered.map((s) => `severity="${s}"`));
             });
 
             it(`amtool config routes test: every rendered alert, with its labels, reaches ${stack === "production" ? "pager (critical) or team (warning)" : "team"}`, () => {

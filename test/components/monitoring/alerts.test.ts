@@ -99,13 +99,14 @@ describe("Alerts", () => {
             assert.ok(selectors.length > 0, `${r.alert ?? r.record} selects something`);
             for (const sel of selectors) assert.match(sel, /namespace="fork-knife-production"/, `${r.alert ?? r.record}: ${sel}`);
             if (!r.alert) continue;
-            assert.match(r.labels!.severity, /^(page|critical|warning)$/);
+            assert.match(r.labels!.severity, /^(critical|warning)$/, `${r.alert}: severity ${r.labels!.severity}`);
             assert.strictEqual(r.labels!.team, "backend");
             assert.strictEqual(r.labels!.environment, "production");
             assert.ok(r.annotations!.summary && r.annotations!.description, `${r.alert} has summary and description`);
             assert.strictEqual(r.annotations!.runbook_url, `${RUNBOOK_BASE}#${r.alert.toLowerCase()}`);
         }
-        assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.severity, "page");
+        // The guide: critical → pager, warning → team; a failing health check pages.
+        assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.severity, "critical");
     });
 
     it("uses the guide's thresholds by default", () => {

@@ -216,6 +216,7 @@ const repository = settings.github && new Repository("repository", {
     pulumiReadAccessToken: settings.secrets.pulumiReadAccessToken,
     pulumiRefreshAccessToken: settings.secrets.pulumiRefreshAccessToken,
     backportGithubToken: settings.secrets.backportGithubToken,
+    pagerdutyToken: settings.secrets.pagerdutyToken,
 });
 
 // Stack outputs: the audit view (docs/auditing.md, "Stack outputs")

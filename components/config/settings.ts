@@ -30,6 +30,9 @@ export const SECRET_KEYS = {
     pulumiReadAccessToken: { required: (s: RawValues) => s.github !== undefined },
     /** Production token for the weekly audit's `pulumi refresh` only: never the deploy token. */
     pulumiRefreshAccessToken: { required: (s: RawValues) => s.github !== undefined },
+    /** PagerDuty API token for the `pagerduty` block's provider in CI: the Repository writes it as PAGERDUTY_TOKEN into
+     *  the production environments that run the program (preview, deploy, refresh). */
+    pagerdutyToken: { required: (s: RawValues) => s.github !== undefined && s.pagerduty !== undefined },
     /** GitHub token of the backport workflow (push branches, open pull requests); optional. */
     backportGithubToken: { required: () => false },
     /** Redis AUTH password: REDIS_URL is built from it and redis.host/port/tls. */

@@ -9,6 +9,7 @@ import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotatio
 import { Environment, ParsedSettings, ReceiverName, RECEIVERS, SEVERITIES } from "../config/settings-schema";
 import { standardLabels } from "../lib/labels";
 import { DEFAULT_PROMETHEUS_SELECTOR } from "./alerts";
+import { INHIBIT_LABEL, inhibitionLabels, Signal, SIGNAL } from "./alert-rules";
 
 export type AlertingSettings = ParsedSettings["alerting"];
 export type Severity = (typeof SEVERITIES)[number];
@@ -25,43 +26,33 @@ export const ROUTING_SECRETS = {
     team: { name: "fork-knife-alerting-slack", key: "webhookUrl", kind: "slack-webhook" },
 } as const;
 
+/** The inhibition convention's labels and signals: defined with the rules (alert-rules.ts), stated here as inhibit rules. */
+export { INHIBIT_LABEL, inhibitionLabels };
+export type { Signal };
+
+/** The signals alerts name today; a new exporter adds its own to SIGNAL in alert-rules.ts. */
+export const SIGNALS: readonly Signal[] = Object.values(SIGNAL);
+
 /**
- * The inhibition convention (docs/operations.md, "Severities and routing"). Alerts join by label, never by a list
- * of names here:
- * - `signal`: what an alert depends on, e.g. `backend` (the backend's scraped metrics and its public health),
- *   `postgres`, `redis`, `kube-state-metrics`, `probe`.
- * - `cause="true"`: the alert reports that a signal is gone (a missing-metrics, absent-data or total-outage alert).
- * A cause alert silences every alert of the same `signal` in its namespace that is not a cause itself, and a
- * critical cause (total outage) also silences the warning causes of its signal (metrics missing because the backend
- * is down). An alert without `signal` is never inhibited.
+ * The inhibit rules of the convention, as the AlertmanagerConfig states them. All three hold within one namespace
+ * and one signal, and never silence a cause with itself:
+ * 1. any cause silences the ordinary warnings of its signal;
+ * 2. a critical cause (the total outage) silences every ordinary alert of its signal, the critical ones too: only a
+ *    critical cause may hide a page, never a warning's inference (metrics missing, absent data);
+ * 3. a critical cause silences the warning causes of its signal (metrics missing because the backend is down).
  */
-export const INHIBIT_LABEL = { signal: "signal", cause: "cause" } as const;
-
-/** The signals alerts name today; a new exporter adds its own. */
-export const SIGNALS = ["backend", "postgres", "redis", "kube-state-metrics", "probe"] as const;
-export type Signal = (typeof SIGNALS)[number];
-
-/** The labels a rule sets to join the inhibition: its signal, and `cause="true"` when it reports the signal gone. */
-export function inhibitionLabels(signal: Signal, cause = false): Record<string, string> {
-    return { [INHIBIT_LABEL.signal]: signal, ...(cause ? { [INHIBIT_LABEL.cause]: "true" } : {}) };
-}
-
-/** The inhibit rules of the convention, as the AlertmanagerConfig states them. */
 export function inhibitRules(): Array<{ sourceMatch: Matcher[]; targetMatch: Matcher[]; equal: string[] }> {
     const { signal, cause } = INHIBIT_LABEL;
     const hasSignal: Matcher = { name: signal, value: ".+", matchType: "=~" };
+    const isCause: Matcher = { name: cause, value: "true", matchType: "=" };
+    // `cause=""` also matches alerts without the label: the ordinary alerts of the signal.
+    const ordinary: Matcher = { name: cause, value: "", matchType: "=" };
+    const severity = (value: Severity): Matcher => ({ name: "severity", value, matchType: "=" });
+    const equal = ["namespace", signal];
     return [
-        {
-            sourceMatch: [{ name: cause, value: "true", matchType: "=" }, hasSignal],
-            // `cause=""` also matches alerts without the label: the ordinary alerts of the signal.
-            targetMatch: [{ name: cause, value: "", matchType: "=" }, hasSignal],
-            equal: ["namespace", signal],
-        },
-        {
-            sourceMatch: [{ name: cause, value: "true", matchType: "=" }, { name: "severity", value: "critical", matchType: "=" }, hasSignal],
-            targetMatch: [{ name: cause, value: "true", matchType: "=" }, { name: "severity", value: "warning", matchType: "=" }, hasSignal],
-            equal: ["namespace", signal],
-        },
+        { sourceMatch: [isCause, hasSignal], targetMatch: [ordinary, severity("warning"), hasSignal], equal },
+        { sourceMatch: [isCause, severity("critical"), hasSignal], targetMatch: [ordinary, hasSignal], equal },
+        { sourceMatch: [isCause, severity("critical"), hasSignal], targetMatch: [isCause, severity("warning"), hasSignal], equal },
     ];
 }
 

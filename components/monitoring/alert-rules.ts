@@ -1,6 +1,6 @@
 // The guide's "Key Metrics to Monitor" and "Set Up Alerts" as Prometheus rule groups: a pure function of the
 // alert settings, so the Alerts component and the promtool tests render exactly the same rules.
-import type { Environment, ParsedSettings } from "../config/settings-schema";
+import type { Environment, ParsedSettings, SEVERITIES } from "../config/settings-schema";
 import { BACKUP_DEADLINE_SECONDS, BACKUP_MISSING_AFTER_HOURS, BACKUP_STARTING_DEADLINE_SECONDS, RPO_HOURS } from "../data/recovery-objectives";
 
 export type AlertSettings = ParsedSettings["alerts"];
@@ -29,14 +29,17 @@ export const METRICS = {
 export const PUBLIC_PROBE_JOB = "fork-knife-public-health";
 
 /**
- * The routing's inhibition convention (docs/operations.md, "Inhibition labels"): `signal` names the source an alert
- * reads, `cause="true"` marks an alert that reports its signal gone (absent data, metrics missing, total outage).
- * Alertmanager lets a cause silence the ordinary alerts of its signal in its namespace, and a critical cause the
- * warning causes too. The names match SIGNALS in alert-routing.ts.
+ * The inhibition convention (docs/operations.md, "Severities and routing"), defined once here and used by the rules
+ * and by AlertRouting's inhibit rules. Alerts join by label, never by a list of names:
+ * - `signal`: the source an alert reads or watches;
+ * - `cause="true"`: the alert reports that its signal is gone (absent data, metrics missing, total outage).
+ * A cause silences the ordinary warnings of its signal in its namespace; only a critical cause (the total outage)
+ * also silences the ordinary critical alerts and the warning causes of its signal, so a page never disappears
+ * behind a warning's inference. An alert without `signal` is never inhibited.
  */
 export const INHIBIT_LABEL = { signal: "signal", cause: "cause" } as const;
 export const SIGNAL = {
-    /** The backend's scraped /metrics, and its public health seen from outside. */
+    /** The backend: its pods' probes, its scraped /metrics, and its public health seen from outside. */
     backend: "backend",
     postgres: "postgres",
     redis: "redis",
@@ -46,8 +49,8 @@ export const SIGNAL = {
 } as const;
 export type Signal = (typeof SIGNAL)[keyof typeof SIGNAL];
 
-/** `signal` (and `cause`) of every alert that joins the inhibition. */
-function inhibition(signal: Signal, cause = false): Record<string, string> {
+/** The labels a rule sets to join the inhibition: its signal, and `cause="true"` when it reports the signal gone. */
+export function inhibitionLabels(signal: Signal, cause = false): Record<string, string> {
     return { [INHIBIT_LABEL.signal]: signal, ...(cause ? { [INHIBIT_LABEL.cause]: "true" } : {}) };
 }
 
@@ -77,28 +80,32 @@ export const ALERT = {
 export type AlertName = (typeof ALERT)[keyof typeof ALERT];
 
 /**
- * The signal each existing alert reads. ForkKnifeHealthCheckFailing (kubelet probes) and ForkKnifeDiskUsageHigh
- * (kubelet volume stats) read no exporter that a cause alert watches, and a page must never be silenced by a
- * warning's inference: they carry no signal and are never inhibited.
+ * The signal each alert reads. ForkKnifeHealthCheckFailing (the backend pods' kubelet probes) is a symptom of the
+ * total outage, so it joins `backend`: the outside check (a critical cause) silences it, the metrics-missing warning
+ * cannot. ForkKnifeDiskUsageHigh (kubelet volume stats) reads nothing a cause alert watches: no signal, never inhibited.
  */
 const SIGNAL_OF: Partial<Record<AlertName, Record<string, string>>> = {
-    ForkKnifeHighErrorRate: inhibition("backend"),
-    ForkKnifeHighLatencyP95: inhibition("backend"),
-    ForkKnifeQueueDepthHigh: inhibition("backend"),
-    ForkKnifeQueueProcessingSlow: inhibition("backend"),
-    ForkKnifeMetricsMissing: inhibition("backend", true),
-    ForkKnifeDatabaseConnectionsHigh: inhibition("postgres"),
-    ForkKnifeBackupMissing: inhibition("kube-state-metrics"),
-    ForkKnifeBackupFailed: inhibition("kube-state-metrics"),
-    ForkKnifeRestoreTestFailed: inhibition("kube-state-metrics"),
-    ForkKnifeMigrationFailed: inhibition("kube-state-metrics"),
+    ForkKnifeHealthCheckFailing: inhibitionLabels(SIGNAL.backend),
+    ForkKnifeHighErrorRate: inhibitionLabels(SIGNAL.backend),
+    ForkKnifeHighLatencyP95: inhibitionLabels(SIGNAL.backend),
+    ForkKnifeQueueDepthHigh: inhibitionLabels(SIGNAL.backend),
+    ForkKnifeQueueProcessingSlow: inhibitionLabels(SIGNAL.backend),
+    ForkKnifeMetricsMissing: inhibitionLabels(SIGNAL.backend, true),
+    ForkKnifeDatabaseConnectionsHigh: inhibitionLabels(SIGNAL.postgres),
+    ForkKnifeBackupMissing: inhibitionLabels(SIGNAL.kubeStateMetrics),
+    ForkKnifeBackupFailed: inhibitionLabels(SIGNAL.kubeStateMetrics),
+    ForkKnifeRestoreTestFailed: inhibitionLabels(SIGNAL.kubeStateMetrics),
+    ForkKnifeMigrationFailed: inhibitionLabels(SIGNAL.kubeStateMetrics),
 };
 
 /** Rendered only when the stack has an outside health Probe (publicUrl set): see RuleContext.publicProbeJob. */
 export const OUTSIDE_ALERTS: readonly AlertName[] = [ALERT.publicHealthCheckFailing, ALERT.healthProbeMetricsAbsent];
 
-/** page: wake someone up; critical: the team's alert channel now; warning: the team looks during work hours. */
-export type Severity = "page" | "critical" | "warning";
+/**
+ * Exactly the severities the routing knows (SEVERITIES): critical pages the on-call developer (production; the team
+ * channel in staging), warning reaches the team channel, looked at in working hours.
+ */
+export type Severity = (typeof SEVERITIES)[number];
 
 /** Fixed parts of the rules that the guide does not make configurable. */
 export const FIXED = {
@@ -182,7 +189,7 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
             rules: [
                 ratio(FIXED.shortRateWindow),
                 ratio(FIXED.rateWindow),
-                alert(ALERT.healthCheckFailing, "page", {
+                alert(ALERT.healthCheckFailing, "critical", {
                     // Counted per pod and probe, so one flapping pod pages and two half-healthy pods do not add up.
                     expr: `sum by (namespace, pod, probe_type) (increase(${METRICS.probes}{${ns}, container="${ctx.backendContainer}", ` +
                         `probe_type=~"Liveness|Readiness", result="failed"}[${s.healthCheckWindowMinutes}m])) >= ${s.healthCheckFailures}`,
@@ -310,7 +317,7 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
                     description: `Redis uses more than ${s.redisMemoryPercent} % of its maxmemory ({{ $labels.namespace }}): ` +
                         "the queue will soon evict keys or refuse new jobs.",
                     threshold: s.redisMemoryPercent,
-                    labels: inhibition(SIGNAL.redis),
+                    labels: inhibitionLabels(SIGNAL.redis),
                 }),
             ],
         },
@@ -343,7 +350,7 @@ function outsideGroup(s: AlertSettings, ns: string, job: string, alert: AlertBui
                     `${s.healthCheckWindowMinutes} minutes: users cannot reach the service (pods, ingress, DNS or TLS).`,
                 threshold: s.healthCheckFailures,
                 // The total-outage cause: silences the backend's ordinary alerts and its metrics-missing warning.
-                labels: inhibition(SIGNAL.backend, true),
+                labels: inhibitionLabels(SIGNAL.backend, true),
             }),
             alert(ALERT.healthProbeMetricsAbsent, "warning", {
                 expr: `absent(${probe})`,
@@ -351,7 +358,7 @@ function outsideGroup(s: AlertSettings, ns: string, job: string, alert: AlertBui
                 summary: "Outside health check is not running",
                 description: "Prometheus has no probe_success series for the public health check ({{ $labels.namespace }}): " +
                     "the blackbox exporter or the Probe is missing, and a total outage would page nobody.",
-                labels: inhibition(SIGNAL.probe, true),
+                labels: inhibitionLabels(SIGNAL.probe, true),
             }),
         ],
     };
@@ -372,7 +379,7 @@ function absentDataGroup(ns: string, alert: AlertBuilder): RuleGroup {
                 summary: "kube-state-metrics series missing",
                 description: "No kube_cronjob_labels series for the backup CronJob in {{ $labels.namespace }}: kube-state-metrics " +
                     "is down or does not allow-list app.kubernetes.io/component, so the backup, restore-test and migration alerts cannot fire.",
-                labels: inhibition(SIGNAL.kubeStateMetrics, true),
+                labels: inhibitionLabels(SIGNAL.kubeStateMetrics, true),
             }),
             alert(ALERT.postgresMetricsAbsent, "warning", {
                 expr: absent(`${METRICS.pgBackends}{${ns}}`, `${METRICS.pgMaxConnections}{${ns}}`),
@@ -380,7 +387,7 @@ function absentDataGroup(ns: string, alert: AlertBuilder): RuleGroup {
                 summary: "postgres_exporter series missing",
                 description: "No postgres_exporter connection series in {{ $labels.namespace }}: the exporter is down or cannot " +
                     "reach the database, so ForkKnifeDatabaseConnectionsHigh cannot fire.",
-                labels: inhibition(SIGNAL.postgres, true),
+                labels: inhibitionLabels(SIGNAL.postgres, true),
             }),
             alert(ALERT.redisMetricsAbsent, "warning", {
                 // maxmemory 0 (unlimited) leaves the memory alert without a denominator: as blind as a missing series.
@@ -391,7 +398,7 @@ function absentDataGroup(ns: string, alert: AlertBuilder): RuleGroup {
                 summary: "Redis memory cannot be watched",
                 description: "redis_exporter's memory series in {{ $labels.namespace }} are unusable ({{ $labels.reason }}): " +
                     "ForkKnifeRedisMemoryHigh cannot fire.",
-                labels: inhibition(SIGNAL.redis, true),
+                labels: inhibitionLabels(SIGNAL.redis, true),
             }),
         ],
     };

@@ -19,6 +19,8 @@ export const REQUIRED_CHECKS: readonly string[] = [
 export const ACTIONS_SECRETS = {
     pulumiAccessToken: "PULUMI_ACCESS_TOKEN",
     pulumiConfigPassphrase: "PULUMI_CONFIG_PASSPHRASE",
+    /** The PagerDuty provider's API token (OnCall, production's `pagerduty` block): the steps that run the program. */
+    pagerdutyToken: "PAGERDUTY_TOKEN",
 } as const;
 
 /** The backport workflow's token (push branches, open pull requests): GITHUB_TOKEN may not open pull requests here. */
@@ -38,7 +40,7 @@ export type EnvironmentName = "staging" | "production" | "production-preview" | 
  *   repository code, revocable on its own.
  */
 export type CredentialKey = "pulumiAccessToken" | "pulumiReadAccessToken" | "pulumiRefreshAccessToken" | "pulumiConfigPassphrase" |
-    "stagingPulumiAccessToken" | "stagingPulumiConfigPassphrase" | "backportGithubToken";
+    "stagingPulumiAccessToken" | "stagingPulumiConfigPassphrase" | "backportGithubToken" | "pagerdutyToken";
 
 /** The secure values that can update (and destroy) production: only the `production` environment may hold them. */
 export const PRODUCTION_DEPLOY_CREDENTIALS: readonly CredentialKey[] = ["pulumiAccessToken"];
@@ -62,7 +64,7 @@ function env(spec: Omit<EnvironmentSpec, "secrets">): EnvironmentSpec {
     return { ...spec, secrets: Object.keys(spec.credentials) as ActionsSecretName[] };
 }
 
-const { pulumiAccessToken: TOKEN, pulumiConfigPassphrase: PASSPHRASE } = ACTIONS_SECRETS;
+const { pulumiAccessToken: TOKEN, pulumiConfigPassphrase: PASSPHRASE, pagerdutyToken: PAGERDUTY } = ACTIONS_SECRETS;
 
 /**
  * GitHub environments and the credentials in each. Code that nobody has reviewed (a pull request's own index.ts
@@ -78,13 +80,14 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSpec>> = 
     }),
     "production-preview": env({
         stack: "production",
-        credentials: { [TOKEN]: "pulumiReadAccessToken", [PASSPHRASE]: "pulumiConfigPassphrase" },
+        // The program runs (preview), so OnCall's PagerDuty provider needs its token.
+        credentials: { [TOKEN]: "pulumiReadAccessToken", [PASSPHRASE]: "pulumiConfigPassphrase", [PAGERDUTY]: "pagerdutyToken" },
         reviewers: true, mainOnly: false,
         usedBy: "pull-request.yml preview (production)",
     }),
     "production": env({
         stack: "production",
-        credentials: { [TOKEN]: "pulumiAccessToken", [PASSPHRASE]: "pulumiConfigPassphrase" },
+        credentials: { [TOKEN]: "pulumiAccessToken", [PASSPHRASE]: "pulumiConfigPassphrase", [PAGERDUTY]: "pagerdutyToken" },
         reviewers: true, mainOnly: true,
         usedBy: "deploy.yml deploy (production)",
     }),
@@ -98,7 +101,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSpec>> = 
     // Refresh reads every resource back through its provider, whose configuration in the state is encrypted.
     "production-refresh": env({
         stack: "production",
-        credentials: { [TOKEN]: "pulumiRefreshAccessToken", [PASSPHRASE]: "pulumiConfigPassphrase" },
+        credentials: { [TOKEN]: "pulumiRefreshAccessToken", [PASSPHRASE]: "pulumiConfigPassphrase", [PAGERDUTY]: "pagerdutyToken" },
         reviewers: false, mainOnly: true,
         usedBy: "audit.yml refresh (production)",
     }),

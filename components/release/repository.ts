@@ -56,6 +56,11 @@ export interface RepositoryArgs {
      * environment's BACKPORT_TOKEN. Without it the backport workflow cannot open its pull requests.
      */
     backportGithubToken?: pulumi.Input<string>;
+    /**
+     * The PagerDuty API token OnCall's provider reads from PAGERDUTY_TOKEN: the production environments whose jobs
+     * run the program (production-preview, production, production-refresh). Without it they hold none.
+     */
+    pagerdutyToken?: pulumi.Input<string>;
 }
 
 export interface EnvironmentSecret {
@@ -208,6 +213,7 @@ function allCredentials(args: RepositoryArgs): Partial<Record<CredentialKey, pul
         stagingPulumiAccessToken: stagingCredential("stagingPulumiAccessToken", args.stagingPulumiAccessToken, args.pulumiAccessToken),
         stagingPulumiConfigPassphrase: stagingCredential("stagingPulumiConfigPassphrase", args.stagingPulumiConfigPassphrase, args.pulumiConfigPassphrase),
         backportGithubToken: args.backportGithubToken,
+        pagerdutyToken: args.pagerdutyToken,
     };
 }
 

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { ALERT, alertRuleGroups, AlertSettings, GUIDE_THRESHOLDS, OUTSIDE_ALERTS, Rule, ThresholdKey } from "../../components/monitoring/alert-rules";
+import { SEVERITIES } from "../../components/config/settings-schema";
 import { k8sObjects } from "../lib/graph";
 import { stackPolicy } from "../lib/policy";
 
@@ -79,6 +80,15 @@ function problems(name: string, rule: any, guide: Rule): string[] {
             if (looserComparison(c, g)) out.push(`expr compares ${show(c)}, looser than the guide's ${show(g)}`);
         });
     }
+    // A warning copy of a critical alert reaches the team channel instead of the pager: as loose as a higher bar.
+    // Unset is routed like critical (the routing's catch-all), so only a known, quieter or unknown severity is flagged.
+    const severity = rule.labels?.severity;
+    const guideSeverity = guide.labels?.severity;
+    if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity)) {
+        out.push(`labels.severity must be one of ${SEVERITIES.join(", ")} (the severities the routing knows), got ${severity}`);
+    } else if (severity === "warning" && guideSeverity === "critical") {
+        out.push(`labels.severity must be critical as the guide's (critical → pager), got warning`);
+    }
     const forMs = durationMs(rule.for);
     const guideFor = durationMs(guide.for) ?? 0;
     if (forMs === undefined) out.push(`for must be a Prometheus duration such as 5m or 1h30m, got ${rule.for}`);
@@ -89,7 +99,7 @@ function problems(name: string, rule: any, guide: Rule): string[] {
 /** The guide's "Set Up Alerts": every alert present, none firing later than the guide says. */
 export const alertThresholds = stackPolicy({
     name: "alert-thresholds",
-    description: "When the stack has PrometheusRules, every alert of the guide is present and no copy of it is looser than the guide (the comparisons in its expression, its threshold annotation, and its `for`).",
+    description: "When the stack has PrometheusRules, every alert of the guide is present and no copy of it is looser than the guide (the comparisons in its expression, its threshold annotation, its `for`, and its severity).",
     checklist: "release",
     enforcementLevel: "mandatory",
     kind: "completeness",

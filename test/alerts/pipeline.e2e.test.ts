@@ -317,6 +317,18 @@ describe("alert pipeline end to end (real Prometheus, exporters, Alertmanager)",
         assert.strictEqual(health.state.failed, failures, "exactly the failures the test asked for");
     });
 
+    it("the outage silences its symptoms: the backend's metrics-missing warning is held back, other signals' alerts are not", async () => {
+        // Prometheus keeps firing ForkKnifeMetricsMissing (the rig scrapes no backend) while the outside check fails:
+        // the routing's inhibit rules, as the real Alertmanager runs them, hold it back; kube-state-metrics is another signal.
+        let seen = "";
+        await waitFor("Alertmanager to suppress ForkKnifeMetricsMissing and keep ForkKnifeKubeStateMetricsAbsent active", async () => {
+            const [missing] = await am.alerts(ALERT.metricsMissing);
+            const [ksm] = await am.alerts(ALERT.kubeStateMetricsAbsent);
+            seen = `${ALERT.metricsMissing}: ${missing?.state}, ${ALERT.kubeStateMetricsAbsent}: ${ksm?.state}`;
+            return missing?.state === "suppressed" && ksm?.state === "active" ? true : undefined;
+        }, { timeoutMs: WAIT_MS, lastSeen: () => seen });
+    });
+
     it(`delivered every alert to its receiver and nothing else, within the time budget`, () => {
         const want = new Set<string>(PLANNED);
         const got = receivers.deliveries.flatMap(alertNamesIn);

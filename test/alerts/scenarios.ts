@@ -20,6 +20,32 @@ export interface Check {
 }
 export interface Scenario { alert: AlertName; title: string; interval: "15s" | "30s" | "1m"; series: Series[]; checks: Check[] }
 
+/**
+ * The severity each alert must fire with, written out from the issue and the guide rather than read from the rules:
+ * critical → the pager (users affected, data or releases at risk), warning → the team channel. promtool compares
+ * it with what the rendered rule sets.
+ */
+export const EXPECTED_SEVERITY: Record<AlertName, "critical" | "warning"> = {
+    ForkKnifeHealthCheckFailing: "critical",
+    ForkKnifeHighErrorRate: "critical",
+    ForkKnifeHighLatencyP95: "warning",
+    ForkKnifeMetricsMissing: "warning",
+    ForkKnifeDatabaseConnectionsHigh: "warning",
+    ForkKnifeDiskUsageHigh: "critical",
+    ForkKnifeBackupMissing: "critical",
+    ForkKnifeBackupFailed: "critical",
+    ForkKnifeRestoreTestFailed: "critical",
+    ForkKnifeMigrationFailed: "critical",
+    ForkKnifeQueueDepthHigh: "warning",
+    ForkKnifeQueueProcessingSlow: "warning",
+    ForkKnifePublicHealthCheckFailing: "critical",
+    ForkKnifeHealthProbeMetricsAbsent: "warning",
+    ForkKnifeKubeStateMetricsAbsent: "warning",
+    ForkKnifePostgresMetricsAbsent: "warning",
+    ForkKnifeRedisMetricsAbsent: "warning",
+    ForkKnifeRedisMemoryHigh: "warning",
+};
+
 const PER_MIN = 4; // samples per minute at 15s
 
 function series(metric: string, labels: Record<string, string>, values: Array<number | undefined>): Series {

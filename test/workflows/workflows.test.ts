@@ -42,9 +42,15 @@ function combinations(matrix: Record<string, unknown> | undefined): Combination[
     return combos;
 }
 
-/** `${{ matrix.x }}` filled in from one combination. */
+/**
+ * `${{ matrix.x }}` filled in from one combination, and a secret guarded by the matrix
+ * (`${{ matrix.x == 'v' && secrets.S || '' }}`) resolved: `${{ secrets.S }}` where x is v, nothing elsewhere.
+ */
 function fill(text: string, combo: Combination): string {
-    return text.replace(/\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}/g, (m, key) => (key in combo ? String(combo[key]) : m));
+    return text
+        .replace(/\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*==\s*'([^']*)'\s*&&\s*(secrets\.[A-Za-z0-9_]+)\s*\|\|\s*''\s*\}\}/g,
+            (m, key, value, secret) => (key in combo ? (String(combo[key]) === value ? `\${{ ${secret} }}` : "") : m))
+        .replace(/\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}/g, (m, key) => (key in combo ? String(combo[key]) : m));
 }
 
 /** Check names as GitHub reports them: one per matrix combination, `${{ matrix.x }}` filled in. */
@@ -71,7 +77,7 @@ function credentialProblems(file: string, wf: { env?: unknown; jobs: Record<stri
         }
         for (const combo of combinations(job.strategy?.matrix)) {
             const what = `${file} ${fill(job.name ?? id, combo)}`;
-            const read = secretsIn(job).filter((n) => PULUMI_SECRETS.has(n));
+            const read = secretsIn(JSON.parse(fill(JSON.stringify(job), combo))).filter((n) => PULUMI_SECRETS.has(n));
             if (read.length === 0) continue;
             const envName = environmentOf(job) === undefined ? undefined : fill(environmentOf(job)!, combo);
             const spec = envName === undefined ? undefined : (ENVIRONMENTS as Record<string, EnvironmentSpec>)[envName];
@@ -222,6 +228,45 @@ describe("GitHub workflows", () => {
                 }
             }
         }
+    });
+
+    /** Every step, per matrix combination, that gets secrets.PAGERDUTY_TOKEN: "<file> <job> / <step>". */
+    function pagerdutyTokenSteps(wfs: Record<string, { jobs: Record<string, Job> }>): string[] {
+        return Object.entries(wfs).flatMap(([file, wf]) => Object.entries(wf.jobs).flatMap(([id, job]) =>
+            combinations(job.strategy?.matrix).flatMap((combo) => job.steps
+                .filter((step) => secretsIn(JSON.parse(fill(JSON.stringify(step), combo))).includes(ACTIONS_SECRETS.pagerdutyToken))
+                .map((step) => `${file} ${fill(job.name ?? id, combo)} / ${fill(step.name ?? step.uses ?? step.run ?? "", combo)}`))));
+    }
+
+    it("PAGERDUTY_TOKEN reaches only the production steps that run Pulumi (preview, up, refresh), from the environments that hold it", () => {
+        const wfs = Object.fromEntries(files.map((f) => [f, workflow(f)]));
+        assert.deepStrictEqual(pagerdutyTokenSteps(wfs).sort(), [
+            "audit.yml refresh (production) / pulumi refresh production",
+            "deploy.yml deploy (production) / pulumi up production with the policy pack",
+            "pull-request.yml preview (production) / pulumi preview production with the policy pack",
+        ]);
+        // The environments of those jobs, and no other, hold it (written from the secure value pagerdutyToken).
+        const holders = (Object.keys(ENVIRONMENTS) as (keyof typeof ENVIRONMENTS)[])
+            .filter((e) => ENVIRONMENTS[e].secrets.includes(ACTIONS_SECRETS.pagerdutyToken)).sort();
+        assert.deepStrictEqual(holders, ["production", "production-preview", "production-refresh"]);
+        for (const e of holders) assert.strictEqual(ENVIRONMENTS[e].credentials[ACTIONS_SECRETS.pagerdutyToken], "pagerdutyToken");
+        // The guard resolves per combination: staging's preview step gets an empty value.
+        const step = (wfs["pull-request.yml"].jobs.preview as Job).steps.find((s) => s.name?.startsWith("pulumi preview"))!;
+        assert.strictEqual(fill(step.env!.PAGERDUTY_TOKEN, { stack: "staging" }), "");
+        assert.strictEqual(fill(step.env!.PAGERDUTY_TOKEN, { stack: "production" }), "${{ secrets.PAGERDUTY_TOKEN }}");
+    });
+
+    it("the PAGERDUTY_TOKEN checks catch a token on another step and an unguarded one in staging", () => {
+        const pr = workflow("pull-request.yml");
+        const install = (pr.jobs.preview as Job).steps.find((s) => s.run === "npm ci --ignore-scripts")!;
+        install.env = { PAGERDUTY_TOKEN: "${{ secrets.PAGERDUTY_TOKEN }}" };
+        assert.ok(pagerdutyTokenSteps({ "pull-request.yml": pr }).includes("pull-request.yml preview (staging) / npm ci --ignore-scripts"));
+
+        const unguarded = workflow("pull-request.yml");
+        const preview = (unguarded.jobs.preview as Job).steps.find((s) => s.name?.startsWith("pulumi preview"))!;
+        preview.env!.PAGERDUTY_TOKEN = "${{ secrets.PAGERDUTY_TOKEN }}";
+        assert.ok(credentialProblems("pr", unguarded).includes("pr preview (staging): environment staging holds no PAGERDUTY_TOKEN"),
+            credentialProblems("pr", unguarded).join("\n"));
     });
 
     it("pull-request: tests, synth of each stack with artifact and PR comment, preview with the policy pack per stack", () => {

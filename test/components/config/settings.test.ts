@@ -230,6 +230,7 @@ const BAD: BadInput[] = [
     { key: "release.pollSeconds", change: (v) => { v.release = { pollSeconds: 4 }; }, shows: "4", allowed: /integer from 5 to 300/ },
     { key: "release.watchMinute", change: (v) => { v.release = { watchMinute: 5 }; }, shows: null, allowed: /unknown key \(did you mean watchMinutes\?\)/ },
     { key: "pulumiReadAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiReadAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiReadAccessToken/ },
+    { key: "pagerdutyToken", stack: "production", change: (_, raw) => { delete raw.secrets.pagerdutyToken; }, shows: null, allowed: /pulumi config set --secret pagerdutyToken/ },
     { key: "pulumiRefreshAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiRefreshAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiRefreshAccessToken/ },
 ];
 
@@ -329,7 +330,7 @@ describe("settings: secure values", () => {
     it("hands secure values on as Pulumi secrets only", async () => {
         const s = parse("production");
         assert.deepStrictEqual(Object.keys(s.secrets).sort(), ["backupS3AccessKeyId", "backupS3SecretAccessKey",
-            "databaseAdminPassword", "pulumiAccessToken", "pulumiReadAccessToken", "pulumiRefreshAccessToken", "redisPassword", "slackWebhookUrl", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
+            "databaseAdminPassword", "pagerdutyToken", "pulumiAccessToken", "pulumiReadAccessToken", "pulumiRefreshAccessToken", "redisPassword", "slackWebhookUrl", "stagingPulumiAccessToken", "stripeSecretKey", "stripeWebhookSecret", "twilioAccountSid",
             "twilioAuthToken"]);
         for (const out of Object.values(s.secrets)) assert.strictEqual(await pulumi.isSecret(out!), true);
     });

@@ -178,12 +178,12 @@ describe("alertmanagerConfigFile: the operator's translation", () => {
         assert.strictEqual(plainUrl.receivers[2].slack_configs[0].api_url_file, "/w");
     });
 
-    it("confines every inhibit rule to the namespace on both sides", () => {
-        assert.strictEqual(file.inhibit_rules.length, 2);
-        for (const rule of file.inhibit_rules) {
-            assert.ok(rule.source_matchers.includes('namespace="fork-knife-production"'));
-            assert.ok(rule.target_matchers.includes('namespace="fork-knife-production"'));
-            assert.deepStrictEqual(rule.equal, ["namespace", "signal"]);
-        }
+    it("inhibits by signal and cause: any cause the ordinary warnings, a critical cause every ordinary alert and the warning causes, confined to the namespace", () => {
+        const ns = 'namespace="fork-knife-production"';
+        assert.deepStrictEqual(file.inhibit_rules, [
+            { source_matchers: ['cause="true"', 'signal=~".+"', ns], target_matchers: ['cause=""', 'severity="warning"', 'signal=~".+"', ns], equal: ["namespace", "signal"] },
+            { source_matchers: ['cause="true"', 'severity="critical"', 'signal=~".+"', ns], target_matchers: ['cause=""', 'signal=~".+"', ns], equal: ["namespace", "signal"] },
+            { source_matchers: ['cause="true"', 'severity="critical"', 'signal=~".+"', ns], target_matchers: ['cause="true"', 'severity="warning"', 'signal=~".+"', ns], equal: ["namespace", "signal"] },
+        ]);
     });
 });

@@ -99,13 +99,14 @@ describe("Alerts", () => {
             assert.ok(selectors.length > 0, `${r.alert ?? r.record} selects something`);
             for (const sel of selectors) assert.match(sel, /namespace="fork-knife-production"/, `${r.alert ?? r.record}: ${sel}`);
             if (!r.alert) continue;
-            assert.match(r.labels!.severity, /^(page|critical|warning)$/);
+            assert.match(r.labels!.severity, /^(critical|warning)$/, `${r.alert}: severity ${r.labels!.severity}`);
             assert.strictEqual(r.labels!.team, "backend");
             assert.strictEqual(r.labels!.environment, "production");
             assert.ok(r.annotations!.summary && r.annotations!.description, `${r.alert} has summary and description`);
             assert.strictEqual(r.annotations!.runbook_url, `${RUNBOOK_BASE}#${r.alert.toLowerCase()}`);
         }
-        assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.severity, "page");
+        // The guide: critical → pager, warning → team; a failing health check pages.
+        assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.severity, "critical");
     });
 
     it("uses the guide's thresholds by default", () => {
@@ -130,8 +131,10 @@ describe("Alerts", () => {
         }
         // Every signal a rule names is one the routing's inhibit rules know.
         for (const r of alertRules(prod).filter((x) => x.labels?.signal)) assert.ok((SIGNALS as readonly string[]).includes(r.labels!.signal), `${r.alert}: ${r.labels!.signal}`);
-        // A page is never silenced by inference: the kubelet health check joins no signal.
-        assert.strictEqual(rule(prod, ALERT.healthCheckFailing).labels!.signal, undefined);
+        // The kubelet health check is a symptom of the total outage: an ordinary alert of the backend's signal, which
+        // only a critical cause silences (alert-routing.ts inhibitRules); the disk alert joins no signal.
+        assert.deepStrictEqual([rule(prod, ALERT.healthCheckFailing).labels!.signal, rule(prod, ALERT.healthCheckFailing).labels!.cause], ["backend", undefined]);
+        assert.strictEqual(rule(prod, ALERT.diskUsage).labels!.signal, undefined);
         assert.strictEqual(rule(prod, ALERT.databaseConnections).labels!.signal, rule(prod, ALERT.postgresMetricsAbsent).labels!.signal);
         assert.strictEqual(rule(prod, ALERT.redisMemory).labels!.signal, rule(prod, ALERT.redisMetricsAbsent).labels!.signal);
     });

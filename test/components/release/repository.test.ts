@@ -14,6 +14,7 @@ const PASSPHRASE = `${MOCK_SECRET_MARKER}-passphrase`;
 const STAGING_TOKEN = `${MOCK_SECRET_MARKER}-staging-pulumi-token`;
 const STAGING_PASSPHRASE = `${MOCK_SECRET_MARKER}-staging-passphrase`;
 const READ_TOKEN = `${MOCK_SECRET_MARKER}-read-token`;
+const PAGERDUTY_TOKEN = `${MOCK_SECRET_MARKER}-pagerduty-token`;
 const REFRESH_TOKEN = `${MOCK_SECRET_MARKER}-refresh-token`;
 const BACKPORT_TOKEN = `${MOCK_SECRET_MARKER}-backport-token`;
 const ROOT = path.join(__dirname, "..", "..", "..");
@@ -28,7 +29,7 @@ function base(over: Partial<RepositoryArgs> = {}): RepositoryArgs {
         pulumiAccessToken: pulumi.secret(TOKEN), pulumiConfigPassphrase: pulumi.secret(PASSPHRASE),
         stagingPulumiAccessToken: pulumi.secret(STAGING_TOKEN), stagingPulumiConfigPassphrase: pulumi.secret(STAGING_PASSPHRASE),
         pulumiReadAccessToken: pulumi.secret(READ_TOKEN), pulumiRefreshAccessToken: pulumi.secret(REFRESH_TOKEN),
-        backportGithubToken: pulumi.secret(BACKPORT_TOKEN),
+        backportGithubToken: pulumi.secret(BACKPORT_TOKEN), pagerdutyToken: pulumi.secret(PAGERDUTY_TOKEN),
         ...over,
     };
 }
@@ -200,8 +201,9 @@ describe("Repository", () => {
         assert.ok(!secrets.some((s) => s.inputs.environment === "staging"), "staging got a secret");
         assert.deepStrictEqual(secrets.map((s) => `${s.inputs.environment}/${s.inputs.secretName}`).sort(), [
             "backport/BACKPORT_TOKEN", "production-audit/PULUMI_ACCESS_TOKEN",
-            "production-preview/PULUMI_ACCESS_TOKEN", "production-preview/PULUMI_CONFIG_PASSPHRASE",
-            "production-refresh/PULUMI_ACCESS_TOKEN", "production-refresh/PULUMI_CONFIG_PASSPHRASE",
+            "production-preview/PAGERDUTY_TOKEN", "production-preview/PULUMI_ACCESS_TOKEN", "production-preview/PULUMI_CONFIG_PASSPHRASE",
+            "production-refresh/PAGERDUTY_TOKEN", "production-refresh/PULUMI_ACCESS_TOKEN", "production-refresh/PULUMI_CONFIG_PASSPHRASE",
+            "production/PAGERDUTY_TOKEN",
             "production/PULUMI_ACCESS_TOKEN", "production/PULUMI_CONFIG_PASSPHRASE",
         ]);
     });
@@ -232,8 +234,16 @@ describe("Repository", () => {
         assert.strictEqual(stagingCredential("stagingPulumiAccessToken", undefined, TOKEN), undefined);
     });
 
+    it("writes the PagerDuty token, as a secret, into the environments whose jobs run the program in production only", async () => {
+        const rs = await run(base());
+        const pd = ofType(rs, SECRET_TYPE).filter((s) => s.inputs.secretName === "PAGERDUTY_TOKEN");
+        assert.deepStrictEqual(pd.map((s) => s.inputs.environment).sort(), ["production", "production-preview", "production-refresh"]);
+        for (const s of pd) assert.ok(isSecretValue(s.inputs.value) && (s.inputs.value as any).value === PAGERDUTY_TOKEN);
+    });
+
     it("creates no passphrase secret when there is none, and passes the GitHub token to the provider as a secret", async () => {
-        const rs = await run(base({ pulumiConfigPassphrase: undefined, stagingPulumiConfigPassphrase: undefined, githubToken: pulumi.secret(`${MOCK_SECRET_MARKER}-gh`) }));
+        const rs = await run(base({ pulumiConfigPassphrase: undefined, stagingPulumiConfigPassphrase: undefined, pagerdutyToken: undefined,
+            githubToken: pulumi.secret(`${MOCK_SECRET_MARKER}-gh`) }));
         assert.deepStrictEqual(ofType(rs, SECRET_TYPE).map((s) => s.inputs.secretName).sort(),
             Object.values(ENVIRONMENTS).map((e) => (e.stack ? "PULUMI_ACCESS_TOKEN" : "BACKPORT_TOKEN")).sort());
         const [provider] = ofType(rs, "pulumi:providers:github");

@@ -41,6 +41,18 @@ describe("policy alert-thresholds", () => {
         const missing = await violations("alert-thresholds", [prometheusRule(groups)]);
         assert.deepStrictEqual(missing, ["PrometheusRule/alerts: alert ForkKnifeDiskUsageHigh of the guide is missing"]);
     });
+    it("flags a copy of a critical alert demoted to warning, and a severity the routing does not know; passes a louder or unset one", async () => {
+        const labelled = (severity: string | undefined) => errorRate("x * 100 > 5", severity === undefined ? {} : { labels: { severity } });
+        assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(labelled("warning"))]),
+            [`${WHERE}: labels.severity must be critical as the guide's (critical → pager), got warning`]);
+        assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(labelled("page"))]),
+            [`${WHERE}: labels.severity must be one of critical, warning (the severities the routing knows), got page`]);
+        assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(labelled("critical"))]), []);
+        assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(labelled(undefined))]), []);
+        // A warning of the guide raised to critical is louder, not looser.
+        const latency = withAlert(ALERT.highLatency, { expr: "x > 1", for: "5m", labels: { severity: "critical" }, annotations: { threshold: "1" } });
+        assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(latency)]), []);
+    });
     it("flags a for written in days, in several units, or with a zero part, and one that does not parse", async () => {
         for (const f of ["1d", "1h30m", "10m0s", "5m1s"]) {
             assert.deepStrictEqual(await violations("alert-thresholds", [prometheusRule(errorRate("x * 100 > 5", { for: f }))]),

@@ -15,10 +15,10 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
-# Two worker processes: the suite is CPU-bound and every file stands alone (its own databases, roles, scratch
-# directories and Pulumi runtime); the PostgreSQL of test/support/global.ts is started once, in the main process.
-# `npm test -- --no-parallel` runs it in one process.
-"$bin/mocha" --parallel --jobs 2 'test/**/*.test.ts' "$@" 2>&1 | tee "$log" || rc=$?
+# One process, files in order. Parallel workers (tried: --parallel --jobs 2) share the one PostgreSQL, and a
+# restore-test.sh run in one worker sweeps the stale scratch databases another worker's test planted; the stress
+# suite's CPU burners would also starve the alert pipeline's timings. Serial is slower and deterministic.
+"$bin/mocha" 'test/**/*.test.ts' "$@" 2>&1 | tee "$log" || rc=$?
 # grep -c reads the whole tail: a reader that stopped at the first match could kill tail with SIGPIPE.
 if [ "$(tail -n 5 "$log" | grep -cE '^[0-9]+ passed, [0-9]+ failed' || true)" = 0 ]; then
     echo "mocha ended without a summary (a test file failed to load?)"

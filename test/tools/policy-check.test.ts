@@ -102,12 +102,15 @@ spec:
 function partialChart(): Record<string, any> {
     const d = deployment();
     delete d.spec.replicas;
+    // Production's backups go off the cluster (backup-off-cluster): the chart's CronJob writes to object storage.
+    const backup = cronJob("backup", "0 3 * * *");
+    backup.metadata.annotations["fork-knife.io/backup-target"] = "s3://fork-knife-backups/production";
     return {
         Deployment: { apiVersion: "apps/v1", kind: "Deployment", ...d },
         Service: { apiVersion: "v1", kind: "Service", ...service() },
         HorizontalPodAutoscaler: { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", ...hpa() },
         PodDisruptionBudget: { apiVersion: "policy/v1", kind: "PodDisruptionBudget", ...pdb() },
-        CronJob: { apiVersion: "batch/v1", kind: "CronJob", ...cronJob("backup", "0 3 * * *") },
+        CronJob: { apiVersion: "batch/v1", kind: "CronJob", ...backup },
     };
 }
 

@@ -1,6 +1,9 @@
 // The rollback break-glass (docs/release.md, "Rollback"): backup.skipPreMigrationBackup drops this release's
 // pre-migration dump, and the waiver shows in the rendered migration Job, the audit output and the policy pack.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
 import { evaluatePolicies, OfflineResource } from "../../policies/offline";
 import { ProgramRun, redactSecrets, revealSecrets } from "../../tools/lib/program";
 import { loadStackConfig } from "../../tools/lib/stack-config";
@@ -60,5 +63,49 @@ describe("backup.skipPreMigrationBackup under Pulumi mocks (production)", () => 
         const stripped = { ...waived, resources: waived.resources.map((r) => r !== migration ? r : { ...r, inputs: { ...(r.inputs as any),
             metadata: { ...(r.inputs as any).metadata, annotations: { ...(r.inputs as any).metadata.annotations, [SKIPPED]: undefined } } } }) };
         assert.match((await failures(stripped as ProgramRun)).join("\n"), /no pre-migration backup Job/);
+    });
+});
+
+/** The fenced yaml block of a document that contains `marker`. */
+function yamlBlock(file: string, marker: string): string {
+    const text = fs.readFileSync(path.join(__dirname, "..", "..", file), "utf8");
+    const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes(marker));
+    assert.equal(blocks.length, 1, `${file}: one yaml block with ${marker}`);
+    return blocks[0];
+}
+
+describe("the documents' rollback and migration-status snippets hold against the program", () => {
+    it("release.md's stack-file lines parse and waive the production dump", async () => {
+        const snippet = YAML.parse(yamlBlock("docs/release.md", "skipPreMigrationBackup"))["fork-knife:backup"];
+        const backup = JSON.parse(loadStackConfig({ stack: "production" }).config["fork-knife:backup"]);
+        const run = await runStack("production", { set: { "fork-knife:backup": { ...backup, ...snippet } } });
+        assert.equal(withComponent(run, "Job", "pre-migration-backup").length, 0);
+        const audit = revealSecrets(run.outputs.audit) as any;
+        assert.equal(audit.backups.preMigrationBackup.reason, snippet.skipPreMigrationBackup.reason);
+    });
+
+    it("operations.md's one-off migration Job is the rendered migration Job with another name and command", async () => {
+        const doc = YAML.parse(yamlBlock("docs/operations.md", "prisma\", \"migrate\", \"status"));
+        const run = await runStack("production");
+        const [rendered] = withComponent(run, "Job", "migration").map(plain);
+        const pod = rendered.spec.template.spec;
+        const docPod = doc.spec.template.spec;
+        assert.equal(doc.metadata.namespace, rendered.metadata.namespace);
+        assert.match(doc.metadata.name, /^<migration-job>-status$/);
+        assert.deepEqual(docPod.containers[0].command, ["npx", "--no", "prisma", "migrate", "status"]);
+        for (const key of ["serviceAccountName", "automountServiceAccountToken", "securityContext", "volumes", "restartPolicy"]) {
+            assert.deepEqual(docPod[key], pod[key], key);
+        }
+        const [c, d] = [pod.containers[0], docPod.containers[0]];
+        for (const key of ["name", "env", "securityContext", "resources", "volumeMounts"]) assert.deepEqual(d[key], c[key], `container ${key}`);
+        assert.equal(d.image, "<image>");
+        // The migration's NetworkPolicy must select the one-off pod, or default-deny cuts it off from PostgreSQL.
+        const policy = run.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").map(plain)
+            .find((n: any) => n.spec.podSelector.matchExpressions?.some((e: any) => e.values.includes("migration")));
+        assert.ok(policy, "a NetworkPolicy for the migration");
+        const labels = doc.spec.template.metadata.labels;
+        for (const [k, v] of Object.entries(policy.spec.podSelector.matchLabels ?? {})) assert.equal(labels[k], v, k);
+        for (const e of policy.spec.podSelector.matchExpressions) assert.ok(e.operator === "In" && e.values.includes(labels[e.key]), e.key);
+        for (const [k, v] of Object.entries(labels)) assert.equal(rendered.spec.template.metadata.labels[k], v, `label ${k}`);
     });
 });

@@ -114,6 +114,7 @@ const migration = new MigrationJob("migration", {
     files: database.caFiles ? [database.caFiles] : [],
     egress,
     preMigrationBackupJob: backups.preMigrationBackupJobName,
+    preMigrationBackupSkippedReason: settings.backup.preMigrationBackup ? settings.backup.skipPreMigrationBackup?.reason : undefined,
 }, { dependsOn: [namespace, database, ...(backups.preMigrationBackupJob ? [backups.preMigrationBackupJob] : [])] });
 
 // Both Deployments wait for the migration: dependsOn for the engine, and the Job's name in the pod template so
@@ -243,6 +244,9 @@ export const audit = {
         target: settings.backup.target,
         restoreTestSchedule: settings.backup.restoreTestSchedule,
         preMigrationBackupJob: backups.preMigrationBackupJobName ?? null,
+        preMigrationBackup: settings.backup.preMigrationBackup && settings.backup.skipPreMigrationBackup
+            ? { skipped: true, reason: settings.backup.skipPreMigrationBackup.reason, until: settings.backup.skipPreMigrationBackup.until ?? null, release: migration.jobName }
+            : { skipped: false },
     },
     maintenance: { cronJob: maintenance.cronJob.metadata.name, ...settings.maintenance, timeZone: settings.backup.timeZone },
     alerts: settings.alerts.enabled ? { rule: alerts.rule?.metadata.name, thresholds: settings.alerts } : null,

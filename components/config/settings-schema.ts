@@ -294,6 +294,23 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
              *  over a versioned, object-locked bucket while the backup key cannot delete (lifecycle). */
             retentionMode: z.enum(["script", "lifecycle"], { errorMap: () => ({ message: "must be script or lifecycle" }) })
                 .default(prod ? "lifecycle" : "script"),
+            /** Break-glass: this release migrates without a fresh pre-migration dump (a rollback to an image whose
+             *  migrations already ran). Recorded in the migration Job's annotation and the stack's audit output. */
+            skipPreMigrationBackup: z.object({
+                reason: z.string({ required_error: "is required: why this release may migrate without a fresh dump (10 to 500 characters)",
+                    invalid_type_error: "must be a string of 10 to 500 characters" })
+                    .max(500, "must be 10 to 500 characters saying why this release may migrate without a fresh dump")
+                    .pipe(z.string().trim().min(10, "must be 10 to 500 characters saying why this release may migrate without a fresh dump")),
+                /** Last day the waiver holds; after it the stack refuses to deploy until the key is removed. */
+                until: z.string({ invalid_type_error: "must be an ISO 8601 date string such as 2026-10-01" }).superRefine((v, ctx) => {
+                    const parsed = parseIsoDate(v);
+                    if (typeof parsed === "string") ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${parsed}` });
+                    else if (parsed.getTime() + 86_400_000 <= now.getTime()) {
+                        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `has passed (today is ${now.toISOString().slice(0, 10)}): ` +
+                            "remove backup.skipPreMigrationBackup so the next migration is preceded by a backup again" });
+                    }
+                }).optional(),
+            }).strict().optional(),
         }).strict().default({}),
         alerts: z.object({
             enabled: z.boolean().default(true),

@@ -318,6 +318,10 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
     if (s.backup.target.startsWith("s3://") === false && s.backup.s3Endpoint !== undefined) {
         problems.push(`${PROJECT}:backup.s3Endpoint: is only allowed with an s3:// backup.target (target is ${s.backup.target})`);
     }
+    if (s.backup.skipPreMigrationBackup !== undefined && !s.backup.preMigrationBackup) {
+        problems.push(`${PROJECT}:backup.skipPreMigrationBackup: has nothing to skip: backup.preMigrationBackup is false ` +
+            `(the waiver is only allowed where a pre-migration backup would run, by default production)`);
+    }
     if (s.backup.confirmRestore !== undefined && s.backup.restoreFrom === undefined) {
         problems.push(`${PROJECT}:backup.confirmRestore: is only allowed together with backup.restoreFrom`);
     }
@@ -442,7 +446,8 @@ const defaultMessages: z.ZodErrorMap = (issue, ctx) => {
 
 /** Paths of plain string values that look like credentials (policies/lib/credentials.ts: by shape, not by name). */
 function credentialLookalikes(value: unknown, path: (string | number)[] = []): (string | number)[][] {
-    if (typeof value === "string") return credentialValue(value) ? [path] : [];
+    // Free text (a break-glass reason) is checked word by word too: a password URL pasted into a sentence is still one.
+    if (typeof value === "string") return credentialValue(value) || value.trim().split(/\s+/).some(credentialValue) ? [path] : [];
     if (Array.isArray(value)) return value.flatMap((v, i) => credentialLookalikes(v, [...path, i]));
     if (value !== null && typeof value === "object") {
         return Object.entries(value).flatMap(([k, v]) => credentialLookalikes(v, [...path, k]));

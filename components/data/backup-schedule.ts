@@ -236,7 +236,9 @@ export class BackupSchedule extends pulumi.ComponentResource {
             });
         }
 
-        if (b.preMigrationBackup) {
+        // The break-glass waiver (a rollback to an already-migrated image) drops this release's dump, never silently:
+        // the migration Job carries the reason and the audit output records it.
+        if (b.preMigrationBackup && !b.skipPreMigrationBackup) {
             const jobName = `pre-${args.releaseName}`.slice(0, 63).replace(/-+$/, "");
             this.preMigrationBackupJob = new k8s.batch.v1.Job(`${name}-pre-migration`, {
                 metadata: { ...meta(jobName, "pre-migration-backup"), annotations: { [ANNOTATION.replaceUnready]: "true" } },

@@ -13,6 +13,10 @@ import { EgressArgs, jobNetworkPolicy } from "../lib/network-policy";
 
 export const MIGRATION_COMMAND = ["npm", "run", "prisma:migrate:deploy"];
 
+/** On a migration Job that runs without a pre-migration backup (break-glass): the operator's reason. Policy
+ *  backup-pre-migration accepts it in place of the backup, so the waiver shows in the rendered Job. */
+export const PRE_MIGRATION_BACKUP_SKIPPED = "fork-knife.io/pre-migration-backup-skipped";
+
 export interface MigrationJobArgs {
     /** Namespace the Job runs in. */
     namespace: pulumi.Input<string>;
@@ -32,6 +36,8 @@ export interface MigrationJobArgs {
     files?: PodFiles[];
     /** Name of the pre-migration backup Job this migration follows (production), recorded as an annotation. */
     preMigrationBackupJob?: pulumi.Input<string>;
+    /** Why this migration runs without a pre-migration backup (backup.skipPreMigrationBackup), recorded as an annotation. */
+    preMigrationBackupSkippedReason?: string;
 }
 
 /** One Job name per release, so a new image means a new migration and the same image means none. */
@@ -53,6 +59,7 @@ export class MigrationJob extends pulumi.ComponentResource {
             [ANNOTATION.replaceUnready]: "true",
         };
         if (args.preMigrationBackupJob) annotations[ANNOTATION.preMigrationBackup] = args.preMigrationBackupJob;
+        if (args.preMigrationBackupSkippedReason) annotations[PRE_MIGRATION_BACKUP_SKIPPED] = args.preMigrationBackupSkippedReason;
 
         const account = jobServiceAccount(`${name}-account`, { namespace: args.namespace, environment: args.environment, component: "migration" }, { parent: this });
         const deadlineSeconds = args.activeDeadlineSeconds ?? 600;

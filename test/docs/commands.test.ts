@@ -84,6 +84,13 @@ describe("kubectl commands in README.md and docs/*.md", () => {
             fails("kubectl -n NS get hpa fork-knife-api", /no HorizontalPodAutoscaler named fork-knife-api/);
         });
 
+        it("apply: one manifest file into a rendered namespace (the manifest itself is held to the program elsewhere)", () => {
+            passes("kubectl -n fork-knife-production apply -f migrate-ops.yaml");
+            fails("kubectl -n fork-knife-production apply -f", /apply: name one manifest file/);
+            fails("kubectl -n fork-knife-production apply -f a.yaml b.yaml", /apply: name one manifest file/);
+            fails("kubectl -n fork-knife-prod apply -f migrate-ops.yaml", /namespace "fork-knife-prod" is not a rendered stack's namespace/);
+        });
+
         it("fails a missing or unknown namespace, and NS where the document never defines it", () => {
             fails("kubectl get deployment fork-knife-backend", /no -n <namespace>/);
             fails("kubectl -n fork-knife-prod get deployment fork-knife-backend", /namespace "fork-knife-prod" is not a rendered stack's namespace/);

@@ -344,6 +344,10 @@ function references(p: ParsedCommand): Reference[] | string {
             }
             return refs;
         }
+        case "apply":
+            // A hand-written manifest (docs/operations.md's one-off migration Job): a test holds it to the rendered
+            // objects; here only the namespace is checked.
+            return p.positionals.length === 1 && /\.ya?ml$/.test(p.positionals[0]) ? [] : "apply: name one manifest file (-f <file>.yaml)";
         default:
             return `kubectl ${p.verb}: a verb this check does not know; document it with one it does (get, describe, logs, rollout, create job, delete, port-forward, top)`;
     }

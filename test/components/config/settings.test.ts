@@ -128,6 +128,12 @@ const BAD: BadInput[] = [
     { key: "backup.retentionMode", change: (v) => { v.backup.retentionMode = "lifecycle"; }, shows: '"lifecycle"', allowed: /only allowed with an s3:\/\/ backup\.target \(target is pvc\)/ },
     { key: "backup.retentionMode", change: (v) => { v.backup.retentionMode = "manual"; }, shows: '"manual"', allowed: /must be script or lifecycle/ },
     { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = 59; }, shows: "59", allowed: /integer from 60 to 604800/ },
+    { key: "backup.skipPreMigrationBackup.reason", stack: "production", change: (v) => { v.backup.skipPreMigrationBackup = {}; }, shows: null, allowed: /is required: why this release may migrate without a fresh dump/ },
+    { key: "backup.skipPreMigrationBackup.reason", stack: "production", change: (v) => { v.backup.skipPreMigrationBackup = { reason: "rollback" }; }, shows: '"rollback"', allowed: /10 to 500 characters/ },
+    { key: "backup.skipPreMigrationBackup.reason", stack: "production", change: (v) => { v.backup.skipPreMigrationBackup = { reason: 42 }; }, shows: "42", allowed: /must be a string of 10 to 500 characters/ },
+    { key: "backup.skipPreMigrationBackup.until", stack: "production", change: (v) => { v.backup.skipPreMigrationBackup = { reason: "rollback to 2026.11.2", until: "2026-11-24" }; }, shows: '"2026-11-24"', allowed: /has passed \(today is 2026-11-25\): remove backup\.skipPreMigrationBackup/ },
+    { key: "backup.skipPreMigrationBackup.by", stack: "production", change: (v) => { v.backup.skipPreMigrationBackup = { reason: "rollback to 2026.11.2", by: "me" }; }, shows: null, allowed: /unknown key; allowed keys: reason, until/ },
+    { key: "backup.skipPreMigrationBackup", change: (v) => { v.backup.skipPreMigrationBackup = { reason: "rollback to 2026.11.2" }; }, shows: null, allowed: /has nothing to skip: backup\.preMigrationBackup is false/ },
     { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = "4h"; }, shows: '"4h"', allowed: /integer from 60 to 604800/ },
     { key: "alerts.errorRatePercent", change: (v) => { v.alerts.errorRatePercent = 0; }, shows: "0", allowed: /percentage above 0 and at most 100/ },
     { key: "alerts.p95LatencySeconds", change: (v) => { v.alerts.p95LatencySeconds = 120; }, shows: "120", allowed: /at most 60 seconds/ },
@@ -735,5 +741,42 @@ describe("settings: publicUrl, healthProbe and the Redis memory threshold", () =
 
     it("accepts the Redis memory bounds 1 and 99", () => {
         for (const p of [1, 99]) assert.strictEqual(parse("staging", (v) => { v.alerts.redisMemoryPercent = p; }).alerts.redisMemoryPercent, p);
+    });
+});
+
+describe("settings: backup.skipPreMigrationBackup (break-glass for a rollback)", () => {
+    const skip = (value: unknown) => (v: Values) => { v.backup = { ...v.backup, skipPreMigrationBackup: value }; };
+    it("is unset by default: production takes its pre-migration backup", () => {
+        const s = parse("production");
+        assert.strictEqual(s.backup.skipPreMigrationBackup, undefined);
+        assert.strictEqual(s.backup.preMigrationBackup, true);
+    });
+    it("takes a reason of exactly 10 and exactly 500 characters, refuses 9 and 501 (blanks around it do not count)", () => {
+        for (const reason of ["r".repeat(10), "r".repeat(500), `  ${"r".repeat(10)}  `]) {
+            assert.strictEqual(parse("production", skip({ reason })).backup.skipPreMigrationBackup!.reason, reason.trim());
+        }
+        for (const reason of ["r".repeat(9), `   ${"r".repeat(9)}   `, "r".repeat(501)]) {
+            const raw = rawConfig("production");
+            skip({ reason })(raw.values);
+            const problems = problemsOf(raw);
+            assert.strictEqual(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /^fork-knife:backup\.skipPreMigrationBackup\.reason\b.*10 to 500 characters/);
+        }
+    });
+    it("holds until the end of its until day and not a day later", () => {
+        assert.strictEqual(parse("production", skip({ reason: "rollback to 2026.11.2", until: "2026-11-25" })).backup.skipPreMigrationBackup!.until, "2026-11-25");
+        const raw = rawConfig("production");
+        raw.now = new Date("2026-11-26T00:00:00Z");
+        skip({ reason: "rollback to 2026.11.2", until: "2026-11-25" })(raw.values);
+        assert.ok(problemsOf(raw).some((p) => /^fork-knife:backup\.skipPreMigrationBackup\.until = "2026-11-25": has passed/.test(p)), problemsOf(raw).join("\n"));
+    });
+    it("refuses a credential pasted as the reason, naming the key, never the value", () => {
+        const raw = rawConfig("production");
+        const pasted = "rollback, db at postgres://migrator:hunter2secret@db.internal:5432/forkknife";
+        skip({ reason: pasted })(raw.values);
+        const problems = problemsOf(raw);
+        assert.deepStrictEqual(problems.map((p) => p.split(":").slice(0, 2).join(":")), ["fork-knife:backup.skipPreMigrationBackup.reason"], problems.join("\n"));
+        assert.match(problems[0], /looks like a credential/);
+        assert.ok(problems.every((p) => !p.includes("hunter2secret")), problems.join("\n"));
     });
 });

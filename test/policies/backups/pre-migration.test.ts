@@ -25,4 +25,23 @@ describe("policy backup-pre-migration", () => {
         assert.deepStrictEqual(await violations("backup-pre-migration", stack({ dependsOn: true, annotate: "pre-migration-backup-0" })),
             ['Job/migrate-1: metadata.annotations["fork-knife.io/pre-migration-backup"] must name the pre-migration backup Job (pre-migration-backup-1), got pre-migration-backup-0']);
     });
+    describe("break-glass (backup.skipPreMigrationBackup)", () => {
+        const skipped = (reason: string) => {
+            const m = clone(job());
+            m.metadata.annotations["fork-knife.io/pre-migration-backup-skipped"] = reason;
+            return [res("Job", "migration", m)];
+        };
+        it("accepts a production migration without a backup Job when the Job carries a reason", async () => {
+            assert.deepStrictEqual(await violations("backup-pre-migration", skipped("rollback to 2026.11.2, schema unchanged since")), []);
+        });
+        it("flags the skip annotation with an empty or blank reason", async () => {
+            for (const reason of ["", "   "]) {
+                assert.deepStrictEqual(await violations("backup-pre-migration", skipped(reason)),
+                    ['Job/migrate-1: metadata.annotations["fork-knife.io/pre-migration-backup-skipped"] must give a reason for migrating without a pre-migration backup, got an empty value']);
+            }
+        });
+        it("still flags a production migration with neither a backup Job nor the skip annotation", async () => {
+            assert.match((await violations("backup-pre-migration", [res("Job", "migration", job())]))[0], /no pre-migration backup Job/);
+        });
+    });
 });

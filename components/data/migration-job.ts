@@ -13,10 +13,6 @@ import { EgressArgs, jobNetworkPolicy } from "../lib/network-policy";
 
 export const MIGRATION_COMMAND = ["npm", "run", "prisma:migrate:deploy"];
 
-/** On a migration Job that runs without a pre-migration backup (break-glass): the operator's reason. Policy
- *  backup-pre-migration accepts it in place of the backup, so the waiver shows in the rendered Job. */
-export const PRE_MIGRATION_BACKUP_SKIPPED = "fork-knife.io/pre-migration-backup-skipped";
-
 export interface MigrationJobArgs {
     /** Namespace the Job runs in. */
     namespace: pulumi.Input<string>;
@@ -59,7 +55,7 @@ export class MigrationJob extends pulumi.ComponentResource {
             [ANNOTATION.replaceUnready]: "true",
         };
         if (args.preMigrationBackupJob) annotations[ANNOTATION.preMigrationBackup] = args.preMigrationBackupJob;
-        if (args.preMigrationBackupSkippedReason) annotations[PRE_MIGRATION_BACKUP_SKIPPED] = args.preMigrationBackupSkippedReason;
+        if (args.preMigrationBackupSkippedReason) annotations[ANNOTATION.preMigrationBackupSkipped] = args.preMigrationBackupSkippedReason;
 
         const account = jobServiceAccount(`${name}-account`, { namespace: args.namespace, environment: args.environment, component: "migration" }, { parent: this });
         const deadlineSeconds = args.activeDeadlineSeconds ?? 600;

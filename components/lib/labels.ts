@@ -28,6 +28,9 @@ export const ANNOTATION = {
     generation: "fork-knife.io/generation",
     migrationJob: "fork-knife.io/migration-job",
     preMigrationBackup: "fork-knife.io/pre-migration-backup",
+    /** Break-glass on a migration Job: why it runs without a pre-migration backup (backup.skipPreMigrationBackup).
+     *  Policy backup-pre-migration accepts it in place of the backup, so the waiver shows in the rendered Job. */
+    preMigrationBackupSkipped: "fork-knife.io/pre-migration-backup-skipped",
     rotationChecksum: "fork-knife.io/rotation-checksum",
     /** On backup CronJobs: how long dumps are kept, for policies and auditors. */
     retentionDays: "fork-knife.io/retention-days",

@@ -1,5 +1,4 @@
 import { ANNOTATION } from "../../components/lib/labels";
-import { PRE_MIGRATION_BACKUP_SKIPPED } from "../../components/data/migration-job";
 import { byComponent } from "../lib/backups";
 import { mustFollow, refersTo } from "../lib/graph";
 import { packSettings, stackPolicy } from "../lib/policy";
@@ -16,10 +15,10 @@ export const preMigration = stackPolicy({
         const backups = byComponent(args.resources, "pre-migration-backup", "Job");
         for (const m of byComponent(args.resources, "migration", "Job")) {
             // The documented break-glass (backup.skipPreMigrationBackup): visible on the Job, with a reason, or not at all.
-            const skipped = m.props.metadata?.annotations?.[PRE_MIGRATION_BACKUP_SKIPPED];
+            const skipped = m.props.metadata?.annotations?.[ANNOTATION.preMigrationBackupSkipped];
             if (typeof skipped === "string" && skipped.trim().length > 0) continue;
             if (skipped !== undefined) {
-                report(`Job/${m.name}: metadata.annotations["${PRE_MIGRATION_BACKUP_SKIPPED}"] must give a reason for migrating without a pre-migration backup, got an empty value`, m.resource.urn);
+                report(`Job/${m.name}: metadata.annotations["${ANNOTATION.preMigrationBackupSkipped}"] must give a reason for migrating without a pre-migration backup, got an empty value`, m.resource.urn);
                 continue;
             }
             if (backups.length === 0) {

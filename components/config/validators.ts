@@ -3,6 +3,7 @@
 import { X509Certificate } from "crypto";
 import { isIP } from "net";
 import { CronExpressionParser } from "cron-parser";
+import { PRIVATE_KEY_MARKER } from "../../policies/lib/credentials";
 
 const CRON_DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
@@ -195,7 +196,7 @@ export const MAX_CA_BUNDLE_BYTES = 256 * 1024;
 export function caBundleProblem(pem: string, now: Date): string | undefined {
     const allowed = "a PEM bundle of CA certificates (-----BEGIN CERTIFICATE----- blocks)";
     if (Buffer.byteLength(pem) > MAX_CA_BUNDLE_BYTES) return `${allowed} of at most ${MAX_CA_BUNDLE_BYTES / 1024} KiB`;
-    if (/PRIVATE KEY-----/.test(pem)) return `${allowed}: it holds a private key, which must never be in configuration (rotate it)`;
+    if (PRIVATE_KEY_MARKER.test(pem)) return `${allowed}: it holds a private key, which must never be in configuration (rotate it)`;
     const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
     if (blocks.length === 0) return allowed;
     for (const [i, block] of blocks.entries()) {

@@ -13,6 +13,12 @@ const SHELL_NAMES = new Set(["PWD", "OLDPWD"]);
  */
 const SECRET_KEY_KINDS = new Set(["ACCOUNT", "STORAGE", "SIGNING", "SIGN", "ENCRYPTION", "ENCRYPT", "DECRYPTION", "MASTER", "SHARED", "HMAC", "BATCH"]);
 
+/**
+ * PEM and OpenSSH private keys. Only the BEGIN marker is matched, and with any run of dashes: a key pasted by hand
+ * (or trimmed by a templating step) is still a key, three dashes and an OPENSSH label included.
+ */
+export const PRIVATE_KEY_MARKER = /-{2,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?\s*-{2,}/;
+
 /** Values that are credentials whatever their name. */
 const VALUE = [
     /^(sk|rk)_(live|test)_[A-Za-z0-9]{8,}/,          // Stripe secret and restricted keys
@@ -20,9 +26,7 @@ const VALUE = [
     /^AKIA[0-9A-Z]{16}$/,                             // AWS access key id
     /^gh[pousr]_[A-Za-z0-9]{20,}/,                    // GitHub tokens
     /^xox[abpr]-[A-Za-z0-9-]{10,}/,                   // Slack tokens
-    // PEM and OpenSSH private keys. Only the BEGIN marker is matched, and with any run of dashes: a key pasted
-    // by hand (or trimmed by a templating step) is still a key, and "---BEGIN OPENSSH PRIVATE KEY---" is one.
-    /-{2,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?\s*-{2,}/,
+    PRIVATE_KEY_MARKER,
     // URL with a password in its user info, the user name being optional (redis://:pw@redis:6379). A password that
     // is only a Kubernetes $(VAR) reference to another env var (from a secretKeyRef) is not written down here.
     /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@?#]*:(?!\$\([A-Za-z_][A-Za-z0-9_]*\)@)[^/\s@?#]+@/i,

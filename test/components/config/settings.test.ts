@@ -6,6 +6,7 @@ import { z } from "zod";
 import { connectionBudget, parseSettings, RawConfig, SECRET_KEYS, Settings, SettingsError, settingsSchema } from "../../../components/config/settings";
 import { parseQuantity } from "../../../components/config/validators";
 import { loadStackConfig } from "../../../tools/lib/stack-config";
+import { fakePem, PRIVATE_KEY_LABEL } from "../../support/fake-pem";
 
 const NOW = new Date("2026-11-25T00:00:00Z");
 type Values = Record<string, any>;
@@ -447,13 +448,14 @@ describe("settings: inputs that cannot hurt", () => {
     // Fake, assembled at run time so secret scanners never see a key-shaped literal in the repository.
     const AWS_KEY = ["AKIA", "IOSFODNN7EXAMPLE"].join("");
     const STRIPE_KEY = ["sk", "live", "51HxQwErTyUiOpAsDf"].join("_");
-    const PRIVATE_KEY = ["-----BEGIN", "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"].join(" ");
+    const KEY_BODY = "ZmFrZS1wcml2YXRlLWtleS1ib2R5";
+    const PRIVATE_KEY = fakePem(PRIVATE_KEY_LABEL, KEY_BODY);
     const leaks: [string, "staging" | "production", (v: Values) => void, string][] = [
         ["backup.s3Endpoint", "production", (v) => { v.backup.s3Endpoint = "https://user:pw@host"; }, "pw"],
         ["backup.s3Endpoint", "staging", (v) => { v.backup.s3Endpoint = "https://minio:9000/?access_token=tok3n"; }, "tok3n"],
         ["alerts.team", "staging", (v) => { v.alerts.team = AWS_KEY; }, AWS_KEY],
         ["backup.confirmRestore", "production", (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = STRIPE_KEY; }, STRIPE_KEY],
-        ["database.caBundle", "staging", (v) => { v.database.caBundle = PRIVATE_KEY; }, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"],
+        ["database.caBundle", "staging", (v) => { v.database.caBundle = PRIVATE_KEY; }, KEY_BODY],
         ["worker.command[2]", "staging", (v) => { v.worker = { command: ["npm", "run", "redis://:hunter2@redis:6379"] }; }, "hunter2"],
     ];
     for (const [key, stack, change, secret] of leaks) {

@@ -4,6 +4,7 @@ import {
     addDays, caBundleProblem, cidrProblem, cpuQuantityProblem, cronProblem, dnsLabelProblem, endpointProblem, isoDay,
     MAX_CA_BUNDLE_BYTES, memoryQuantityProblem, parseIsoDate, parseQuantity, timeZoneProblem, urlHost,
 } from "../../../components/config/validators";
+import { fakePem, PRIVATE_KEY_LABEL } from "../../support/fake-pem";
 
 describe("validators: cron", () => {
     for (const good of ["0 3 * * *", "*/15 * * * *", "0 4 1 */3 *", "30 2 * * MON-FRI", "0 0 1 JAN,JUL *", "0 3 ? * *",
@@ -121,7 +122,7 @@ describe("validators: CIDR blocks, endpoints, CA bundles", () => {
 
     it("CA bundle: refuses text, a private key, a leaf certificate (settings tests cover expiry with real certificates)", () => {
         assert.match(caBundleProblem("hello", new Date())!, /PEM bundle/);
-        assert.match(caBundleProblem("-----BEGIN EC PRIVATE KEY-----\nAA\n-----END EC PRIVATE KEY-----", new Date())!, /private key/);
+        assert.match(caBundleProblem(fakePem(`EC ${PRIVATE_KEY_LABEL}`), new Date())!, /private key/);
         assert.match(caBundleProblem("x".repeat(MAX_CA_BUNDLE_BYTES + 1), new Date())!, /at most 256 KiB/);
     });
 

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { clone, CREDENTIAL_CASES, deployment, NAMES, res, violations } from "../support";
+import { PRIVATE_KEY_LABEL } from "../../support/fake-pem";
 
 describe("policy workload-env-credentials", () => {
     it("passes a compliant Deployment", async () => {
@@ -18,7 +19,7 @@ describe("policy workload-env-credentials", () => {
         const d = clone(deployment());
         d.spec.template.spec.containers[0].env = [
             { name: "user_name", value: "postgres" },
-            { name: "the_good_stuff", value: "---BEGIN OPENSSH PRIVATE KEY---\nxxxxx\n---END  OPENSSH PRIVATE KEY---\n" },
+            { name: "the_good_stuff", value: `---BEGIN OPENSSH ${PRIVATE_KEY_LABEL}---\nxxxxx\n---END  OPENSSH ${PRIVATE_KEY_LABEL}---\n` },
             { name: "SIGNING", value: `-----BEGIN EC ${"PRIVATE"} KEY-----\nMHcCAQEE\n-----END EC ${"PRIVATE"} KEY-----` },
         ];
         const v = await violations("workload-env-credentials", [res("Deployment", NAMES.resource, d)]);

@@ -5,14 +5,13 @@
 // else stays active (other signals, the causes themselves, the same alerts in another namespace), and once the
 // cause resolves every alert is active again.
 import * as assert from "assert";
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ALERT, AlertName, Rule } from "../../components/monitoring/alert-rules";
 import { alertmanagerConfigFile, INHIBIT_LABEL } from "../../components/monitoring/alert-routing";
 import { committedSettings, renderedAlerts } from "./rendered";
+import { Server, startServer, waitFor } from "../support/processes";
 import { scratchDirs } from "../support/tools";
 
 const ALERTMANAGER = process.env.ALERTMANAGER ?? "/usr/bin/prometheus-alertmanager";
@@ -20,27 +19,6 @@ const INSTALL = "apt-get install -y prometheus-alertmanager (as root; tools/test
 const SETTINGS = committedSettings("production");
 const NS = SETTINGS.namespace;
 const OTHER_NS = `${NS}-other`;
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, last: () => string = () => ""): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await probe().catch(() => undefined);
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last() ? `; last seen: ${last()}` : ""}`);
-        await new Promise((r) => setTimeout(r, 200));
-    }
-}
 
 type Labels = Record<string, string>;
 
@@ -67,9 +45,8 @@ const EXPLAINS: Partial<Record<AlertName, { alsoFiring: AlertName[]; silences: A
 describe("inhibition under a real Alertmanager", function () {
     this.timeout(180_000);
     const scratch = scratchDirs("alertmanager");
-    let am: ChildProcess | undefined;
+    let am: Server | undefined;
     let base = "";
-    let log = "";
 
     before(async () => {
         assert.ok(fs.existsSync(ALERTMANAGER), `prometheus-alertmanager not found at ${ALERTMANAGER}; install it: ${INSTALL}`);
@@ -81,24 +58,14 @@ describe("inhibition under a real Alertmanager", function () {
         });
         const configFile = path.join(dir, "alertmanager.yml");
         fs.writeFileSync(configFile, YAML.stringify(config));
-        // A port picked free can be taken before Alertmanager binds it: try again with another one.
-        for (let attempt = 1; ; attempt++) {
-            const port = await freePort();
-            log = "";
-            const child = spawn(ALERTMANAGER, [`--config.file=${configFile}`, `--storage.path=${path.join(dir, `data-${attempt}`)}`,
-                `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address=", "--log.level=warn"], { stdio: ["ignore", "pipe", "pipe"] });
-            child.stdout!.on("data", (d) => { log += d; });
-            child.stderr!.on("data", (d) => { log += d; });
-            let exited = false;
-            child.once("exit", () => { exited = true; });
-            base = `http://127.0.0.1:${port}`;
-            const ready = await until(`Alertmanager ready on ${base}/-/ready`, 60_000, async () => {
-                if (exited) return false;
-                return (await fetch(`${base}/-/ready`)).ok ? true : undefined;
-            }, () => log.slice(-500));
-            if (ready) { am = child; break; }
-            if (attempt >= 3 || !/address already in use/.test(log)) throw new Error(`Alertmanager exited: ${log.slice(-1000)}`);
-        }
+        // startServer picks a free loopback port, and another one if it was taken before Alertmanager bound it.
+        am = await startServer({
+            name: "alertmanager", dir,
+            argv: (port) => [ALERTMANAGER, `--config.file=${configFile}`, `--storage.path=${path.join(dir, `data-${port}`)}`,
+                `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address=", "--log.level=warn"],
+            ready: async (port) => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok,
+        });
+        base = `http://127.0.0.1:${am.port}`;
         rules = await renderedAlerts("production");
         const isCause = (r: Rule) => r.labels?.[INHIBIT_LABEL.cause] === "true";
         ordinary = rules.filter((r) => !isCause(r)).map((r) => r.alert as AlertName);
@@ -107,13 +74,7 @@ describe("inhibition under a real Alertmanager", function () {
         await post([...ordinary.map((n) => labelsOf(n)), ...ordinary.map((n) => labelsOf(n, OTHER_NS))], 3_600_000);
     });
 
-    after(async () => {
-        if (!am || am.exitCode !== null) return;
-        const exit = new Promise((r) => am!.once("exit", r));
-        am.kill("SIGTERM");
-        await Promise.race([exit, new Promise((r) => setTimeout(r, 10_000))]);
-        if (am.exitCode === null) am.kill("SIGKILL");
-    });
+    after(async () => { await am?.stop(10_000); });
 
     let rules: Rule[] = [];
     let ordinary: AlertName[] = [];
@@ -136,7 +97,7 @@ describe("inhibition under a real Alertmanager", function () {
     async function expectState(want: Array<[Labels, boolean]>, what: string): Promise<void> {
         let seen = "";
         // Alertmanager computes inhibition when the API is asked, once the inhibitor has taken in the source alerts.
-        await until(what, 60_000, async () => {
+        await waitFor(what, async () => {
             const alerts = await (await fetch(`${base}/api/v2/alerts`)).json() as Array<{ labels: Labels; status: { inhibitedBy: string[]; state: string } }>;
             const byKey = new Map(alerts.map((a) => [key(a.labels), a.status]));
             const wrong = want.filter(([labels, inhibited]) => {
@@ -149,7 +110,7 @@ describe("inhibition under a real Alertmanager", function () {
             const extra = alerts.filter((a) => !wanted.has(key(a.labels))).map((a) => `unexpected ${a.labels.alertname} (${a.labels.namespace})`);
             seen = [...wrong, ...extra].join("; ");
             return wrong.length + extra.length === 0 ? true : undefined;
-        }, () => seen);
+        }, { timeoutMs: 60_000, intervalMs: 200, lastSeen: () => seen });
     }
 
     const allActive = (): Array<[Labels, boolean]> =>

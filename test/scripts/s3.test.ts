@@ -1,61 +1,41 @@
 // The object-storage target for real: the scripts drive rclone (the client the CronJob runs) against a local
 // S3-compatible server (s3rver), configured by the same RCLONE_CONFIG_* variables the pod gets.
 import * as assert from "assert";
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { testPostgres, TestPostgres } from "../support/postgres";
 import {
     createAppDatabase, databaseExists, dropDatabase, dumpWaiting, failedLines, fingerprint, lockTable, removeTempDirs, runScript, ScriptResult,
-    startScript, tempDir, uniqueName, waitFor,
+    startS3, startScript, tempDir, TestS3, uniqueName, waitFor,
 } from "./harness";
-import { rcloneEnv } from "../../components/data/backup-storage";
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const S3rver = require("s3rver");
 
 describe("scripts: S3-compatible target through rclone (s3rver)", function () {
     let pg: TestPostgres;
-    let server: { close(): Promise<void> };
-    let endpoint: string;
+    let s3: TestS3;
     let source: string;
     const dbs: string[] = [];
     const target = "s3://backups/staging/db";
 
     before(async function () {
         pg = testPostgres();
-        server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: tempDir("s3"), configureBuckets: [{ name: "backups" }] });
-        const address = await (server as unknown as { run(): Promise<net.AddressInfo> }).run();
-        endpoint = `http://127.0.0.1:${address.port}`;
+        s3 = await startS3("backups");
         source = uniqueName("s3_source");
         dbs.push(source);
         createAppDatabase(pg, source, 200);
     });
     after(async function () {
         for (const db of dbs) dropDatabase(pg, db);
-        await server.close();
+        await s3.close();
         removeTempDirs();
     });
 
-    // S3RVER/S3RVER are the only keys s3rver accepts; the env mapping is the component's own helper.
-    const env = (extra: Record<string, string> = {}) => ({
-        ...plainEnv(rcloneEnv({ endpoint, region: "us-east-1" })),
-        RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID: "S3RVER",
-        RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY: "S3RVER",
+    // startS3 gives the "backup" remote's variables (the component's own rclone mapping, s3rver's only keys).
+    const env = (extra: Record<string, string> = {}) => s3.env({
         BACKUP_TARGET: target, WORK_DIR: tempDir("work"), PGDATABASE: source, RETENTION_DAYS: "7", LOCK_SETTLE_SECONDS: "1", ...extra,
     });
-    // Asynchronous on purpose: s3rver answers from this very process, so a synchronous child would deadlock.
-    const rclone = (args: string[], input?: Buffer) => new Promise<Buffer>((resolve, reject) => {
-        const child = spawn("rclone", args, { env: { PATH: process.env.PATH, HOME: "/tmp", ...env() } });
-        const out: Buffer[] = [];
-        let err = "";
-        child.stdout.on("data", (d) => out.push(d));
-        child.stderr.on("data", (d) => (err += d));
-        child.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`rclone ${args.join(" ")}: ${err}`))));
-        child.stdin.end(input ?? Buffer.alloc(0));
-    });
+    const rclone = (args: string[], input?: Buffer) => s3.rclone(args, input);
     const text = async (args: string[]) => (await rclone(args)).toString();
     const list = async (prefix = "backup:backups/staging/db") => (await text(["lsf", prefix])).split("\n").filter(Boolean).sort();
 
@@ -340,7 +320,3 @@ exec "${real}" "$@"
         assert.deepStrictEqual(left, [stale, newest, `${newest}.sha256`, "latest.json"].sort());
     });
 });
-
-function plainEnv(vars: { name: unknown; value?: unknown }[]): Record<string, string> {
-    return Object.fromEntries(vars.filter((v) => typeof v.value === "string").map((v) => [String(v.name), v.value as string]));
-}

@@ -3,9 +3,9 @@
 // that is removed afterwards. Password authentication over TCP, so the scripts see what a pod sees.
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { freePort } from "./processes";
 
 export interface TestPostgres {
     host: string;
@@ -27,18 +27,6 @@ export function postgresBinDir(): string {
     if (versions.length === 0) throw new Error("PostgreSQL server binaries not found; run `bash tools/test-prereqs.sh` as root");
     versions.sort((a, b) => Number(b) - Number(a));
     return path.join(root, versions[0], "bin");
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 /** initdb refuses to run as root, so as root the server runs as the Debian package's postgres user. */

@@ -23,7 +23,7 @@ const cli = (args: string[]) => runTool("synth.ts", args);
 
 /** `npm run <tool>` as package.json runs it: node with the compile cache, no ts-node. */
 function cached(script: string, args: string[]) {
-    return spawnSync(process.execPath, ["-r", "./tools/ts-cache.js", path.join("tools", script), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    return spawnSync(process.execPath, ["-r", "./tools/lazy-pulumi.js", "-r", "./tools/ts-cache.js", path.join("tools", script), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
 }
 
 describe("npm run synth", () => {
@@ -292,7 +292,7 @@ describe("the compile cache the tools start through (tools/ts-cache.js)", () => 
     it("package.json runs synth, policy and audit through it, and npm ci's prepare fills it", () => {
         const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
         for (const [name, file] of [["synth", "synth"], ["policy", "policy-check"], ["audit", "audit"]]) {
-            assert.equal(scripts[name], `node -r ./tools/ts-cache.js tools/${file}.ts`, name);
+            assert.equal(scripts[name], `node -r ./tools/lazy-pulumi.js -r ./tools/ts-cache.js tools/${file}.ts`, name);
         }
         assert.equal(scripts.prepare, "node tools/ts-cache.js --warm");
     });

@@ -1,0 +1,79 @@
+// Defers the parts of @pulumi/pulumi that `npm run synth|policy|audit` never call: `require("@pulumi/pulumi")`
+// loads the Automation API and the closure serializer eagerly, and with them npm's arborist, pacote and sigstore
+// (about half of the SDK's start-up). Preloaded by package.json's scripts: `node -r ./tools/lazy-pulumi.js …`.
+// Each deferred module is a stand-in in require.cache that loads the real one on first use, so a tool that does
+// use it still works, only without the saving. test/tools/lazy-pulumi.test.ts checks the stand-ins against the
+// SDK installed (an upgrade that renames an export fails there) and that synth's output is the same without them.
+// Plain JavaScript: it runs before the TypeScript hook, like tools/ts-cache.js.
+"use strict";
+const Module = require("module");
+const path = require("path");
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Deferred modules: a namespace object, or the named functions a parent module copies while it loads. */
+const DEFERRED = [
+    // index.js: `exports.automation = __importStar(require("./automation"))`; __esModule keeps it from enumerating.
+    { module: "@pulumi/pulumi/automation/index.js", namespace: true },
+    // runtime/index.js copies these functions at load time, so they are stand-in functions, not a namespace.
+    { module: "@pulumi/pulumi/runtime/closure/serializeClosure.js", functions: ["serializeFunction", "serializeFunctionAsync"] },
+    { module: "@pulumi/pulumi/runtime/closure/codePaths.js", functions: ["computeCodePaths", "findWorkspaceRoot"] },
+];
+
+/** Files loaded for real after all (a tool used them). */
+const loadedForReal = [];
+
+function resolve(specifier) {
+    try {
+        return require.resolve(specifier, { paths: [ROOT] });
+    } catch {
+        return undefined; // not installed (or moved by an upgrade): nothing to defer
+    }
+}
+
+function standIn(file, exportsObject) {
+    const m = new Module(file, null);
+    m.filename = file;
+    m.paths = Module._nodeModulePaths(path.dirname(file));
+    m.loaded = true;
+    m.exports = exportsObject;
+    require.cache[file] = m;
+}
+
+function defer(entry) {
+    const file = resolve(entry.module);
+    if (!file || require.cache[file]) return;
+    let real;
+    const load = () => {
+        if (!real) {
+            delete require.cache[file];
+            real = require(file);
+            loadedForReal.push(entry.module);
+        }
+        return real;
+    };
+    if (entry.namespace) {
+        standIn(file, new Proxy({}, {
+            get: (_, key) => (key === "__esModule" ? true : Reflect.get(load(), key)),
+            has: (_, key) => Reflect.has(load(), key),
+            ownKeys: () => Reflect.ownKeys(load()),
+            getOwnPropertyDescriptor: (_, key) => {
+                const d = Reflect.getOwnPropertyDescriptor(load(), key);
+                // A proxy may not report a property non-configurable that its target does not have.
+                return d && { ...d, configurable: true };
+            },
+        }));
+    } else {
+        const exportsObject = { __esModule: true };
+        for (const name of entry.functions) {
+            exportsObject[name] = function deferred(...args) {
+                return load()[name].apply(this, args);
+            };
+        }
+        standIn(file, exportsObject);
+    }
+}
+
+DEFERRED.forEach(defer);
+
+module.exports = { DEFERRED, loadedForReal };

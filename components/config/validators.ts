@@ -43,7 +43,7 @@ export function cronProblem(expr: string): string | undefined {
         return `a 5-field cron expression (minute hour day-of-month month day-of-week), got ${fields.length} fields`;
     }
     try {
-        CronExpressionParser.parse(trimmed, { tz: "Etc/UTC" });
+        CronExpressionParser.parse(trimmed, { tz: "UTC" });
     } catch (e) {
         return `a valid 5-field cron expression (${(e as Error).message})`;
     }
@@ -52,6 +52,19 @@ export function cronProblem(expr: string): string | undefined {
         if (p) return `a 5-field cron expression as Kubernetes reads it: numbers, names, * ? , - / only (${p})`;
     }
     return undefined;
+}
+
+/** Names the tz database links to UTC itself (no offset, no daylight saving, ever). */
+export const UTC_ZONE_NAMES: readonly string[] = ["Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UTC", "UCT", "Universal", "Zulu",
+    "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich"];
+
+/**
+ * The zone to hand cron-parser for a CronJob's time zone: the same instants, computed faster. Luxon (cron-parser's
+ * clock) steps a named zone through Intl at every run, about four times slower than its fixed UTC zone, and the
+ * backup policy steps a daily schedule over 400 days at every synth; for a name linked to UTC both give the same runs.
+ */
+export function cronZone(tz: string): string {
+    return UTC_ZONE_NAMES.includes(tz) ? "UTC" : tz;
 }
 
 /** IANA names only: Kubernetes resolves CronJob time zones from the tz database, not offsets. */

@@ -2,6 +2,7 @@
 // CONCURRENTLY and ANALYZE read every index and table; next to pg_dump they slow both down and can make the
 // backup miss its deadline. Pure functions over cron schedules, used by the settings' cross-key rules.
 import { CronExpressionParser } from "cron-parser";
+import { cronZone } from "../config/validators";
 import { BACKUP_RUN_SECONDS } from "./recovery-objectives";
 
 /** How long a backup or restore-test run may occupy the database after its scheduled time: the CronJob's
@@ -17,7 +18,7 @@ export interface Window { start: Date; end: Date }
 
 /** Every run of a schedule in the horizon, as the window it may occupy. */
 export function runWindows(schedule: string, timeZone: string, durationMs: number, from = HORIZON.from, to = HORIZON.to): Window[] {
-    const it = CronExpressionParser.parse(schedule, { tz: timeZone, currentDate: new Date(from.getTime() - durationMs), endDate: to });
+    const it = CronExpressionParser.parse(schedule, { tz: cronZone(timeZone), currentDate: new Date(from.getTime() - durationMs), endDate: to });
     const out: Window[] = [];
     while (it.hasNext()) {
         const start = it.next().toDate();
@@ -34,7 +35,7 @@ export interface Overlap { maintenance: Window; other: Window }
 export function firstOverlap(maintenance: Window[], otherSchedule: string, timeZone: string, otherMs: number): Overlap | undefined {
     for (const m of maintenance) {
         // A run that started more than otherMs before this window ended before it.
-        const it = CronExpressionParser.parse(otherSchedule, { tz: timeZone, currentDate: new Date(m.start.getTime() - otherMs) });
+        const it = CronExpressionParser.parse(otherSchedule, { tz: cronZone(timeZone), currentDate: new Date(m.start.getTime() - otherMs) });
         for (;;) {
             const start = it.next().toDate();
             if (start >= m.end) break;

@@ -1,7 +1,7 @@
 // How often a CronJob really runs, computed from its schedule (not string-matched): the longest gap between
 // two consecutive runs over a horizon, in the CronJob's time zone.
 import { CronExpression, CronExpressionParser } from "cron-parser";
-import { DAY_MS } from "../../components/config/validators";
+import { cronZone, DAY_MS } from "../../components/config/validators";
 
 const DESCRIPTORS: Record<string, string> = {
     "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
@@ -30,7 +30,7 @@ function parsed(expr: string, tz: string): CronExpression | undefined {
     if (!PARSED.has(key)) {
         let it: CronExpression | undefined;
         try {
-            it = CronExpressionParser.parse(DESCRIPTORS[expr.trim()] ?? expr, { tz });
+            it = CronExpressionParser.parse(DESCRIPTORS[expr.trim()] ?? expr, { tz: cronZone(tz) });
         } catch {
             it = undefined;
         }

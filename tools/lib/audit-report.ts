@@ -4,7 +4,7 @@
 import { CronExpressionParser } from "cron-parser";
 import { ANNOTATION, LABEL } from "../../components/lib/labels";
 import { MAX_AGE_BY_KIND } from "../../components/app/rotation-limits";
-import { addDays, DAY_MS, isoDay, parseIsoDate } from "../../components/config/validators";
+import { addDays, cronZone, DAY_MS, isoDay, parseIsoDate } from "../../components/config/validators";
 import { maxSuccessAgeHours, QUARTER_DAYS, RPO_HOURS } from "../../components/data/recovery-objectives";
 import { at, list, num, StackState, StateResource, str, stringMap, urnName } from "./audit-export";
 
@@ -132,7 +132,7 @@ function scheduleEntry(k: K8s, now: Date): ScheduleEntry {
     let nextRun: string | undefined;
     if (schedule) {
         try {
-            nextRun = CronExpressionParser.parse(schedule, { currentDate: now, tz: timeZone ?? "Etc/UTC" }).next().toISOString() ?? undefined;
+            nextRun = CronExpressionParser.parse(schedule, { currentDate: now, tz: cronZone(timeZone ?? "Etc/UTC") }).next().toISOString() ?? undefined;
         } catch { /* reported as a problem by the caller through the missing nextRun */ }
     }
     const retention = Number(k.annotations[ANNOTATION.retentionDays]);

@@ -1,8 +1,8 @@
 // Format checks as Kubernetes and Go read them: what the API server would refuse must be refused here first.
 import * as assert from "assert";
 import {
-    addDays, caBundleProblem, cidrProblem, cpuQuantityProblem, cronProblem, dnsLabelProblem, endpointProblem, isoDay,
-    MAX_CA_BUNDLE_BYTES, memoryQuantityProblem, parseIsoDate, parseQuantity, timeZoneProblem, urlHost,
+    addDays, caBundleProblem, cidrProblem, cpuQuantityProblem, cronProblem, cronZone, dnsLabelProblem, endpointProblem, isoDay,
+    MAX_CA_BUNDLE_BYTES, memoryQuantityProblem, parseIsoDate, parseQuantity, timeZoneProblem, urlHost, UTC_ZONE_NAMES,
 } from "../../../components/config/validators";
 import { fakePem, PRIVATE_KEY_LABEL } from "../../support/fake-pem";
 
@@ -40,6 +40,25 @@ describe("validators: time zones", () => {
     }
     for (const tz of ["europe/berlin", "utc", "Mars/Olympus", "Local", "+01:00", "Europe/Berlin ", "", "Europe//Berlin"]) {
         it(`refuses ${JSON.stringify(tz)}`, () => assert.match(timeZoneProblem(tz) ?? "(accepted)", /IANA time zone name/));
+    }
+    // cronZone hands cron-parser the fixed UTC zone for these names: only right if the tz database agrees they are UTC.
+    const offsetMinutes = (tz: string, iso: string) => {
+        const parts = new Intl.DateTimeFormat("en-US", { timeZone: tz, timeZoneName: "longOffset" }).formatToParts(new Date(iso));
+        const name = parts.find((p) => p.type === "timeZoneName")!.value; // "GMT" or "GMT+01:00"
+        const m = /GMT([+-])(\d\d):(\d\d)/.exec(name);
+        return m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+    };
+    for (const tz of UTC_ZONE_NAMES) {
+        it(`cron schedules in ${tz} are computed in UTC: a valid name with no offset in winter or summer`, () => {
+            assert.strictEqual(timeZoneProblem(tz), undefined);
+            assert.deepStrictEqual([offsetMinutes(tz, "2026-01-15T12:00:00Z"), offsetMinutes(tz, "2026-07-15T12:00:00Z")], [0, 0]);
+            assert.strictEqual(cronZone(tz), "UTC");
+        });
+    }
+    for (const tz of ["Europe/London", "Africa/Abidjan", "Etc/GMT+1", "Europe/Berlin"]) {
+        it(`cron schedules in ${tz} keep their own zone (daylight saving, or an offset, or a zone UTC only today)`, () => {
+            assert.strictEqual(cronZone(tz), tz);
+        });
     }
 });
 

@@ -1,6 +1,6 @@
 // A throwaway PostgreSQL server for the suites that run the backup and restore scripts for real.
-// Started once per `npm test` (mocha global fixture), on a free loopback port, in a temporary directory
-// that is removed afterwards. Password authentication over TCP, so the scripts see what a pod sees.
+// Started once per test process (test/support/global.ts: the serial run, or each parallel worker), on a free
+// loopback port, in a temporary directory that is removed afterwards. Password authentication over TCP, so the scripts see what a pod sees.
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";

@@ -40,7 +40,7 @@ cleanup() {
     # An upload that did not finish with its checksum: a directory dump is many objects, and a run that fails
     # half-way would leave some of them behind. The name was free when the run (holding the lock) chose it.
     if [ -n "$UPLOADING" ]; then
-        if [[ "$UPLOADING" == *.dir ]]; then "$RCLONE" purge "$(remote)/$UPLOADING" >/dev/null 2>&1
+        if [[ "$UPLOADING" == *.dir ]]; then "$RCLONE" delete "$(remote)/$UPLOADING/" >/dev/null 2>&1
         else "$RCLONE" deletefile "$(remote)/$UPLOADING" >/dev/null 2>&1; fi
         log "removed the unfinished upload of $UPLOADING"
     fi
@@ -94,7 +94,7 @@ acquire_s3_lock() {
     LOCK_TOKEN=$token
     store_write "$LOCK_DIR/$token" <<<"$token $(date +%s)"
     interruptible sleep "$LOCK_SETTLE_SECONDS"
-    listing=$(rclone_run lsf --files-only --use-server-modtime --format tp --separator ';' "$(remote)/$LOCK_DIR")
+    listing=$(rclone_run lsf --files-only --use-server-modtime --format tp --separator ';' "$(remote)/$LOCK_DIR/")
     now=$(date +%s)
     while IFS=';' read -r when name; do
         [ -n "$name" ] || continue

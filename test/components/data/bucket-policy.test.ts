@@ -7,6 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { bucketDocuments, splitTarget } from "../../../components/data/bucket-policy";
+import * as YAML from "yaml";
 import { runTool, scratchDirs } from "../../support/tools";
 
 type Statement = { Sid: string; Effect: string; Action: string[]; Resource?: string | string[]; NotResource?: string | string[] };
@@ -109,6 +110,29 @@ describe("bucket policy documents", function () {
             const s = runTool("synth.ts", ["--stack", "staging", "--out", staging, "--now", "2026-11-25"]);
             assert.strictEqual(s.status, 0, s.stdout + s.stderr);
             assert.ok(!fs.existsSync(path.join(staging, "bucket-policies")));
+        });
+
+        it("production with retentionMode prune-identity: synth passes every policy and writes both identities' policies", () => {
+            const dir = scratch();
+            const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "Pulumi.production.yaml"), "utf8"));
+            doc.config["fork-knife:backup"].retentionMode = "prune-identity";
+            doc.config["fork-knife:rotation"].backupPruneS3 = { rotatedAt: "2026-10-15" };
+            doc.config["fork-knife:backupPruneS3AccessKeyId"] = { secure: "v1:prune-key-id" };
+            doc.config["fork-knife:backupPruneS3SecretAccessKey"] = { secure: "v1:prune-secret" };
+            const file = path.join(dir, "Pulumi.production.yaml");
+            fs.writeFileSync(file, YAML.stringify(doc));
+            const out = path.join(dir, "out");
+            const r = runTool("synth.ts", ["--config-file", file, "--out", out, "--now", "2026-11-25"]);
+            assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+            assert.match(r.stdout, /policies: \d+ pass, 0 warn, 0 fail/);
+            assert.deepStrictEqual(fs.readdirSync(path.join(out, "bucket-policies")).sort(),
+                ["backup-identity-policy.json", "lifecycle-configuration.json", "object-lock-configuration.json", "prune-identity-policy.json"]);
+            const prune = JSON.parse(fs.readFileSync(path.join(out, "bucket-policies", "prune-identity-policy.json"), "utf8"));
+            assert.ok(allowed(prune, "s3:DeleteObject").includes("arn:aws:s3:::fork-knife-backups/production/fork-knife-*"));
+            const manifests = fs.readdirSync(path.join(out, "manifests"), { recursive: true }).map(String).filter((f) => f.endsWith(".yaml"));
+            const text = manifests.map((f) => fs.readFileSync(path.join(out, "manifests", f), "utf8")).join("\n");
+            assert.match(text, /name: backup-prune\n/);
+            assert.ok(!text.includes("prune-secret"), "the prune key never reaches a manifest");
         });
     });
 });

@@ -112,7 +112,7 @@ describe("bucket policy documents", function () {
             assert.ok(!fs.existsSync(path.join(staging, "bucket-policies")));
         });
 
-        it("production with retentionMode prune-identity: synth passes every policy and writes both identities' policies", () => {
+        it("production with retentionMode prune-identity: synth passes every policy, writes both identities' policies, and the prune key's age is policed and audited", () => {
             const dir = scratch();
             const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "Pulumi.production.yaml"), "utf8"));
             doc.config["fork-knife:backup"].retentionMode = "prune-identity";
@@ -133,6 +133,18 @@ describe("bucket policy documents", function () {
             const text = manifests.map((f) => fs.readFileSync(path.join(out, "manifests", f), "utf8")).join("\n");
             assert.match(text, /name: backup-prune\n/);
             assert.ok(!text.includes("prune-secret"), "the prune key never reaches a manifest");
+
+            // The rotation machinery covers the prune key like every credential: rotated 2026-10-15, 180 days, due
+            // 2027-04-13; the policies warn on the due day and refuse the day after, and the audit says overdue.
+            const prunePolicyLines = (now: string) => runTool("policy-check.ts", ["--now", now, path.join(out, "manifests")]).stdout
+                .split("\n").filter((l) => l.includes("Secret/backup-prune-s3-credentials"));
+            assert.deepStrictEqual(prunePolicyLines("2027-04-13").map((l) => l.replace(/^.*?: Secret/, "Secret")),
+                ["Secret/backup-prune-s3-credentials: secret-rotation-due-soon: object-storage-prune-key rotation is due on 2027-04-13, in 0 day(s) (next-rotation-due annotation) (advisory)"]);
+            assert.deepStrictEqual(prunePolicyLines("2027-04-14").map((l) => l.replace(/^.*?: Secret/, "Secret")),
+                ["Secret/backup-prune-s3-credentials: secret-rotation-overdue: object-storage-prune-key rotation was due on 2027-04-13 (next-rotation-due annotation); rotate it and update fork-knife:rotation"]);
+            const audit = runTool("audit.ts", [path.join(out, "stack-export.json"), "--format", "json", "--now", "2027-04-14"]);
+            const entry = JSON.parse(audit.stdout).secrets.find((x: any) => x.name === "backup-prune-s3-credentials");
+            assert.deepStrictEqual([entry.kind, entry.maxAgeDays, entry.dueDate, entry.status], ["object-storage-prune-key", 180, "2027-04-13", "overdue"]);
         });
     });
 });

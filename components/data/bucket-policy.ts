@@ -63,6 +63,9 @@ export function bucketDocuments(target: string, mode: RetentionMode, retentionDa
             Rules: [
                 { ID: "backups-expire-after-retention", Status: "Enabled", Filter: { Prefix: under(`${backupPrefix}-`) },
                     Expiration: { Days: retentionDays }, NoncurrentVersionExpiration: { NoncurrentDays: retentionDays } },
+                // latest.json is replaced by every run and each lock object deleted: on a versioned bucket each leaves
+                // a noncurrent version behind, which without this rule would be kept forever.
+                noncurrentExpiry,
                 unfinishedUploads,
             ],
         };

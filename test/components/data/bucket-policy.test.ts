@@ -36,6 +36,9 @@ describe("bucket policy documents", function () {
         const expire = rules.find((r) => r.Expiration);
         assert.deepStrictEqual([expire.Filter.Prefix, expire.Expiration.Days, expire.NoncurrentVersionExpiration.NoncurrentDays],
             ["production/fork-knife-", 30, 30]);
+        // Replaced manifests and deleted lock objects leave noncurrent versions under the whole prefix: they expire too.
+        const everything = rules.find((r) => !r.Expiration && r.NoncurrentVersionExpiration);
+        assert.deepStrictEqual([everything.Filter.Prefix, everything.NoncurrentVersionExpiration.NoncurrentDays], ["production/", 30]);
         assert.deepStrictEqual(docs["object-lock-configuration"], { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: "COMPLIANCE", Days: 30 } } });
     });
 

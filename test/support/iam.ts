@@ -16,6 +16,8 @@ export interface S3Request {
     path: string;
     query: URLSearchParams;
     copySource?: string;
+    /** Whether it carried an integrity header (Content-MD5 or x-amz-checksum-*): object lock requires one on uploads. */
+    integrityHeader: boolean;
     /** The request body, kept for the multi-object delete (POST ?delete) only. */
     body?: string;
 }
@@ -157,7 +159,8 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
         req.on("end", () => {
             const body = Buffer.concat(chunks);
             const url = new URL(req.url!, "http://proxy");
-            const recorded: S3Request = { method: req.method!, path: url.pathname, query: url.searchParams };
+            const integrityHeader = req.headers["content-md5"] !== undefined || Object.keys(req.headers).some((h) => h.startsWith("x-amz-checksum-"));
+            const recorded: S3Request = { method: req.method!, path: url.pathname, query: url.searchParams, integrityHeader };
             if (req.headers["x-amz-copy-source"]) recorded.copySource = String(req.headers["x-amz-copy-source"]);
             if (req.method === "POST" && url.searchParams.has("delete")) recorded.body = body.toString("utf8");
             requests.push(recorded);

@@ -72,7 +72,7 @@ const database = new Database("database", {
 }, inNamespace);
 
 // ├─ BackupSchedule: daily dumps, restore tests, the guarded restore, and (production) a backup before each migration
-const { backupS3AccessKeyId, backupS3SecretAccessKey } = settings.secrets;
+const { backupS3AccessKeyId, backupS3SecretAccessKey, backupPruneS3AccessKeyId, backupPruneS3SecretAccessKey } = settings.secrets;
 const backups = new BackupSchedule("backups", {
     namespace: ns,
     environment: env,
@@ -87,6 +87,9 @@ const backups = new BackupSchedule("backups", {
     restoreTestCredentialsSecret: database.restoreTestCredentialsSecret,
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
         ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey, rotatedAt: settings.rotation.backupS3.rotatedAt }
+        : undefined,
+    pruneS3Credentials: backupPruneS3AccessKeyId && backupPruneS3SecretAccessKey && settings.rotation.backupPruneS3
+        ? { accessKeyId: backupPruneS3AccessKeyId, secretAccessKey: backupPruneS3SecretAccessKey, rotatedAt: settings.rotation.backupPruneS3.rotatedAt }
         : undefined,
 }, { dependsOn: [namespace, database] });
 
@@ -236,7 +239,8 @@ export const audit = {
         backend: { minReplicas: settings.backend.minReplicas, maxReplicas: settings.backend.maxReplicas, deployment: backend.deploymentName },
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },
     },
-    secrets: [...rotation, ...(alerting?.records ?? [])],
+    // The prune key is not in `rotation`: no app pod holds it, so its rotation need not roll them.
+    secrets: [...rotation, ...(backups.prune ? [backups.prune.record] : []), ...(alerting?.records ?? [])],
     backups: {
         schedule: settings.backup.schedule,
         timeZone: settings.backup.timeZone,
@@ -244,6 +248,8 @@ export const audit = {
         target: settings.backup.target,
         restoreTestSchedule: settings.backup.restoreTestSchedule,
         preMigrationBackupJob: backups.preMigrationBackupJobName ?? null,
+        retentionMode: settings.backup.retentionMode,
+        pruneCronJob: backups.prune?.cronJob.metadata.name ?? null,
         preMigrationBackup: settings.backup.preMigrationBackup && settings.backup.skipPreMigrationBackup
             ? { skipped: true, reason: settings.backup.skipPreMigrationBackup.reason, until: settings.backup.skipPreMigrationBackup.until ?? null, release: migration.jobName }
             : { skipped: false },

@@ -49,6 +49,7 @@ import { rotationDueSoon } from "./secrets/rotation-due-soon";
 import { rotationOverdue } from "./secrets/rotation-overdue";
 import { daily } from "./backups/daily";
 import { offCluster } from "./backups/off-cluster";
+import { pruneIdentity } from "./backups/prune-identity";
 import { preMigration } from "./backups/pre-migration";
 import { present } from "./backups/present";
 import { restoreTest } from "./backups/restore-test";
@@ -116,6 +117,7 @@ export const POLICIES: FkPolicy[] = [
     restoreTestSchedule,
     retention,
     offCluster,
+    pruneIdentity,
     alertRulesPresent,
     alertThresholds,
     branchProtection,

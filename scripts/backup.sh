@@ -11,6 +11,8 @@
 #   LOCK_SETTLE_SECONDS wait between writing our S3 lock object and reading the others (default 2, at least 1)
 #   RETENTION_MODE  script (default: prune deletes old backups with this identity) or lifecycle (the bucket's
 #                   lifecycle rules and object lock do; this identity may not delete backups, so prune deletes nothing)
+#                   or prune-identity (a run deletes nothing: its key may not; `backup.sh prune` deletes, run by the
+#                   backup-prune CronJob with the prune identity's key, which may list and delete but not write backups)
 set -Eeuo pipefail
 # shellcheck source=lib-backup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-backup.sh"
@@ -38,7 +40,7 @@ cleanup() {
     # An upload that did not finish with its checksum: a directory dump is many objects, and a run that fails
     # half-way would leave some of them behind. The name was free when the run (holding the lock) chose it.
     if [ -n "$UPLOADING" ]; then
-        if [[ "$UPLOADING" == *.dir ]]; then "$RCLONE" purge "$(remote)/$UPLOADING" >/dev/null 2>&1
+        if [[ "$UPLOADING" == *.dir ]]; then "$RCLONE" delete "$(remote)/$UPLOADING/" >/dev/null 2>&1
         else "$RCLONE" deletefile "$(remote)/$UPLOADING" >/dev/null 2>&1; fi
         log "removed the unfinished upload of $UPLOADING"
     fi
@@ -57,7 +59,7 @@ release_lock() {
 [[ "$MODE" =~ ^(run|prune)$ ]] || fail "unknown mode $MODE (run or prune)"
 [[ "$RETENTION_DAYS" =~ ^[1-9][0-9]{0,5}$ ]] || fail "RETENTION_DAYS must be a whole number of days >= 1"
 [[ "$BACKUP_FORMAT" =~ ^(custom|directory)$ ]] || fail "BACKUP_FORMAT must be custom or directory"
-[[ "$RETENTION_MODE" =~ ^(script|lifecycle)$ ]] || fail "RETENTION_MODE must be script or lifecycle"
+[[ "$RETENTION_MODE" =~ ^(script|lifecycle|prune-identity)$ ]] || fail "RETENTION_MODE must be script, lifecycle or prune-identity"
 [[ "$BACKUP_LABEL" =~ ^[a-z0-9-]*$ ]] || fail "BACKUP_LABEL may hold only a-z, 0-9 and -"
 [[ "$LOCK_STALE_SECONDS" =~ ^[0-9]+$ ]] || fail "LOCK_STALE_SECONDS must be a whole number of seconds"
 [[ "$LOCK_SETTLE_SECONDS" =~ ^[1-9][0-9]{0,5}$ ]] || fail "LOCK_SETTLE_SECONDS must be a whole number of seconds >= 1"
@@ -92,7 +94,7 @@ acquire_s3_lock() {
     LOCK_TOKEN=$token
     store_write "$LOCK_DIR/$token" <<<"$token $(date +%s)"
     interruptible sleep "$LOCK_SETTLE_SECONDS"
-    listing=$(rclone_run lsf --files-only --use-server-modtime --format tp --separator ';' "$(remote)/$LOCK_DIR")
+    listing=$(rclone_run lsf --files-only --use-server-modtime --format tp --separator ';' "$(remote)/$LOCK_DIR/")
     now=$(date +%s)
     while IFS=';' read -r when name; do
         [ -n "$name" ] || continue
@@ -248,6 +250,10 @@ dump_and_publish() {
 prune() {
     if [ "$RETENTION_MODE" = lifecycle ]; then
         log "retention: left to the bucket's lifecycle rules and object lock (RETENTION_MODE=lifecycle): this identity deletes no backup"
+        return 0
+    fi
+    if [ "$RETENTION_MODE" = prune-identity ] && [ "$MODE" = run ]; then
+        log "retention: left to the backup-prune CronJob and its own key (RETENTION_MODE=prune-identity): this identity deletes no backup"
         return 0
     fi
     local names keep="" newest="" cutoff name sidecar sum recorded rest

@@ -223,7 +223,9 @@ store_list() {
     if is_s3; then
         # `|| return`: callers run this inside $(...) || ..., where errexit is off and a failed assignment would
         # otherwise read as an empty store.
-        listing=$(rclone_run lsf --max-depth 1 "$(remote)") || return 1
+        # The trailing slash names a directory: without it rclone first asks for an object named like the prefix
+        # (HEAD <prefix>), a read outside what the keys' bucket policies grant (components/data/bucket-policy.ts).
+        listing=$(rclone_run lsf --max-depth 1 "$(remote)/") || return 1
         listing=${listing//$'/\n'/$'\n'}
         if [ -n "$listing" ]; then printf '%s\n' "${listing%/}"; fi
     else find "$BACKUP_DIR" -mindepth 1 -maxdepth 1 -printf '%f\n'; fi
@@ -261,8 +263,11 @@ store_write() {
 
 store_delete() {
     if is_s3; then
+        # `delete`, not `purge`: purge asks whether the bucket is versioned (GetBucketVersioning) and on a versioned
+        # bucket removes every version, which no key may do; `delete` removes each current object (DeleteObject),
+        # leaving the noncurrent versions to the bucket's lifecycle rule.
         if "$RCLONE" lsf "$(remote)/$1/" >/dev/null 2>&1 && [ -n "$("$RCLONE" lsf "$(remote)/$1/" 2>/dev/null)" ]; then
-            rclone_run purge "$(remote)/$1"
+            rclone_run delete "$(remote)/$1/"
         else rclone_run deletefile "$(remote)/$1"; fi
     else rm -rf -- "${BACKUP_DIR:?}/$1"; fi
 }

@@ -2,7 +2,7 @@
 import { MAX_AGE_DAYS } from "../config/settings-schema";
 
 export type SecretKind = "jwt" | "database-password" | "stripe" | "twilio" | "object-storage-key"
-    | "pagerduty-routing-key" | "slack-webhook" | "redis-password";
+    | "pagerduty-routing-key" | "slack-webhook" | "redis-password" | "object-storage-prune-key";
 
 /** Limits by `fork-knife.io/secret-kind`: the one table the program, the policies and the audit share. */
 export const MAX_AGE_BY_KIND: Record<SecretKind, number> = {
@@ -14,4 +14,5 @@ export const MAX_AGE_BY_KIND: Record<SecretKind, number> = {
     "pagerduty-routing-key": MAX_AGE_DAYS.pagerdutyRoutingKey,
     "slack-webhook": MAX_AGE_DAYS.slackWebhook,
     "redis-password": MAX_AGE_DAYS.redis,
+    "object-storage-prune-key": MAX_AGE_DAYS.backupPruneS3,
 };

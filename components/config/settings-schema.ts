@@ -24,13 +24,15 @@ export const BACKEND_CREDENTIALS: Credential[] = [...CREDENTIALS];
 export const WORKER_CREDENTIALS: Credential[] = ["DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"];
 
 export const SSL_MODES = ["require", "verify-ca", "verify-full"] as const;
+/** Who deletes old backups (backup.retentionMode; docs/operations.md, "Bucket policies and retention"). */
+export const RETENTION_MODES = ["script", "lifecycle", "prune-identity"] as const;
 
 /** The guide's rotation limits, in days. The guide names no limit for the backups' object-storage keys: they
  *  guard a copy of the whole database, so they rotate like the database password. The alerting credentials
  *  (PagerDuty routing key, Slack webhook) are external keys like Stripe's and Twilio's: yearly. */
 export const MAX_AGE_DAYS = {
     jwt: 90, databasePassword: 180, stripe: 365, twilio: 365, backupS3: 180, pagerdutyRoutingKey: 365, slackWebhook: 365,
-    redis: 180,
+    redis: 180, backupPruneS3: 180,
 } as const;
 
 /** Connections that are not pods' pools: one migration (Prisma opens two) and one pg_dump (plus its jobs). */
@@ -261,6 +263,8 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             slackWebhook: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict().optional(),
             /** When the Redis password (secure value redisPassword) was last changed. */
             redis: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict(),
+            /** Required with backup.retentionMode prune-identity: when the prune identity's keys were issued. */
+            backupPruneS3: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict().optional(),
         }).strict(),
         backup: z.object({
             schedule: checked(cronProblem).default("0 3 * * *"),
@@ -290,10 +294,13 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             confirmRestore: bounded(63, z.string()).optional(),
             /** The RTO: a restore test slower than this fails (and its alert fires). */
             rtoBudgetSeconds: int(60, 7 * 86400).default(RTO_BUDGET_SECONDS),
-            /** Who deletes old backups: backup.sh prune with the backup key (script), or the bucket's lifecycle rules
-             *  over a versioned, object-locked bucket while the backup key cannot delete (lifecycle). */
-            retentionMode: z.enum(["script", "lifecycle"], { errorMap: () => ({ message: "must be script or lifecycle" }) })
+            /** Who deletes old backups: backup.sh prune with the backup key (script), the bucket's lifecycle rules
+             *  over a versioned, object-locked bucket while the backup key cannot delete (lifecycle), or the
+             *  backup-prune CronJob with a key of its own that may list and delete but never write (prune-identity). */
+            retentionMode: z.enum(RETENTION_MODES, { message: `must be one of ${RETENTION_MODES.join(", ")}` })
                 .default(prod ? "lifecycle" : "script"),
+            /** When the backup-prune CronJob runs (prune-identity only): after the 03:00 backup's latest end (1 h to start, 6 h deadline). */
+            pruneSchedule: checked(cronProblem).default("0 11 * * *"),
             /** Break-glass: this release migrates without a fresh pre-migration dump (a rollback to an image whose
              *  migrations already ran). Recorded in the migration Job's annotation and the stack's audit output. */
             skipPreMigrationBackup: z.object({

@@ -39,6 +39,9 @@ export const SECRET_KEYS = {
     redisPassword: { required: () => true },
     backupS3AccessKeyId: { required: (s: RawValues) => s3Target(s) },
     backupS3SecretAccessKey: { required: (s: RawValues) => s3Target(s) },
+    /** The prune identity's keys (backup.retentionMode prune-identity): list and delete old backups, never write. */
+    backupPruneS3AccessKeyId: { required: (s: RawValues) => pruneIdentity(s) },
+    backupPruneS3SecretAccessKey: { required: (s: RawValues) => pruneIdentity(s) },
     /** The pager's PagerDuty Events v2 integration key; not needed with `pagerduty:` (its integration supplies it). */
     pagerdutyRoutingKey: { required: () => false },
     /** The team receiver: a Slack incoming webhook URL. Required in production (see alertingProblems). */
@@ -50,6 +53,9 @@ type RawValues = Record<string, unknown>;
 function s3Target(values: RawValues): boolean {
     const target = (values.backup as { target?: unknown } | undefined)?.target;
     return typeof target === "string" && target.startsWith("s3://");
+}
+function pruneIdentity(values: RawValues): boolean {
+    return (values.backup as { retentionMode?: unknown } | undefined)?.retentionMode === "prune-identity";
 }
 export type SecretKey = keyof typeof SECRET_KEYS;
 
@@ -163,6 +169,12 @@ export function parseSettings(raw: RawConfig): Settings {
             continue;
         }
         secrets[key] = pulumi.secret(given.value);
+    }
+    // One key in both roles would give the backup pods the power to delete backups again.
+    const pruneKey = raw.secrets.backupPruneS3AccessKeyId;
+    if (pruneKey && !isUndecrypted(pruneKey.value) && pruneKey.value === raw.secrets.backupS3AccessKeyId?.value) {
+        problems.push(`${PROJECT}:backupPruneS3AccessKeyId: must be a different key from backupS3AccessKeyId (value not shown: ` +
+            `it is a credential): the prune identity exists so that the backup pods' key cannot delete backups`);
     }
     if (problems.length > 0 || !result.success) throw new SettingsError(problems);
     return { ...result.data, project: PROJECT, stack: raw.stack, now: raw.now, secrets: secrets as Secrets, warnings: [...warnings, ...stagingWarnings(result.data)] };
@@ -308,13 +320,14 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
         problems.push(`${PROJECT}:backup.target = ${show(s.backup.target)}: must be s3://bucket/prefix in production: ` +
             `backups off the cluster, not a PersistentVolumeClaim that is lost with it`);
     }
-    if (s.environment === "production" && s.backup.target.startsWith("s3://") && s.backup.retentionMode !== "lifecycle") {
-        problems.push(`${PROJECT}:backup.retentionMode = ${show(s.backup.retentionMode)}: must be lifecycle in production: ` +
+    if (s.environment === "production" && s.backup.target.startsWith("s3://") && s.backup.retentionMode === "script") {
+        problems.push(`${PROJECT}:backup.retentionMode = ${show(s.backup.retentionMode)}: must be lifecycle or prune-identity in production: ` +
             `the key the backup pods hold must not be able to delete backups`);
     }
-    if (s.environment !== "production" && s.backup.target.startsWith("s3://") === false && s.backup.retentionMode === "lifecycle") {
-        problems.push(`${PROJECT}:backup.retentionMode = "lifecycle": is only allowed with an s3:// backup.target (target is ${s.backup.target})`);
+    if (s.environment !== "production" && s.backup.target.startsWith("s3://") === false && s.backup.retentionMode !== "script") {
+        problems.push(`${PROJECT}:backup.retentionMode = ${show(s.backup.retentionMode)}: is only allowed with an s3:// backup.target (target is ${s.backup.target})`);
     }
+    problems.push(...pruneIdentityProblems(s));
     if (s.backup.target.startsWith("s3://") === false && s.backup.s3Endpoint !== undefined) {
         problems.push(`${PROJECT}:backup.s3Endpoint: is only allowed with an s3:// backup.target (target is ${s.backup.target})`);
     }
@@ -340,6 +353,21 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
             `(pg_dump -j needs format directory)`);
     }
     return problems;
+}
+
+/** The prune identity's rotation record goes with its keys: required in prune-identity mode, refused without it. */
+function pruneIdentityProblems(s: Partial<ParsedSettings>): string[] {
+    if (!s.backup || !s.rotation) return [];
+    const prune = s.backup.retentionMode === "prune-identity";
+    if (prune && !s.rotation.backupPruneS3) {
+        return [`${PROJECT}:rotation.backupPruneS3.rotatedAt: is required with backup.retentionMode prune-identity: ` +
+            `the date the prune keys backupPruneS3AccessKeyId / backupPruneS3SecretAccessKey were issued`];
+    }
+    if (!prune && s.rotation.backupPruneS3) {
+        return [`${PROJECT}:rotation.backupPruneS3: is only allowed with backup.retentionMode prune-identity ` +
+            `(retentionMode is ${s.backup.retentionMode}, so no prune key exists to rotate)`];
+    }
+    return [];
 }
 
 interface Weakening {

@@ -12,6 +12,7 @@ import { Environment, ParsedSettings } from "../config/settings-schema";
 import { parseQuantity } from "../config/validators";
 import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
 import { bucketDocuments, BucketDocuments } from "./bucket-policy";
+import { BackupPrune } from "./backup-prune";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
 import { EgressArgs, HTTPS_PORT, jobNetworkPolicy } from "../lib/network-policy";
 import { PodFiles } from "../lib/pod-files";
@@ -67,6 +68,8 @@ export interface BackupScheduleArgs {
     restoreTestCredentialsSecret?: pulumi.Input<string>;
     /** Object-storage credentials, required when backup.target is s3://. */
     s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
+    /** The prune identity's keys, required with backup.retentionMode prune-identity (never given to the backup pods). */
+    pruneS3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
 }
 
 export class BackupSchedule extends pulumi.ComponentResource {
@@ -79,6 +82,8 @@ export class BackupSchedule extends pulumi.ComponentResource {
     public readonly s3CredentialsRecord?: RotationRecord;
     /** What each object-storage identity may do, and the bucket's retention (s3:// targets only); synth writes them. */
     public readonly bucketDocuments?: BucketDocuments;
+    /** The backup-prune CronJob and its key (backup.retentionMode prune-identity only). */
+    public readonly prune?: BackupPrune;
 
     constructor(name: string, args: BackupScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fork-knife:backup:BackupSchedule", name, {}, opts);
@@ -197,14 +202,14 @@ export class BackupSchedule extends pulumi.ComponentResource {
 
         // Object storage on 443 shares the HTTPS allowance; an endpoint on another port goes to backup.s3Cidr only.
         const storagePort = s3 ? objectStoragePort(b.s3Endpoint) : undefined;
+        const storageEgress = {
+            https: storagePort === HTTPS_PORT ? (b.s3Cidr ? { cidrs: [b.s3Cidr] } : args.egress.https) : undefined,
+            others: storagePort !== undefined && storagePort !== HTTPS_PORT ? [{ port: storagePort, cidrs: b.s3Cidr ? [b.s3Cidr] : undefined }] : [],
+        };
         jobNetworkPolicy(name, {
             namespace: args.namespace, environment: args.environment,
             components: ["backup", "pre-migration-backup", "restore-test", "restore"],
-            egress: {
-                dns: args.egress.dns, database: args.egress.database,
-                https: storagePort === HTTPS_PORT ? (b.s3Cidr ? { cidrs: [b.s3Cidr] } : args.egress.https) : undefined,
-                others: storagePort !== undefined && storagePort !== HTTPS_PORT ? [{ port: storagePort, cidrs: b.s3Cidr ? [b.s3Cidr] : undefined }] : [],
-            },
+            egress: { dns: args.egress.dns, database: args.egress.database, ...storageEgress },
         }, { parent: this });
 
         this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},
@@ -248,11 +253,19 @@ export class BackupSchedule extends pulumi.ComponentResource {
         }
 
         this.bucketDocuments = s3 ? bucketDocuments(b.target, b.retentionMode, b.retentionDays) : undefined;
+        if (b.retentionMode === "prune-identity") {
+            if (!args.pruneS3Credentials) throw new Error("fork-knife:backup.retentionMode = \"prune-identity\": needs backupPruneS3AccessKeyId, backupPruneS3SecretAccessKey and rotation.backupPruneS3");
+            this.prune = new BackupPrune(`${name}-prune`, {
+                namespace: args.namespace, environment: args.environment, backup: b, scriptsConfigMap: scripts.metadata.name,
+                credentials: args.pruneS3Credentials, egress: { dns: args.egress.dns, ...storageEgress },
+            }, { parent: this });
+        }
         this.registerOutputs({
             bucketDocuments: this.bucketDocuments,
             backupCronJob: this.backupCronJob.metadata.name,
             restoreTestCronJob: this.restoreTestCronJob.metadata.name,
             preMigrationBackupJobName: this.preMigrationBackupJobName,
+            pruneCronJob: this.prune?.cronJob.metadata.name,
         });
     }
 }

@@ -22,6 +22,9 @@ export function rcloneEnv(s3: { endpoint?: string; region: string }): k8s.types.
         { name: key("PROVIDER"), value: s3.endpoint ? "Other" : "AWS" },
         { name: key("REGION"), value: s3.region },
         { name: key("ENV_AUTH"), value: "false" },
+        // The bucket exists (the operator creates it with versioning and object lock): without this rclone sends
+        // CreateBucket before every upload, which the keys' policies do not grant, and the upload fails on AWS.
+        { name: key("NO_CHECK_BUCKET"), value: "true" },
         ...(s3.endpoint ? [{ name: key("ENDPOINT"), value: s3.endpoint }, { name: key("FORCE_PATH_STYLE"), value: "true" }] : []),
     ];
 }

@@ -8,6 +8,7 @@ export const COMPONENTS = [
     "backend", "worker", "migration", "backup", "pre-migration-backup", "restore-test", "restore", "alerts", "secrets",
     "platform",
     "maintenance",
+    "backup-prune",
 ] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 

@@ -33,8 +33,8 @@ export interface Destination {
 export interface EgressArgs {
     /** The cluster DNS pods. */
     dns: DnsPeers;
-    /** PostgreSQL. */
-    database: Destination;
+    /** PostgreSQL; unset for a Job that never connects to it (backup-prune). */
+    database?: Destination;
     /** Redis (the queue), for the workloads that use it. */
     redis?: Destination;
     /** HTTPS on 443: to any address (the explicit allowance) unless cidrs narrows it; no HTTPS when unset. */
@@ -73,7 +73,7 @@ export function egressPlan(args: EgressArgs): EgressPlan {
             to: [{ namespaceSelector: { matchLabels: args.dns.namespaceLabels }, podSelector: { matchLabels: args.dns.podLabels } }],
             ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
         },
-        tcp(args.database),
+        ...(args.database ? [tcp(args.database)] : []),
         ...(args.redis ? [tcp(args.redis)] : []),
         ...(args.others ?? []).map(tcp),
     ];
@@ -94,7 +94,7 @@ export interface JobNetworkPolicyArgs {
     egress: EgressArgs;
 }
 
-/** Jobs serve nothing: no ingress at all, egress to DNS and the database (and what else is named). */
+/** Jobs serve nothing: no ingress at all, egress to DNS and, when named, the database and the rest. */
 export function jobNetworkPolicy(name: string, args: JobNetworkPolicyArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy {
     const plan = egressPlan(args.egress);
     return new k8s.networking.v1.NetworkPolicy(name, {

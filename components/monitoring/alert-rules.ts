@@ -76,6 +76,7 @@ export const ALERT = {
     postgresMetricsAbsent: "ForkKnifePostgresMetricsAbsent",
     redisMetricsAbsent: "ForkKnifeRedisMetricsAbsent",
     redisMemory: "ForkKnifeRedisMemoryHigh",
+    backupPruneFailed: "ForkKnifeBackupPruneFailed",
 } as const;
 export type AlertName = (typeof ALERT)[keyof typeof ALERT];
 
@@ -96,6 +97,7 @@ const SIGNAL_OF: Partial<Record<AlertName, Record<string, string>>> = {
     ForkKnifeBackupFailed: inhibitionLabels(SIGNAL.kubeStateMetrics),
     ForkKnifeRestoreTestFailed: inhibitionLabels(SIGNAL.kubeStateMetrics),
     ForkKnifeMigrationFailed: inhibitionLabels(SIGNAL.kubeStateMetrics),
+    ForkKnifeBackupPruneFailed: inhibitionLabels(SIGNAL.kubeStateMetrics),
 };
 
 /** Rendered only when the stack has an outside health Probe (publicUrl set): see RuleContext.publicProbeJob. */
@@ -277,6 +279,14 @@ export function alertRuleGroups(s: AlertSettings, ctx: RuleContext): RuleGroup[]
                     forMinutes: 0,
                     summary: "Restore test failed",
                     description: "The restore test Job {{ $labels.job_name }} failed: the latest backup may not be restorable.",
+                }),
+                // backup.retentionMode prune-identity: no data is at risk (backups keep being made), but old ones
+                // outlive backup.retentionDays until a prune succeeds, so the team hears of it, the pager does not.
+                alert(ALERT.backupPruneFailed, "warning", {
+                    expr: failedJobs("backup-prune"),
+                    forMinutes: 0,
+                    summary: "Backup prune failed",
+                    description: "The backup-prune Job {{ $labels.job_name }} failed: backups older than backup.retentionDays are kept until a prune succeeds.",
                 }),
                 alert(ALERT.migrationFailed, "critical", {
                     expr: `max by (namespace, job_name) (kube_job_failed{${ns}, condition="true", job_name=~"migrate-.+"}) == 1`,

@@ -37,8 +37,9 @@ const EXPLAINS: Partial<Record<AlertName, { alsoFiring: AlertName[]; silences: A
     [ALERT.metricsMissing]: { alsoFiring: [], silences: [ALERT.highLatency, ALERT.queueDepth, ALERT.queueStalled] },
     [ALERT.postgresMetricsAbsent]: { alsoFiring: [], silences: [ALERT.databaseConnections] },
     [ALERT.redisMetricsAbsent]: { alsoFiring: [], silences: [ALERT.redisMemory] },
-    // The backup and migration alerts are critical: kube-state-metrics missing (a warning) must not hide them.
-    [ALERT.kubeStateMetricsAbsent]: { alsoFiring: [], silences: [] },
+    // The backup and migration alerts are critical: kube-state-metrics missing (a warning) must not hide them. The
+    // prune's failure is a warning read from the same series: without them it is the cause's symptom.
+    [ALERT.kubeStateMetricsAbsent]: { alsoFiring: [], silences: [ALERT.backupPruneFailed] },
     [ALERT.healthProbeMetricsAbsent]: { alsoFiring: [], silences: [] },
 };
 

@@ -35,6 +35,7 @@ export const EXPECTED_SEVERITY: Record<AlertName, "critical" | "warning"> = {
     ForkKnifeBackupMissing: "critical",
     ForkKnifeBackupFailed: "critical",
     ForkKnifeRestoreTestFailed: "critical",
+    ForkKnifeBackupPruneFailed: "warning",
     ForkKnifeMigrationFailed: "critical",
     ForkKnifeQueueDepthHigh: "warning",
     ForkKnifeQueueProcessingSlow: "warning",
@@ -304,6 +305,8 @@ function jobSeries(): Series[] {
         ...job("fork-knife-backup-29390400", "backup", false),
         ...job("pre-migration-backup-2026-11-3", "pre-migration-backup", true),
         ...job("fork-knife-restore-test-29391900", "restore-test", true),
+        ...job("backup-prune-29392020", "backup-prune", true),
+        ...job("backup-prune-29390580", "backup-prune", false),
         ...job("migrate-2026-11-3-3f1c9a", "migration", true),
         ...job("migrate-2026-11-2-77aa01", "migration", false),
         ...job("premigrate-check", "backend", true),
@@ -323,6 +326,7 @@ function jobFailures(): Scenario[] {
     return [
         expect(ALERT.backupFailed, ["fork-knife-backup-29391840", "pre-migration-backup-2026-11-3"]),
         expect(ALERT.restoreTestFailed, ["fork-knife-restore-test-29391900"]),
+        expect(ALERT.backupPruneFailed, ["backup-prune-29392020"]),
         expect(ALERT.migrationFailed, ["migrate-2026-11-3-3f1c9a"]),
     ];
 }

@@ -113,7 +113,7 @@ describe("scripts: no random failures (regressions)", function () {
         assert.match(r.stderr, /retention: left to the bucket's lifecycle rules and object lock \(RETENTION_MODE=lifecycle\): this identity deletes no backup/);
         assert.strictEqual(fs.readdirSync(dir).filter((n) => n.endsWith(".dump")).length, 2);
         const bad = await runScript(pg, "backup.sh", env(dir, { RETENTION_MODE: "bucket" }), ["prune"]);
-        assert.deepStrictEqual(failedLines(bad), ["backup: FAILED: RETENTION_MODE must be script or lifecycle"]);
+        assert.deepStrictEqual(failedLines(bad), ["backup: FAILED: RETENTION_MODE must be script, lifecycle or prune-identity"]);
     });
 
     it("BACKUP_DIR with spaces: the interrupted run's .partial is swept, other files stay, backup and restore work", async function () {

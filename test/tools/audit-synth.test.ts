@@ -17,6 +17,7 @@ const KIND_LIMIT: Record<SecretKind, number> = {
     "jwt": MAX_AGE_DAYS.jwt, "database-password": MAX_AGE_DAYS.databasePassword, "stripe": MAX_AGE_DAYS.stripe, "twilio": MAX_AGE_DAYS.twilio,
     "object-storage-key": MAX_AGE_DAYS.backupS3, "redis-password": MAX_AGE_DAYS.redis,
     "pagerduty-routing-key": MAX_AGE_DAYS.pagerdutyRoutingKey, "slack-webhook": MAX_AGE_DAYS.slackWebhook,
+    "object-storage-prune-key": MAX_AGE_DAYS.backupPruneS3,
 };
 
 const tempDirs: string[] = [];

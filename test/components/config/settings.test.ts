@@ -54,6 +54,14 @@ interface BadInput {
     stack?: "staging" | "production";
 }
 
+/** backup.retentionMode prune-identity with everything it needs: the prune keys (secure) and their rotation record. */
+function withPruneIdentity(v: Values, raw: RawConfig): void {
+    v.backup.retentionMode = "prune-identity";
+    v.rotation.backupPruneS3 = { rotatedAt: "2026-10-01" };
+    raw.secrets.backupPruneS3AccessKeyId = { value: "prune-key-id", isSecret: true };
+    raw.secrets.backupPruneS3SecretAccessKey = { value: "prune-secret-key", isSecret: true };
+}
+
 const BAD: BadInput[] = [
     { key: "environment", change: (v) => { v.environment = "prod"; }, shows: '"prod"', allowed: /one of staging, production/ },
     { key: "environment", change: (v) => { delete v.environment; }, shows: null, allowed: /one of staging, production \(required\)/ },
@@ -125,9 +133,18 @@ const BAD: BadInput[] = [
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; }, shows: "(not set)", allowed: /must equal the stack name "production" to restore latest into production/ },
     { key: "backup.confirmRestore", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = "staging"; }, shows: '"staging"', allowed: /must equal the stack name "production"/ },
     { key: "backup.confirmRestore", change: (v) => { v.backup.confirmRestore = "staging"; }, shows: null, allowed: /only allowed together with backup\.restoreFrom/ },
-    { key: "backup.retentionMode", stack: "production", change: (v) => { v.backup.retentionMode = "script"; }, shows: '"script"', allowed: /must be lifecycle in production: the key the backup pods hold must not be able to delete backups/ },
+    { key: "backup.retentionMode", stack: "production", change: (v) => { v.backup.retentionMode = "script"; }, shows: '"script"', allowed: /must be lifecycle or prune-identity in production: the key the backup pods hold must not be able to delete backups/ },
     { key: "backup.retentionMode", change: (v) => { v.backup.retentionMode = "lifecycle"; }, shows: '"lifecycle"', allowed: /only allowed with an s3:\/\/ backup\.target \(target is pvc\)/ },
-    { key: "backup.retentionMode", change: (v) => { v.backup.retentionMode = "manual"; }, shows: '"manual"', allowed: /must be script or lifecycle/ },
+    { key: "backup.retentionMode", change: (v) => { v.backup.retentionMode = "manual"; }, shows: '"manual"', allowed: /must be one of script, lifecycle, prune-identity$/ },
+    // The prune identity: its mode needs an s3:// target, its own keys and their rotation record, and a key of its own.
+    { key: "backup.retentionMode", change: (v, raw) => { withPruneIdentity(v, raw); }, shows: '"prune-identity"', allowed: /only allowed with an s3:\/\/ backup\.target \(target is pvc\)/ },
+    { key: "backup.pruneSchedule", stack: "production", change: (v, raw) => { withPruneIdentity(v, raw); v.backup.pruneSchedule = "0 11 * *"; }, shows: '"0 11 * *"', allowed: /5-field cron expression .* got 4 fields/ },
+    { key: "rotation.backupPruneS3.rotatedAt", stack: "production", change: (v, raw) => { withPruneIdentity(v, raw); delete v.rotation.backupPruneS3; }, shows: null, allowed: /is required with backup\.retentionMode prune-identity: the date the prune keys backupPruneS3AccessKeyId \/ backupPruneS3SecretAccessKey were issued/ },
+    { key: "rotation.backupPruneS3.rotatedAt", stack: "production", change: (v, raw) => { withPruneIdentity(v, raw); v.rotation.backupPruneS3.rotatedAt = "2026-11-26"; }, shows: '"2026-11-26"', allowed: /must not be in the future \(today is 2026-11-25\)/ },
+    { key: "rotation.backupPruneS3", stack: "production", change: (v) => { v.rotation.backupPruneS3 = { rotatedAt: "2026-10-01" }; }, shows: null, allowed: /only allowed with backup\.retentionMode prune-identity \(retentionMode is lifecycle, so no prune key exists to rotate\)/ },
+    { key: "backupPruneS3SecretAccessKey", stack: "production", change: (v, raw) => { withPruneIdentity(v, raw); delete raw.secrets.backupPruneS3SecretAccessKey; }, shows: null, allowed: /is required; set it with: pulumi config set --secret backupPruneS3SecretAccessKey <value>/ },
+    { key: "backupPruneS3AccessKeyId", stack: "production", change: (v, raw) => { withPruneIdentity(v, raw); raw.secrets.backupPruneS3AccessKeyId = { value: "prune-key-id", isSecret: false }; }, shows: null, allowed: /stored in plain text; a credential must be a secret/ },
+    { key: "backupPruneS3AccessKeyId", stack: "production", change: (v, raw) => { withPruneIdentity(v, raw); raw.secrets.backupS3AccessKeyId = raw.secrets.backupPruneS3AccessKeyId = { value: "one-key-id", isSecret: true }; }, shows: null, allowed: /must be a different key from backupS3AccessKeyId \(value not shown: it is a credential\)/ },
     { key: "backup.rtoBudgetSeconds", change: (v) => { v.backup.rtoBudgetSeconds = 59; }, shows: "59", allowed: /integer from 60 to 604800/ },
     { key: "backup.skipPreMigrationBackup.reason", stack: "production", change: (v) => { v.backup.skipPreMigrationBackup = {}; }, shows: null, allowed: /is required: why this release may migrate without a fresh dump/ },
     { key: "backup.skipPreMigrationBackup.reason", stack: "production", change: (v) => { v.backup.skipPreMigrationBackup = { reason: "rollback" }; }, shows: '"rollback"', allowed: /10 to 500 characters/ },
@@ -260,6 +277,18 @@ describe("settings: bad inputs", () => {
     it("has at least 40 bad inputs, over at least 30 distinct keys", () => {
         assert.ok(BAD.length >= 40, `${BAD.length}`);
         assert.ok(new Set(BAD.map((b) => b.key)).size >= 30);
+    });
+});
+
+describe("settings: retention by a prune identity", () => {
+    it("production accepts prune-identity with its keys and record; the keys are secrets, never plain values", () => {
+        const s = parse("production", withPruneIdentity);
+        assert.deepStrictEqual([s.backup.retentionMode, s.rotation.backupPruneS3?.rotatedAt], ["prune-identity", "2026-10-01"]);
+        assert.ok(pulumi.Output.isInstance(s.secrets.backupPruneS3AccessKeyId) && pulumi.Output.isInstance(s.secrets.backupPruneS3SecretAccessKey));
+    });
+
+    it("without prune-identity the prune keys are not required", () => {
+        assert.strictEqual(parse("production").secrets.backupPruneS3AccessKeyId, undefined);
     });
 });
 
@@ -613,6 +642,8 @@ describe("settings: good inputs", () => {
             [7, false, "20Gi"]);
         assert.strictEqual(staging.backup.retentionMode, "script");
         assert.strictEqual(production.backup.retentionMode, "lifecycle");
+        // Used by prune-identity only: after the 03:00 backup's latest end (1 h to start, 6 h deadline).
+        assert.deepStrictEqual([staging.backup.pruneSchedule, production.backup.pruneSchedule], ["0 11 * * *", "0 11 * * *"]);
         assert.deepStrictEqual(
             [production.backup.retentionDays, production.backup.preMigrationBackup, production.backup.storageSize],
             [30, true, "100Gi"]);

@@ -9,6 +9,8 @@ import { HealthProbe } from "./components/monitoring/health-probe";
 import { AppSecrets } from "./components/app/app-secrets";
 import { AppService, serviceName } from "./components/app/app-service";
 import { BackupSchedule } from "./components/data/backup-schedule";
+import { kubernetesApiFromSettings } from "./components/data/live-restore";
+import { RestoreTestServer } from "./components/data/restore-test-server";
 import { Database } from "./components/data/database";
 import { imageReference } from "./components/app/image";
 import { ANNOTATION, standardLabels } from "./components/lib/labels";
@@ -71,6 +73,16 @@ const database = new Database("database", {
     serverMajorVersion: postgresMajorVersion(settings.backup.postgresImage),
 }, inNamespace);
 
+// ├─ RestoreTestServer (optional): the restore test's own PostgreSQL server, its credentials and CA
+const restoreTestServer = settings.backup.restoreTestServer && settings.secrets.restoreTestServerPassword && settings.rotation.restoreTestServer
+    ? new RestoreTestServer("restore-test-server", {
+        namespace: ns,
+        environment: env,
+        server: settings.backup.restoreTestServer,
+        password: settings.secrets.restoreTestServerPassword,
+        rotatedAt: settings.rotation.restoreTestServer.rotatedAt,
+    }, inNamespace) : undefined;
+
 // ├─ BackupSchedule: daily dumps, restore tests, the guarded restore, and (production) a backup before each migration
 const { backupS3AccessKeyId, backupS3SecretAccessKey } = settings.secrets;
 const backups = new BackupSchedule("backups", {
@@ -85,6 +97,8 @@ const backups = new BackupSchedule("backups", {
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
     restoreTestCredentialsSecret: database.restoreTestCredentialsSecret,
+    restoreTestServer: restoreTestServer?.target,
+    kubernetesApi: kubernetesApiFromSettings(settings),
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
         ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey, rotatedAt: settings.rotation.backupS3.rotatedAt }
         : undefined,
@@ -236,7 +250,7 @@ export const audit = {
         backend: { minReplicas: settings.backend.minReplicas, maxReplicas: settings.backend.maxReplicas, deployment: backend.deploymentName },
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },
     },
-    secrets: [...rotation, ...(alerting?.records ?? [])],
+    secrets: [...rotation, ...(alerting?.records ?? []), ...(restoreTestServer ? [restoreTestServer.record] : [])],
     backups: {
         schedule: settings.backup.schedule,
         timeZone: settings.backup.timeZone,

@@ -218,7 +218,7 @@ export function parseSelector(selector: string): Requirement[] | string {
     return reqs;
 }
 
-function selects(reqs: Requirement[], labels: Record<string, string> | undefined): boolean {
+export function selects(reqs: Requirement[], labels: Record<string, string> | undefined): boolean {
     const l = labels ?? {};
     return reqs.every((r) => {
         const has = Object.prototype.hasOwnProperty.call(l, r.key);

@@ -83,6 +83,11 @@ const restoreTestServer = settings.backup.restoreTestServer && settings.secrets.
         rotatedAt: settings.rotation.restoreTestServer.rotatedAt,
     }, inNamespace) : undefined;
 
+// The live restore scales the backend and worker down, so its Job waits until they exist; they are declared below
+// (after the migration, which waits for this component's pre-migration backup), hence a promise kept here.
+let workloadsDeclared: (workloads: pulumi.Resource[]) => void = () => undefined;
+const restoreAfter = new Promise<pulumi.Resource[]>((resolve) => { workloadsDeclared = resolve; });
+
 // ├─ BackupSchedule: daily dumps, restore tests, the guarded restore, and (production) a backup before each migration
 const { backupS3AccessKeyId, backupS3SecretAccessKey } = settings.secrets;
 const backups = new BackupSchedule("backups", {
@@ -99,6 +104,7 @@ const backups = new BackupSchedule("backups", {
     restoreTestCredentialsSecret: database.restoreTestCredentialsSecret,
     restoreTestServer: restoreTestServer?.target,
     kubernetesApi: kubernetesApiFromSettings(settings),
+    restoreAfter,
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
         ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey, rotatedAt: settings.rotation.backupS3.rotatedAt }
         : undefined,
@@ -177,6 +183,8 @@ const worker = new AppService("worker", {
     files: database.caFiles ? [database.caFiles] : [],
     egress,
 }, rollout);
+
+workloadsDeclared([backend, worker]);
 
 // ├─ HealthProbe: the public /health from outside, through the blackbox exporter (the total-outage signal)
 const healthProbe = settings.alerts.enabled && settings.publicUrl ? new HealthProbe("health-probe", {

@@ -72,6 +72,9 @@ export interface BackupScheduleArgs {
     restoreTestServer?: RestoreTestTarget;
     /** The Kubernetes API server's endpoints, which the live restore's scale-down reaches (default: port 443, any address). */
     kubernetesApi?: Destination;
+    /** The workloads the live restore scales down (declared after this component, hence a promise): the restore Job
+     *  starts once they exist, so on a new cluster kubectl finds them and none comes up during the restore. */
+    restoreAfter?: Promise<pulumi.Resource[]>;
     /** Object-storage credentials, required when backup.target is s3://. */
     s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
 }
@@ -248,12 +251,14 @@ export class BackupSchedule extends pulumi.ComponentResource {
                 BACKUP_NAME: b.restoreFrom, RESTORE_DATABASE: args.databaseName, LIVE_DATABASE: args.databaseName,
                 RESTORE_CONFIRM: args.databaseName, RESTORE_OWNERSHIP: "keep", RESTORE_MAINTENANCE_DB: "postgres",
             });
+            const restoreAfter: Promise<pulumi.Resource[]> = (args.restoreAfter ?? Promise.resolve([]))
+                .then((workloads) => [...workloads, scaleDown.role, scaleDown.roleBinding, scaleDown.networkPolicy]);
             this.restoreJob = new k8s.batch.v1.Job(`${name}-restore-${id}`, {
                 metadata: meta(`restore-${id}`, "restore"),
                 spec: { ...restoreSpec, template: { ...restoreSpec.template, spec: scaleDown.podSpec(restoreSpec.template.spec) } },
             }, {
                 parent: this,
-                dependsOn: [scaleDown.role, scaleDown.roleBinding, scaleDown.networkPolicy],
+                dependsOn: restoreAfter,
                 // A restore overwrites the live database: an unrelated change (retention, image) must never replace
                 // the Job and so run it again. Only a new request (another restoreFrom/confirmRestore) is a new Job.
                 ignoreChanges: ["spec"],

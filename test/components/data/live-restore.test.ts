@@ -106,8 +106,10 @@ describe("LiveRestoreScaleDown (the live restore Job's first steps)", () => {
         assert.ok(!others.some((p) => p.serviceAccountName === job.spec.template.spec.serviceAccountName));
     });
 
-    it("the Job starts only after its Role, binding and API egress exist", () => {
+    it("the Job starts only after its Role, binding and API egress exist, and after both Deployments (a new cluster)", () => {
         const { resource } = restoreJob(production);
+        // On a new cluster (disaster recovery) kubectl must find them, and none may come up while the restore runs.
+        for (const d of ofType(production, "kubernetes:apps/v1:Deployment")) assert.ok(resource.dependencies.includes(d.urn), d.name);
         for (const type of ["kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"]) {
             assert.ok(resource.dependencies.includes(one(production, type).urn), type);
         }

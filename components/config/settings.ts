@@ -477,8 +477,10 @@ export function connectionBudget(s: Pick<ParsedSettings, "backend" | "worker" | 
     // The restore test may overlap a backup (both run early in the morning), and a guarded live restore may be run
     // by hand at any time, so all three are reserved, each with one spare: the scripts' cleanup after a SIGTERM, or
     // an operator's psql, logs in while the dump still runs. The maintenance role holds its one session on top.
+    // A restore test on its own server (backup.restoreTestServer) takes none of this server's connections.
     const roles: ReservedConnections = {
-        migration: MIGRATION_CONNECTIONS, backup: parallel + 1, restore: parallel + 1, restoreTest: parallel + 1, maintenance: MAINTENANCE_CONNECTIONS,
+        migration: MIGRATION_CONNECTIONS, backup: parallel + 1, restore: parallel + 1,
+        restoreTest: s.backup.restoreTestServer ? 0 : parallel + 1, maintenance: MAINTENANCE_CONNECTIONS,
     };
     const reserved = Object.values(roles).reduce((n, c) => n + c, 0);
     const pools = (s.backend.maxReplicas + s.worker.maxReplicas) * s.database.poolSizePerPod;

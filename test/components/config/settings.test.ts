@@ -875,6 +875,13 @@ describe("settings: backup.restoreTestServer, backup.kubectlImage and the Kubern
         assert.deepStrictEqual(parse("production", (v) => { delete v.egress; }).warnings, []);
     });
 
+    it("a restore test on its own server takes none of the database's connections: maxConnections 48 now holds", () => {
+        // Without it, staging needs 39 and 80 % of 48 is 38 (the budget test above); its own server frees the 2.
+        const s = parse("staging", (v, raw) => { withTestServer(v, raw, { host: "restore-test.internal" }); v.database.maxConnections = 48; });
+        assert.deepStrictEqual(connectionBudget(s), { needed: 37, allowed: 38, reserved: 7,
+            roles: { migration: 2, backup: 2, restore: 2, restoreTest: 0, maintenance: 1 } });
+    });
+
     it("kubectl images: a release tag with or without a digest, from any registry", () => {
         const digest = `sha256:${"a".repeat(64)}`;
         for (const image of ["registry.k8s.io/kubectl:v1.31.4", `registry.k8s.io/kubectl:v1.30.10@${digest}`, "mirror.example:5000/k8s/kubectl:v1.32.0"]) {

@@ -61,6 +61,9 @@ describe("RestoreTestServer (backup.restoreTestServer)", () => {
             const r = await withServer(stack);
             const pod = restoreTestPod(r);
             assert.equal(pod.spec.containers[0].envFrom[0].secretRef.name, "fork-knife-restore-test-server");
+            // Production's server keeps no restore-test login: nothing there may CREATE DATABASE for it.
+            assert.equal(secretNamed(r, "fork-knife-db-restore-test"), undefined);
+            assert.ok(!ofType(r, "postgresql:index/role:Role").some((x) => plain(x).name === "fork_knife_restore_test"));
             const secret = secretNamed(r, "fork-knife-restore-test-server")!;
             const data = plain(secret).stringData;
             assert.deepEqual({ ...data, PGPASSWORD: undefined, PGSSLROOTCERT: undefined }, {

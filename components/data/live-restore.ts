@@ -65,12 +65,13 @@ export class LiveRestoreScaleDown extends pulumi.ComponentResource {
         const labels = standardLabels("restore", args.environment);
         const meta = { name: SCALE_DOWN_ROLE, namespace: args.namespace, labels };
 
-        // kubectl scale reads each Deployment, then patches its scale subresource; kubectl wait lists and watches
-        // the pods by label (a list cannot be narrowed by name). Nothing else: no create, no delete, no Secrets.
+        // kubectl scale reads each Deployment, then patches its scale subresource; rollout status watches each one by
+        // name (a metadata.name field selector, which resourceNames allows); kubectl wait lists and watches the pods
+        // by label (a list by label cannot be narrowed by name). Nothing else: no create, no delete, no Secrets.
         this.role = new k8s.rbac.v1.Role(`${name}-role`, {
             metadata: meta,
             rules: [
-                { apiGroups: ["apps"], resources: ["deployments"], resourceNames: SCALED_DOWN_WORKLOADS, verbs: ["get"] },
+                { apiGroups: ["apps"], resources: ["deployments"], resourceNames: SCALED_DOWN_WORKLOADS, verbs: ["get", "list", "watch"] },
                 { apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: SCALED_DOWN_WORKLOADS, verbs: ["get", "patch", "update"] },
                 { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
             ],
@@ -122,11 +123,15 @@ export class LiveRestoreScaleDown extends pulumi.ComponentResource {
             resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
             volumeMounts: [TMP_MOUNT, { name: TOKEN_VOLUME, mountPath: API_TOKEN_DIR, readOnly: true }],
         });
+        const timeout = `--timeout=${SCALE_DOWN_TIMEOUT_SECONDS}s`;
         this.initContainers = [
             kubectl("scale-down", ["scale", ...SCALED_DOWN_WORKLOADS.map((d) => `deployment/${d}`), "--replicas=0"]),
-            // Succeeds at once when no pod is left; fails the Job (and so the restore) when one outlives the timeout.
-            kubectl("wait-for-pods-gone", ["wait", "--for=delete", "pod", `--selector=${SCALED_DOWN_POD_SELECTOR}`,
-                `--timeout=${SCALE_DOWN_TIMEOUT_SECONDS}s`]),
+            // Until each Deployment's controller has seen the scale and every ReplicaSet is at zero (no pod left that
+            // is not terminating): a pod a ReplicaSet was still creating cannot slip past the wait below.
+            ...SCALED_DOWN_WORKLOADS.map((d) => kubectl(`scaled-${d.replace(/^fork-knife-/, "")}`, ["rollout", "status", `deployment/${d}`, timeout])),
+            // Then until the terminating pods are gone (their requests and jobs finished): at once when none is left;
+            // a pod that outlives the timeout fails the Job, and so the restore, before the database is touched.
+            kubectl("wait-for-pods-gone", ["wait", "--for=delete", "pod", `--selector=${SCALED_DOWN_POD_SELECTOR}`, timeout]),
         ];
         this.registerOutputs({ role: this.role.metadata.name, roleBinding: this.roleBinding.metadata.name });
     }

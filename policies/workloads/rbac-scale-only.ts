@@ -12,7 +12,8 @@ const subset = (values: string[], allowed: string[]) => values.length > 0 && val
 
 /**
  * What a rule may grant, and nothing more: read and scale the named Deployments (kubectl scale reads the object,
- * then patches its scale subresource), and read pods (kubectl wait --for=delete lists and watches them by label).
+ * then patches its scale subresource; rollout status watches it by name), and read pods (kubectl wait --for=delete
+ * lists and watches them by label).
  */
 function ruleProblem(rule: any, deployments: string[]): string | undefined {
     const groups = list(rule?.apiGroups);
@@ -26,7 +27,7 @@ function ruleProblem(rule: any, deployments: string[]): string | undefined {
         : `must name its Deployments in resourceNames, each declared alongside (got ${JSON.stringify(names)})`);
     const [group, resource] = [groups[0], resources[0]];
     if (group === "apps" && resource === "deployments/scale") return subset(verbs, ["get", "patch", "update"]) ? named() : "may only get, patch and update deployments/scale";
-    if (group === "apps" && resource === "deployments") return subset(verbs, ["get"]) ? named() : "may only get deployments";
+    if (group === "apps" && resource === "deployments") return subset(verbs, ["get", "list", "watch"]) ? named() : "may only get, list and watch deployments";
     if (group === "" && resource === "pods") return subset(verbs, ["get", "list", "watch"]) && names.length === 0 ? undefined : "may only get, list and watch pods";
     return `grants ${group || "core"}/${resource}: only apps/deployments, apps/deployments/scale and core/pods are allowed`;
 }
@@ -48,7 +49,7 @@ function podsOf(account: { namespace: string; name: string }, workloads: K8sObje
  */
 export const rbacScaleOnly = stackPolicy({
     name: "workload-rbac-scale-only",
-    description: "No ClusterRole or ClusterRoleBinding; a Role only gets/patches/updates the scale of named Deployments declared alongside (and gets them) and reads pods, bound to ServiceAccounts that only the live restore Job's pods use.",
+    description: "No ClusterRole or ClusterRoleBinding; a Role only gets/patches/updates the scale of named Deployments declared alongside (and reads them) and reads pods, bound to ServiceAccounts that only the live restore Job's pods use.",
     checklist: "workloads",
     enforcementLevel: "mandatory",
     kind: "relational",

@@ -32,13 +32,16 @@ describe("LiveRestoreScaleDown (the live restore Job's first steps)", () => {
         for (const [stack, r] of [["staging", staging], ["production", production]] as const) {
             const { job } = restoreJob(r);
             const pod = job.spec.template.spec;
-            const [scale, wait] = pod.initContainers;
-            assert.deepEqual(pod.initContainers.slice(0, 2).map((c: any) => c.name), ["scale-down", "wait-for-pods-gone"], stack);
+            const [scale, backend, worker, wait] = pod.initContainers;
+            assert.deepEqual(pod.initContainers.slice(0, 4).map((c: any) => c.name), ["scale-down", "scaled-backend", "scaled-worker", "wait-for-pods-gone"], stack);
             const namespace = job.metadata.namespace;
             // Every Deployment the stack renders (both write to the database) is scaled, by its fixed name.
             const names = deployments(r).map((d) => d.metadata.name).sort();
             assert.equal(names.length, 2);
             assert.deepEqual(scale.command, ["kubectl", "--namespace", namespace, "scale", ...names.map((n) => `deployment/${n}`), "--replicas=0"]);
+            // ...and each one's controller must have scaled its ReplicaSets to zero before the pods are waited for.
+            assert.deepEqual([backend, worker].map((c: any) => c.command), names.map((n) =>
+                ["kubectl", "--namespace", namespace, "rollout", "status", `deployment/${n}`, "--timeout=600s"]));
             assert.deepEqual(wait.command.slice(0, 6), ["kubectl", "--namespace", namespace, "wait", "--for=delete", "pod"]);
             assert.equal(flag(wait.command, "--timeout"), "600s");
             // The selector takes every pod of both Deployments and no other pod (not the restore's own).
@@ -55,11 +58,11 @@ describe("LiveRestoreScaleDown (the live restore Job's first steps)", () => {
     });
 
     it("runs kubectl from backup.kubectlImage: the default release in staging, production's digest-pinned one", () => {
-        const images = (r: ProgramRun) => restoreJob(r).job.spec.template.spec.initContainers.slice(0, 2).map((c: any) => c.image);
-        assert.deepEqual(images(staging), ["registry.k8s.io/kubectl:v1.31.4", "registry.k8s.io/kubectl:v1.31.4"]);
+        const images = (r: ProgramRun) => restoreJob(r).job.spec.template.spec.initContainers.slice(0, 4).map((c: any) => c.image);
+        assert.deepEqual(images(staging), Array(4).fill("registry.k8s.io/kubectl:v1.31.4"));
         const pinned = JSON.parse(stackConfig("production").config["fork-knife:backup"]).kubectlImage;
         assert.match(pinned, /^registry\.k8s\.io\/kubectl:v1\.31\.4@sha256:[0-9a-f]{64}$/);
-        assert.deepEqual(images(production), [pinned, pinned]);
+        assert.deepEqual(images(production), Array(4).fill(pinned));
     });
 
     it("gives the token to the kubectl steps only: short-lived, projected, never automounted, not in restore.sh's container", () => {
@@ -71,7 +74,7 @@ describe("LiveRestoreScaleDown (the live restore Job's first steps)", () => {
         assert.ok(token.expirationSeconds >= 600 && token.expirationSeconds <= 3600, `${token.expirationSeconds}`);
         assert.equal(token.audience, undefined);
         const mounting = [...pod.initContainers, ...pod.containers].filter((c: any) => (c.volumeMounts ?? []).some((m: any) => m.name === tokenVolumes[0].name));
-        assert.deepEqual(mounting.map((c: any) => c.name), ["scale-down", "wait-for-pods-gone"]);
+        assert.deepEqual(mounting.map((c: any) => c.name), ["scale-down", "scaled-backend", "scaled-worker", "wait-for-pods-gone"]);
         for (const c of mounting) {
             const m = c.volumeMounts.find((x: any) => x.name === tokenVolumes[0].name);
             assert.equal(m.mountPath, "/var/run/secrets/kubernetes.io/serviceaccount");
@@ -92,7 +95,7 @@ describe("LiveRestoreScaleDown (the live restore Job's first steps)", () => {
         const binding = plain(one(production, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"));
         const names = deployments(production).map((d) => d.metadata.name).sort();
         assert.deepEqual(role.rules.map((r: any) => [r.apiGroups, r.resources, r.verbs, r.resourceNames ? [...r.resourceNames].sort() : undefined]), [
-            [["apps"], ["deployments"], ["get"], names],
+            [["apps"], ["deployments"], ["get", "list", "watch"], names],
             [["apps"], ["deployments/scale"], ["get", "patch", "update"], names],
             [[""], ["pods"], ["get", "list", "watch"], undefined],
         ]);

@@ -13,7 +13,7 @@ const NAMES = ["fk-backend", "fk-worker"];
 const meta = (name: string) => ({ name, namespace: NS, labels: standardLabels("restore", "production") });
 /** The live restore's grant, written out by hand: scale and read the two Deployments, read pods. */
 const rules = (): any[] => [
-    { apiGroups: ["apps"], resources: ["deployments"], resourceNames: [...NAMES], verbs: ["get"] },
+    { apiGroups: ["apps"], resources: ["deployments"], resourceNames: [...NAMES], verbs: ["get", "list", "watch"] },
     { apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: [...NAMES], verbs: ["get", "patch", "update"] },
     { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
 ];
@@ -48,7 +48,8 @@ describe("policy workload-rbac-scale-only", () => {
             [{ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: NAMES, verbs: ["get", "patch", "update", "delete"] }, /may only get, patch and update deployments\/scale/],
             [{ apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["patch"] }, /must name its Deployments in resourceNames, each declared alongside \(got \[\]\)/],
             [{ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: ["fk-backend", "fk-api"], verbs: ["patch"] }, /each declared alongside \(got \["fk-backend","fk-api"\]\)/],
-            [{ apiGroups: ["apps"], resources: ["deployments"], resourceNames: NAMES, verbs: ["get", "patch"] }, /may only get deployments/],
+            [{ apiGroups: ["apps"], resources: ["deployments"], resourceNames: NAMES, verbs: ["get", "patch"] }, /may only get, list and watch deployments/],
+            [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["list", "watch"] }, /must name its Deployments in resourceNames/],
             [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] }, /may only get, list and watch pods/],
             [{ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }, /grants core\/pods\/exec: only apps\/deployments/],
             [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }, /grants core\/secrets/],

@@ -74,14 +74,15 @@ const database = new Database("database", {
 }, inNamespace);
 
 // ├─ RestoreTestServer (optional): the restore test's own PostgreSQL server, its credentials and CA
-const restoreTestServer = settings.backup.restoreTestServer && settings.secrets.restoreTestServerPassword && settings.rotation.restoreTestServer
-    ? new RestoreTestServer("restore-test-server", {
-        namespace: ns,
-        environment: env,
-        server: settings.backup.restoreTestServer,
-        password: settings.secrets.restoreTestServerPassword,
-        rotatedAt: settings.rotation.restoreTestServer.rotatedAt,
-    }, inNamespace) : undefined;
+// (settings require its password and rotation record with it: without them the restore test must not fall back to
+// the live restore's role, so a missing one fails here rather than quietly)
+const restoreTestServer = settings.backup.restoreTestServer ? new RestoreTestServer("restore-test-server", {
+    namespace: ns,
+    environment: env,
+    server: settings.backup.restoreTestServer,
+    password: settings.secrets.restoreTestServerPassword!,
+    rotatedAt: settings.rotation.restoreTestServer!.rotatedAt,
+}, inNamespace) : undefined;
 
 // The live restore scales the backend and worker down, so its Job waits until they exist; they are declared below
 // (after the migration, which waits for this component's pre-migration backup), hence a promise kept here.

@@ -240,8 +240,6 @@ export class BackupSchedule extends pulumi.ComponentResource {
             }
             // Named per request, so the same settings never restore twice and a new request is a new Job.
             const id = crypto.createHash("sha256").update(`${b.restoreFrom}|${b.confirmRestore ?? ""}`).digest("hex").slice(0, 8);
-            // The request id is in the Pulumi name too: with ignoreChanges, a replacement under the same name would
-            // keep the old request's spec (Pulumi fills ignored properties from state) and restore the old backup.
             // Both workloads at zero, their pods gone, before restore.sh starts (components/data/live-restore.ts).
             const scaleDown = new LiveRestoreScaleDown(`${name}-scale-down`, {
                 namespace: args.namespace, environment: args.environment, serviceAccountName: accountFor("restore"),
@@ -253,6 +251,8 @@ export class BackupSchedule extends pulumi.ComponentResource {
             });
             const restoreAfter: Promise<pulumi.Resource[]> = (args.restoreAfter ?? Promise.resolve([]))
                 .then((workloads) => [...workloads, scaleDown.role, scaleDown.roleBinding, scaleDown.networkPolicy]);
+            // The request id is in the Pulumi name too: with ignoreChanges, a replacement under the same name would
+            // keep the old request's spec (Pulumi fills ignored properties from state) and restore the old backup.
             this.restoreJob = new k8s.batch.v1.Job(`${name}-restore-${id}`, {
                 metadata: meta(`restore-${id}`, "restore"),
                 spec: { ...restoreSpec, template: { ...restoreSpec.template, spec: scaleDown.podSpec(restoreSpec.template.spec) } },

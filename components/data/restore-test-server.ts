@@ -49,6 +49,7 @@ export class RestoreTestServer extends pulumi.ComponentResource {
         super("fork-knife:data:RestoreTestServer", name, {}, opts);
         const s = args.server;
         const verify = s.sslMode !== "require";
+        if (args.password === undefined) throw new Error("fork-knife:restoreTestServerPassword is required with backup.restoreTestServer");
         if (verify && !s.caBundle) throw new Error(`fork-knife:backup.restoreTestServer.caBundle is required with sslMode ${s.sslMode}`);
         let caFiles: PodFiles | undefined;
         if (verify) {

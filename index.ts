@@ -9,6 +9,8 @@ import { HealthProbe } from "./components/monitoring/health-probe";
 import { AppSecrets } from "./components/app/app-secrets";
 import { AppService, serviceName } from "./components/app/app-service";
 import { BackupSchedule } from "./components/data/backup-schedule";
+import { kubernetesApiFromSettings } from "./components/data/live-restore";
+import { RestoreTestServer } from "./components/data/restore-test-server";
 import { Database } from "./components/data/database";
 import { imageReference } from "./components/app/image";
 import { ANNOTATION, standardLabels } from "./components/lib/labels";
@@ -71,6 +73,22 @@ const database = new Database("database", {
     serverMajorVersion: postgresMajorVersion(settings.backup.postgresImage),
 }, inNamespace);
 
+// ├─ RestoreTestServer (optional): the restore test's own PostgreSQL server, its credentials and CA
+// (settings require its password and rotation record with it: without them the restore test must not fall back to
+// the live restore's role, so a missing one fails here rather than quietly)
+const restoreTestServer = settings.backup.restoreTestServer ? new RestoreTestServer("restore-test-server", {
+    namespace: ns,
+    environment: env,
+    server: settings.backup.restoreTestServer,
+    password: settings.secrets.restoreTestServerPassword!,
+    rotatedAt: settings.rotation.restoreTestServer!.rotatedAt,
+}, inNamespace) : undefined;
+
+// The live restore scales the backend and worker down, so its Job waits until they exist; they are declared below
+// (after the migration, which waits for this component's pre-migration backup), hence a promise kept here.
+let workloadsDeclared: (workloads: pulumi.Resource[]) => void = () => undefined;
+const restoreAfter = new Promise<pulumi.Resource[]>((resolve) => { workloadsDeclared = resolve; });
+
 // ├─ BackupSchedule: daily dumps, restore tests, the guarded restore, and (production) a backup before each migration
 const { backupS3AccessKeyId, backupS3SecretAccessKey, backupPruneS3AccessKeyId, backupPruneS3SecretAccessKey } = settings.secrets;
 const backups = new BackupSchedule("backups", {
@@ -85,6 +103,9 @@ const backups = new BackupSchedule("backups", {
     backupCredentialsSecret: database.backupCredentialsSecret,
     restoreCredentialsSecret: database.restoreCredentialsSecret,
     restoreTestCredentialsSecret: database.restoreTestCredentialsSecret,
+    restoreTestServer: restoreTestServer?.target,
+    kubernetesApi: kubernetesApiFromSettings(settings),
+    restoreAfter,
     s3Credentials: backupS3AccessKeyId && backupS3SecretAccessKey && settings.rotation.backupS3
         ? { accessKeyId: backupS3AccessKeyId, secretAccessKey: backupS3SecretAccessKey, rotatedAt: settings.rotation.backupS3.rotatedAt }
         : undefined,
@@ -167,6 +188,8 @@ const worker = new AppService("worker", {
     egress,
 }, rollout);
 
+workloadsDeclared([backend, worker]);
+
 // ├─ HealthProbe: the public /health from outside, through the blackbox exporter (the total-outage signal)
 const healthProbe = settings.alerts.enabled && settings.publicUrl ? new HealthProbe("health-probe", {
     namespace: ns,
@@ -240,7 +263,7 @@ export const audit = {
         worker: { minReplicas: settings.worker.minReplicas, maxReplicas: settings.worker.maxReplicas, deployment: worker.deploymentName },
     },
     // The prune key is not in `rotation`: no app pod holds it, so its rotation need not roll them.
-    secrets: [...rotation, ...(backups.prune ? [backups.prune.record] : []), ...(alerting?.records ?? [])],
+    secrets: [...rotation, ...(backups.prune ? [backups.prune.record] : []), ...(alerting?.records ?? []), ...(restoreTestServer ? [restoreTestServer.record] : [])],
     backups: {
         schedule: settings.backup.schedule,
         timeZone: settings.backup.timeZone,

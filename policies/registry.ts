@@ -23,6 +23,7 @@ import { privileged } from "./workloads/privileged";
 import { probePorts } from "./workloads/probe-ports";
 import { probes } from "./workloads/probes";
 import { procMount } from "./workloads/proc-mount";
+import { rbacScaleOnly } from "./workloads/rbac-scale-only";
 import { readOnlyRootFilesystem } from "./workloads/read-only-root-filesystem";
 import { requiredLabels } from "./workloads/required-labels";
 import { resources } from "./workloads/resources";
@@ -86,6 +87,7 @@ export const POLICIES: FkPolicy[] = [
     probePorts,
     probes,
     procMount,
+    rbacScaleOnly,
     readOnlyRootFilesystem,
     requiredLabels,
     resources,

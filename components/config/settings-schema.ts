@@ -27,6 +27,10 @@ export const SSL_MODES = ["require", "verify-ca", "verify-full"] as const;
 /** Who deletes old backups (backup.retentionMode; docs/operations.md, "Bucket policies and retention"). */
 export const RETENTION_MODES = ["script", "lifecycle", "prune-identity"] as const;
 
+/** kubectl as the Kubernetes project publishes it: a release tag (vMAJOR.MINOR.PATCH), optionally a digest. */
+export const KUBECTL_IMAGE = /^[a-z0-9]+([._\/:-][a-z0-9]+)*:v1\.[0-9]{1,2}\.[0-9]{1,3}(@sha256:[a-f0-9]{64})?$/;
+export const DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.31.4";
+
 /** The guide's rotation limits, in days. The guide names no limit for the backups' object-storage keys: they
  *  guard a copy of the whole database, so they rotate like the database password. The alerting credentials
  *  (PagerDuty routing key, Slack webhook) are external keys like Stripe's and Twilio's: yearly. */
@@ -265,6 +269,8 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             redis: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict(),
             /** Required with backup.retentionMode prune-identity: when the prune identity's keys were issued. */
             backupPruneS3: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict().optional(),
+            /** Required with backup.restoreTestServer: when restoreTestServerPassword was last changed. */
+            restoreTestServer: z.object({ rotatedAt: isoDateNotInFuture(now) }).strict().optional(),
         }).strict(),
         backup: z.object({
             schedule: checked(cronProblem).default("0 3 * * *"),
@@ -318,6 +324,28 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
                     }
                 }).optional(),
             }).strict().optional(),
+            /** Where the restore test restores (optional): a PostgreSQL server of its own, so the quarterly scratch
+             *  restore never loads production's server and its pod cannot reach production's database at all. */
+            restoreTestServer: z.object({
+                host: checked(hostProblem),
+                port: int(1, 65535).default(5432),
+                /** The login on that server: allowed to CREATE DATABASE (its password is the secure restoreTestServerPassword). */
+                user: bounded(63, z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL role name")).default("fork_knife_restore_test"),
+                /** Like database.sslMode: production verifies who answers. */
+                sslMode: z.enum(SSL_MODES, { message: "must be one of require, verify-ca, verify-full (never disable or prefer)" })
+                    .default(prod ? "verify-full" : "require"),
+                /** PEM bundle of the CA that signed that server's certificate; required with verify-ca / verify-full. */
+                caBundle: z.string({ message: "must be a string (a PEM block, e.g. a YAML | block)" }).superRefine((v, ctx) => {
+                    const p = caBundleProblem(v, now);
+                    if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
+                }).optional(),
+                /** Where that server lives: the restore test's egress goes to this block only (required in production). */
+                cidr: checked(cidrProblem).optional(),
+            }).strict().optional(),
+            /** The image of the live restore's scale-down step (kubectl scale, kubectl wait): pinned to a release,
+             *  within one minor version of the cluster's API server; production adds @sha256:…. */
+            kubectlImage: bounded(512, z.string().regex(KUBECTL_IMAGE,
+                "must be a kubectl image pinned to a release such as registry.k8s.io/kubectl:v1.31.4, optionally @sha256:…")).default(DEFAULT_KUBECTL_IMAGE),
         }).strict().default({}),
         alerts: z.object({
             enabled: z.boolean().default(true),
@@ -427,6 +455,13 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             /** HTTPS (443) goes to any address unless these blocks narrow it (README: why it stays open). */
             httpsCidrs: z.array(checked(cidrProblem)).min(1, "must list 1 to 50 CIDR blocks (leave it out for any address)")
                 .max(50, "must list 1 to 50 CIDR blocks (leave it out for any address)").optional(),
+            /** Where the Kubernetes API server's endpoints live (not the `kubernetes` Service's ClusterIP: policies see
+             *  the address after the Service is resolved). Only the live restore's scale-down reaches them; required
+             *  in production when backup.restoreFrom is set. */
+            kubernetesApiCidrs: z.array(checked(cidrProblem)).min(1, "must list 1 to 10 CIDR blocks of the API server's endpoints")
+                .max(10, "must list 1 to 10 CIDR blocks of the API server's endpoints").optional(),
+            /** The API server endpoints' port: 443 on most managed clusters, 6443 on kubeadm's. */
+            kubernetesApiPort: int(1, 65535).default(443),
         }).strict().default({}),
         logLevel: z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(", ")}` }) }).default("info"),
     }).strict();

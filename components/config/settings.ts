@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, MIGRATION_CONNECTIONS, ParsedSettings, settingsSchema } from "./settings-schema";
-import { parseIsoDate, parseQuantity } from "./validators";
+import { cidrsOverlap, parseIsoDate, parseQuantity } from "./validators";
 import { credentialValue } from "../../policies/lib/credentials";
 import { maintenanceWindowProblems } from "../data/maintenance-window";
 
@@ -46,6 +46,8 @@ export const SECRET_KEYS = {
     pagerdutyRoutingKey: { required: () => false },
     /** The team receiver: a Slack incoming webhook URL. Required in production (see alertingProblems). */
     slackWebhookUrl: { required: () => false },
+    /** Password of backup.restoreTestServer.user on the restore test's own server. */
+    restoreTestServerPassword: { required: (s: RawValues) => restoreTestServerSet(s) },
 } as const;
 
 type RawValues = Record<string, unknown>;
@@ -56,6 +58,9 @@ function s3Target(values: RawValues): boolean {
 }
 function pruneIdentity(values: RawValues): boolean {
     return (values.backup as { retentionMode?: unknown } | undefined)?.retentionMode === "prune-identity";
+}
+function restoreTestServerSet(values: RawValues): boolean {
+    return (values.backup as { restoreTestServer?: unknown } | undefined)?.restoreTestServer !== undefined;
 }
 export type SecretKey = keyof typeof SECRET_KEYS;
 
@@ -348,6 +353,7 @@ function crossFieldProblems(s: Partial<ParsedSettings>, stack: string): string[]
             backupSchedule: s.backup.schedule, restoreTestSchedule: s.backup.restoreTestSchedule,
         })) problems.push(`${PROJECT}:maintenance.schedule = ${show(s.maintenance.schedule)}: ${p}`);
     }
+    problems.push(...restoreTestServerProblems(s));
     if (s.backup.format === "custom" && s.backup.parallelJobs > 1) {
         problems.push(`${PROJECT}:backup.parallelJobs = ${s.backup.parallelJobs}: must be 1 with format custom ` +
             `(pg_dump -j needs format directory)`);
@@ -368,6 +374,38 @@ function pruneIdentityProblems(s: Partial<ParsedSettings>): string[] {
             `(retentionMode is ${s.backup.retentionMode}, so no prune key exists to rotate)`];
     }
     return [];
+}
+
+/** The restore test's own server: its TLS, its rotation record, and that it is not production's server. */
+function restoreTestServerProblems(s: Partial<ParsedSettings>): string[] {
+    const problems: string[] = [];
+    const server = s.backup?.restoreTestServer;
+    const record = s.rotation?.restoreTestServer;
+    if (s.rotation && !server && record) {
+        problems.push(`${PROJECT}:rotation.restoreTestServer: is only allowed together with backup.restoreTestServer`);
+    }
+    if (!server) return problems;
+    const key = `${PROJECT}:backup.restoreTestServer`;
+    if (s.rotation && !record) {
+        problems.push(`${PROJECT}:rotation.restoreTestServer.rotatedAt: is required with backup.restoreTestServer: ` +
+            `the date restoreTestServerPassword was last changed`);
+    }
+    if (server.sslMode !== "require" && server.caBundle === undefined) {
+        problems.push(`${key}.caBundle: is required with backup.restoreTestServer.sslMode ${server.sslMode}: ` +
+            `the PEM bundle of the CA that signed that server's certificate`);
+    }
+    if (s.database) {
+        const sameHost = server.host.toLowerCase().replace(/\.$/, "") === s.database.host.toLowerCase().replace(/\.$/, "");
+        if (sameHost && server.port === s.database.port) {
+            problems.push(`${key}.host = ${show(server.host)}: must be another server than database.host ` +
+                `(${s.database.host}:${s.database.port}): the restore test must not run on production's database server`);
+        }
+        if (server.cidr && s.database.cidr && server.port === s.database.port && cidrsOverlap(server.cidr, s.database.cidr)) {
+            problems.push(`${key}.cidr = ${show(server.cidr)}: must not overlap database.cidr (${s.database.cidr}) on the same ` +
+                `port ${server.port}: the restore-test pod would reach production's database`);
+        }
+    }
+    return problems;
 }
 
 interface Weakening {
@@ -398,6 +436,21 @@ function weakenings(s: Partial<ParsedSettings>): Weakening[] {
     if (s.backup?.target.startsWith("s3://") && storagePort !== undefined && storagePort !== 443 && s.backup.s3Cidr === undefined) {
         found.push({ key: "backup.s3Cidr", required: `is required in production with an s3Endpoint on port ${storagePort}: the CIDR block the object store lives in`,
             risk: `egress on port ${storagePort} to the object store is open to any address` });
+    }
+    const testServer = s.backup?.restoreTestServer;
+    if (testServer && testServer.sslMode !== "verify-full") {
+        found.push({ key: "backup.restoreTestServer.sslMode", value: testServer.sslMode,
+            required: "must be verify-full in production, with backup.restoreTestServer.caBundle",
+            risk: "the restore-test server's certificate is not checked against its host, so a machine in the path can pose as it" });
+    }
+    if (testServer && testServer.cidr === undefined) {
+        found.push({ key: "backup.restoreTestServer.cidr", required: "is required in production: the CIDR block the restore-test server lives in",
+            risk: `the restore test's egress on port ${testServer.port} is open to any address, production's database included when it listens there` });
+    }
+    if (s.backup?.restoreFrom !== undefined && s.egress && s.egress.kubernetesApiCidrs === undefined) {
+        found.push({ key: "egress.kubernetesApiCidrs", required: "is required in production with backup.restoreFrom: the CIDR blocks of the " +
+            "Kubernetes API server's endpoints, which the live restore's scale-down step reaches",
+            risk: `the live restore's scale-down step may reach any address on port ${s.egress.kubernetesApiPort}` });
     }
     if (s.redis && s.redis.cidr === undefined) {
         found.push({ key: "redis.cidr", required: "is required in production: the CIDR block Redis lives in",
@@ -452,8 +505,10 @@ export function connectionBudget(s: Pick<ParsedSettings, "backend" | "worker" | 
     // The restore test may overlap a backup (both run early in the morning), and a guarded live restore may be run
     // by hand at any time, so all three are reserved, each with one spare: the scripts' cleanup after a SIGTERM, or
     // an operator's psql, logs in while the dump still runs. The maintenance role holds its one session on top.
+    // A restore test on its own server (backup.restoreTestServer) takes none of this server's connections.
     const roles: ReservedConnections = {
-        migration: MIGRATION_CONNECTIONS, backup: parallel + 1, restore: parallel + 1, restoreTest: parallel + 1, maintenance: MAINTENANCE_CONNECTIONS,
+        migration: MIGRATION_CONNECTIONS, backup: parallel + 1, restore: parallel + 1,
+        restoreTest: s.backup.restoreTestServer ? 0 : parallel + 1, maintenance: MAINTENANCE_CONNECTIONS,
     };
     const reserved = Object.values(roles).reduce((n, c) => n + c, 0);
     const pools = (s.backend.maxReplicas + s.worker.maxReplicas) * s.database.poolSizePerPod;

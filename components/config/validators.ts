@@ -243,3 +243,18 @@ export function endpointProblem(endpoint: string): string | undefined {
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     return hostProblem(host) ? allowed : undefined;
 }
+
+/** Whether two valid CIDR blocks (cidrProblem) share an address: the shorter prefix's bits agree. */
+export function cidrsOverlap(a: string, b: string): boolean {
+    const bitsOf = (cidr: string): [string, number] | undefined => {
+        const [address, prefix] = cidr.split("/");
+        const version = isIP(address);
+        const bits = version === 4 ? ipv4Bits(address) : version === 6 ? ipv6Bits(address) : undefined;
+        return bits === undefined ? undefined : [bits, Number(prefix)];
+    };
+    const x = bitsOf(a);
+    const y = bitsOf(b);
+    if (!x || !y || x[0].length !== y[0].length) return false;
+    const shorter = Math.min(x[1], y[1]);
+    return x[0].slice(0, shorter) === y[0].slice(0, shorter);
+}

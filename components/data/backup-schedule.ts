@@ -14,7 +14,9 @@ import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage"
 import { bucketDocuments, BucketDocuments } from "./bucket-policy";
 import { BackupPrune } from "./backup-prune";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
-import { EgressArgs, HTTPS_PORT, jobNetworkPolicy } from "../lib/network-policy";
+import { Destination, EgressArgs, HTTPS_PORT, jobNetworkPolicy } from "../lib/network-policy";
+import { LiveRestoreScaleDown } from "./live-restore";
+import { RestoreTestTarget } from "./restore-test-server";
 import { PodFiles } from "../lib/pod-files";
 import { jobServiceAccount } from "../lib/service-account";
 
@@ -66,6 +68,14 @@ export interface BackupScheduleArgs {
     databaseCa?: PodFiles;
     /** Secret with PG* variables of the restore-test role (CREATE DATABASE only); defaults to restoreCredentialsSecret. */
     restoreTestCredentialsSecret?: pulumi.Input<string>;
+    /** The restore test's own server (backup.restoreTestServer): its credentials replace the restore-test role's,
+     *  and the restore-test pod's PostgreSQL egress goes there only. */
+    restoreTestServer?: RestoreTestTarget;
+    /** The Kubernetes API server's endpoints, which the live restore's scale-down reaches (default: port 443, any address). */
+    kubernetesApi?: Destination;
+    /** The workloads the live restore scales down (declared after this component, hence a promise): the restore Job
+     *  starts once they exist, so on a new cluster kubectl finds them and none comes up during the restore. */
+    restoreAfter?: Promise<pulumi.Resource[]>;
     /** Object-storage credentials, required when backup.target is s3://. */
     s3Credentials?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string>; rotatedAt: string };
     /** The prune identity's keys, required with backup.retentionMode prune-identity (never given to the backup pods). */
@@ -121,6 +131,8 @@ export class BackupSchedule extends pulumi.ComponentResource {
             }
             return accounts.get(component)!.metadata.name;
         };
+        // The restore test on its own server trusts that server's CA, not the database's.
+        const caFor = (component: ComponentName) => (component === "restore-test" && args.restoreTestServer ? args.restoreTestServer.caFiles : args.databaseCa);
         // With S3 the dump is staged in /work before upload: it needs the target's full size.
         const workSize = s3 ? b.storageSize : "1Gi";
         const pod = (component: ComponentName, script: string, credentials: pulumi.Input<string>, env: Record<string, string>) => {
@@ -136,11 +148,11 @@ export class BackupSchedule extends pulumi.ComponentResource {
                 { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o555 } },
                 { name: "work", emptyDir: { sizeLimit: workSize } },
                 s3 ? { name: "tools", emptyDir: { sizeLimit: TOOLS_SIZE } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
-                ...(args.databaseCa ? [args.databaseCa.volume] : []),
+                ...(caFor(component) ? [caFor(component)!.volume] : []),
             ];
             const mounts = [TMP_MOUNT, { name: "scripts", mountPath: "/scripts", readOnly: true }, { name: "work", mountPath: "/work" },
                 s3 ? { name: "tools", mountPath: "/tools", readOnly: true } : { name: "backups", mountPath: "/backups" },
-                ...(args.databaseCa ? [args.databaseCa.mount] : [])];
+                ...(caFor(component) ? [caFor(component)!.mount] : [])];
             return {
                 metadata: { labels: standardLabels(component, args.environment) },
                 spec: {
@@ -206,16 +218,25 @@ export class BackupSchedule extends pulumi.ComponentResource {
             https: storagePort === HTTPS_PORT ? (b.s3Cidr ? { cidrs: [b.s3Cidr] } : args.egress.https) : undefined,
             others: storagePort !== undefined && storagePort !== HTTPS_PORT ? [{ port: storagePort, cidrs: b.s3Cidr ? [b.s3Cidr] : undefined }] : [],
         };
+        // A restore test on its own server gets a policy of its own that names that server instead of the database:
+        // policies add up, so sharing the Jobs' policy would let it reach production's database too.
+        const ownServer = args.restoreTestServer;
         jobNetworkPolicy(name, {
             namespace: args.namespace, environment: args.environment,
-            components: ["backup", "pre-migration-backup", "restore-test", "restore"],
+            components: ["backup", "pre-migration-backup", ...(ownServer ? [] : ["restore-test" as const]), "restore"],
             egress: { dns: args.egress.dns, database: args.egress.database, ...storageEgress },
         }, { parent: this });
+        if (ownServer) {
+            jobNetworkPolicy(`${name}-restore-test`, {
+                namespace: args.namespace, environment: args.environment, components: ["restore-test"],
+                egress: { dns: args.egress.dns, database: ownServer.destination, ...storageEgress },
+            }, { parent: this });
+        }
 
         this.backupCronJob = cron("backup", "backup", b.schedule, "backup.sh", args.backupCredentialsSecret, {},
             { [ANNOTATION.retentionDays]: String(b.retentionDays), [ANNOTATION.backupTarget]: b.target });
         this.restoreTestCronJob = cron("restore-test", "restore-test", b.restoreTestSchedule, "restore-test.sh",
-            args.restoreTestCredentialsSecret ?? args.restoreCredentialsSecret,
+            ownServer?.credentialsSecret ?? args.restoreTestCredentialsSecret ?? args.restoreCredentialsSecret,
             { RESTORE_TEST_TABLES: b.restoreTestTables.join(","), RESTORE_MAINTENANCE_DB: "postgres", RTO_BUDGET_SECONDS: String(b.rtoBudgetSeconds) });
 
         if (b.restoreFrom) {
@@ -224,16 +245,25 @@ export class BackupSchedule extends pulumi.ComponentResource {
             }
             // Named per request, so the same settings never restore twice and a new request is a new Job.
             const id = crypto.createHash("sha256").update(`${b.restoreFrom}|${b.confirmRestore ?? ""}`).digest("hex").slice(0, 8);
+            // Both workloads at zero, their pods gone, before restore.sh starts (components/data/live-restore.ts).
+            const scaleDown = new LiveRestoreScaleDown(`${name}-scale-down`, {
+                namespace: args.namespace, environment: args.environment, serviceAccountName: accountFor("restore"),
+                kubectlImage: b.kubectlImage, kubernetesApi: args.kubernetesApi ?? { port: HTTPS_PORT },
+            }, { parent: this });
+            const restoreSpec = jobSpec("restore", "restore.sh", args.restoreCredentialsSecret, {
+                BACKUP_NAME: b.restoreFrom, RESTORE_DATABASE: args.databaseName, LIVE_DATABASE: args.databaseName,
+                RESTORE_CONFIRM: args.databaseName, RESTORE_OWNERSHIP: "keep", RESTORE_MAINTENANCE_DB: "postgres",
+            });
+            const restoreAfter: Promise<pulumi.Resource[]> = (args.restoreAfter ?? Promise.resolve([]))
+                .then((workloads) => [...workloads, scaleDown.role, scaleDown.roleBinding, scaleDown.networkPolicy]);
             // The request id is in the Pulumi name too: with ignoreChanges, a replacement under the same name would
             // keep the old request's spec (Pulumi fills ignored properties from state) and restore the old backup.
             this.restoreJob = new k8s.batch.v1.Job(`${name}-restore-${id}`, {
                 metadata: meta(`restore-${id}`, "restore"),
-                spec: jobSpec("restore", "restore.sh", args.restoreCredentialsSecret, {
-                    BACKUP_NAME: b.restoreFrom, RESTORE_DATABASE: args.databaseName, LIVE_DATABASE: args.databaseName,
-                    RESTORE_CONFIRM: args.databaseName, RESTORE_OWNERSHIP: "keep", RESTORE_MAINTENANCE_DB: "postgres",
-                }),
+                spec: { ...restoreSpec, template: { ...restoreSpec.template, spec: scaleDown.podSpec(restoreSpec.template.spec) } },
             }, {
                 parent: this,
+                dependsOn: restoreAfter,
                 // A restore overwrites the live database: an unrelated change (retention, image) must never replace
                 // the Job and so run it again. Only a new request (another restoreFrom/confirmRestore) is a new Job.
                 ignoreChanges: ["spec"],

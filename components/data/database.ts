@@ -80,8 +80,9 @@ export class Database extends pulumi.ComponentResource {
     public readonly maintenanceCredentialsSecret: pulumi.Output<string>;
     /** The role the maintenance script SETs for REINDEX and ANALYZE. */
     public readonly maintenanceOwnerRole: string;
-    /** Secret with PG* variables of the restore-test role (may create databases, nothing else). */
-    public readonly restoreTestCredentialsSecret: pulumi.Output<string>;
+    /** Secret with PG* variables of the restore-test role (may create databases, nothing else); none when the
+     *  restore test runs on a server of its own (no connections reserved for it here). */
+    public readonly restoreTestCredentialsSecret?: pulumi.Output<string>;
     public readonly activeAppRole: string;
     public readonly record: RotationRecord;
     /** The CA bundle as pods mount it (verify-ca / verify-full), for every pod that talks to PostgreSQL. */
@@ -140,8 +141,9 @@ export class Database extends pulumi.ComponentResource {
         }, { ...inDb, dependsOn: [migrator] });
         // The restore test restores into a scratch database it creates and owns (pg_restore --no-owner): CREATEDB is
         // all it needs. No membership, no grant on the application's database: least privilege for a periodic Job.
-        const restoreTestPassword = password("restore-test", perRotation);
-        const restoreTest = new postgresql.Role(`${name}-restore-test`, {
+        // With no connection reserved for it (the restore test runs on a server of its own), there is no such login.
+        const restoreTestPassword = args.reserved.restoreTest > 0 ? password("restore-test", perRotation) : undefined;
+        const restoreTest = restoreTestPassword && new postgresql.Role(`${name}-restore-test`, {
             name: ROLE_NAMES.restoreTest, login: true, password: restoreTestPassword, createDatabase: true,
             connectionLimit: args.reserved.restoreTest, roles: [],
         }, inDb);
@@ -191,7 +193,7 @@ export class Database extends pulumi.ComponentResource {
             ...common, secretName: "fork-knife-db-restore", values: pgEnv(ROLE_NAMES.restore, restorePassword),
         }, { parent: this, dependsOn: [restore] });
         // Connects to the maintenance database: the restore test never needs a session in the application's.
-        const restoreTestSecret = credentialSecret(`${name}-restore-test`, {
+        const restoreTestSecret = restoreTest && restoreTestPassword && credentialSecret(`${name}-restore-test`, {
             ...common, secretName: "fork-knife-db-restore-test",
             values: { ...pgEnv(ROLE_NAMES.restoreTest, restoreTestPassword), PGDATABASE: "postgres" },
         }, { parent: this, dependsOn: [restoreTest] });
@@ -226,7 +228,7 @@ export class Database extends pulumi.ComponentResource {
         this.migratorEnv = ["DATABASE_URL", "DIRECT_URL"].map((key) => ({ name: key, secretName: migratorSecret.metadata.name, key }));
         this.backupCredentialsSecret = backupSecret.metadata.name;
         this.restoreCredentialsSecret = restoreSecret.metadata.name;
-        this.restoreTestCredentialsSecret = restoreTestSecret.metadata.name;
+        this.restoreTestCredentialsSecret = restoreTestSecret ? restoreTestSecret.metadata.name : undefined;
         this.registerOutputs({
             maxConnections: args.maxConnections,
             poolSizePerPod: args.poolSizePerPod,

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { isKubernetesObject, toManifest } from "../../tools/lib/render";
 import { runStack } from "../support/stacks";
-import { checkCommand, checkDocument, CheckContext, extractCommands, RenderedStack } from "./kubectl";
+import { checkCommand, checkDocument, CheckContext, extractCommands, RenderedStack, sectionHeadings } from "./kubectl";
 
 const ROOT = path.join(__dirname, "..", "..");
 const DOCUMENTS = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
@@ -45,11 +45,19 @@ describe("kubectl commands in README.md and docs/*.md", () => {
         }
     });
 
-    it("never scales an HPA-managed Deployment with kubectl scale anywhere in the documents", () => {
+    it("documents kubectl scale only in a restore section: bringing the workloads back from zero", () => {
+        let found = 0;
         for (const file of DOCUMENTS) {
             const text = fs.readFileSync(path.join(ROOT, file), "utf8");
-            assert.ok(!/kubectl[^\n`]*\sscale\s/.test(text), `${file} documents kubectl scale`);
+            const headings = sectionHeadings(text);
+            text.split("\n").forEach((line, i) => {
+                if (!/kubectl[^\n`]*\sscale\s/.test(line)) return;
+                found++;
+                assert.match(headings[i] ?? "", /restor/i, `${file}:${i + 1} documents kubectl scale outside a restore section`);
+            });
         }
+        // The restore procedure says how to bring both workloads back, per stack and from the HPAs.
+        assert.ok(found >= 6, `only ${found} kubectl scale lines`);
     });
 
     describe("the checker itself (negative fixtures)", () => {
@@ -107,6 +115,35 @@ describe("kubectl commands in README.md and docs/*.md", () => {
         it("fails kubectl scale of an HPA-managed Deployment, by name or by selector", () => {
             fails("kubectl -n fork-knife-production scale deployment/fork-knife-backend --replicas=8", /HPA-managed Deployment.*raise minReplicas/);
             fails("kubectl -n NS scale deployment -l app.kubernetes.io/component=worker --replicas=0", /HPA-managed/);
+            // The floor itself is still refused outside a restore section.
+            fails("kubectl -n fork-knife-production scale deployment/fork-knife-backend --replicas=3", /HPA-managed Deployment.*raise minReplicas/,
+                { ...ctx(), section: "Scaling by hand" });
+        });
+
+        it("passes scaling back to exactly the HPA's minReplicas in a restore section, and fails anything else there", () => {
+            const restore = { ...ctx(), section: "Restore from a backup" };
+            const hpaMin = (stack: RenderedStack, name: string) => stack.objects.find((o) => o.kind === "HorizontalPodAutoscaler" && o.name === name)!.body.spec.minReplicas;
+            const [staging, production] = stacks;
+            const prodMin = hpaMin(production, "fork-knife-backend");
+            passes(`kubectl -n fork-knife-production scale deployment/fork-knife-backend --replicas=${prodMin}`, restore);
+            passes(`kubectl -n fork-knife-staging scale deployment/fork-knife-worker --replicas=${hpaMin(staging, "fork-knife-worker")}`, restore);
+            passes(`kubectl -n fork-knife-<stack> scale deployment/fork-knife-worker --replicas="$(kubectl -n fork-knife-<stack> get hpa fork-knife-worker -o jsonpath='{.spec.minReplicas}')"`, restore);
+            // One above and one below the floor; a floor right for one stack only; no --replicas at all.
+            fails(`kubectl -n fork-knife-production scale deployment/fork-knife-backend --replicas=${prodMin + 1}`, new RegExp(`must set --replicas to the HPA's minReplicas: ${prodMin} in fork-knife-production \\(got ${prodMin + 1}\\)`), restore);
+            fails(`kubectl -n fork-knife-production scale deployment/fork-knife-backend --replicas=${prodMin - 1}`, /must set --replicas to the HPA's minReplicas/, restore);
+            fails(`kubectl -n fork-knife-<stack> scale deployment/fork-knife-backend --replicas=${prodMin}`, /minReplicas: \d+ in fork-knife-staging \(got/, restore);
+            fails("kubectl -n fork-knife-production scale deployment/fork-knife-backend", /\(got none\)/, restore);
+            // By selector, or reading another HPA's floor, or another namespace's: still refused.
+            fails("kubectl -n NS scale deployment -l app.kubernetes.io/component=worker --replicas=1", /HPA-managed Deployment.*raise minReplicas/, restore);
+            fails(`kubectl -n fork-knife-<stack> scale deployment/fork-knife-worker --replicas="$(kubectl -n fork-knife-<stack> get hpa fork-knife-backend -o jsonpath='{.spec.minReplicas}')"`, /reads the floor from the Deployment's own HPA/, restore);
+            fails(`kubectl -n fork-knife-<stack> scale deployment/fork-knife-worker --replicas="$(kubectl -n fork-knife-<stack> get hpa fork-knife-worker -o jsonpath='{.spec.maxReplicas}')"`, /own HPA/, restore);
+            fails(`kubectl -n fork-knife-production scale deployment/fork-knife-worker --replicas="$(kubectl -n fork-knife-staging get hpa fork-knife-worker -o jsonpath='{.spec.minReplicas}')"`, /own HPA/, restore);
+        });
+
+        it("knows each line's section, and does not take a shell comment in a code block for a heading", () => {
+            const headings = sectionHeadings(["# Operations", "text", "### Restore from a backup", "```sh", "# production: 3 and 2", "kubectl …", "```", "## Monitoring", "x"].join("\n"));
+            assert.deepEqual(headings, ["Operations", "Operations", "Restore from a backup", "Restore from a backup", "Restore from a backup",
+                "Restore from a backup", "Restore from a backup", "Monitoring", "Monitoring"]);
         });
 
         it("fails a port the Service does not have, and a Job prefix nothing creates", () => {

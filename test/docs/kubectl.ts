@@ -160,6 +160,7 @@ export interface ParsedCommand {
     selector?: string;
     from?: string;
     replicas?: string;
+    output?: string;
     /** Positional words after the verb (and sub-verb), up to `--`. */
     positionals: string[];
     allNamespaces: boolean;
@@ -189,6 +190,7 @@ export function parseKubectl(text: string): ParsedCommand {
     p.selector = flags["-l"] ?? flags["--selector"];
     p.from = flags["--from"];
     p.replicas = flags["--replicas"];
+    p.output = flags["-o"] ?? flags["--output"];
     return p;
 }
 
@@ -218,7 +220,7 @@ export function parseSelector(selector: string): Requirement[] | string {
     return reqs;
 }
 
-function selects(reqs: Requirement[], labels: Record<string, string> | undefined): boolean {
+export function selects(reqs: Requirement[], labels: Record<string, string> | undefined): boolean {
     const l = labels ?? {};
     return reqs.every((r) => {
         const has = Object.prototype.hasOwnProperty.call(l, r.key);
@@ -276,7 +278,12 @@ export interface CheckContext {
     namespacePlaceholder: boolean;
     /** Names of Jobs the same document creates by hand (`kubectl create job … NAME`): literal prefixes. */
     createdJobPrefixes: string[];
+    /** The heading of the section the command is in: scaling back after a restore is allowed in a restore section only. */
+    section?: string;
 }
+
+/** A section about restoring (its heading says restore): the one place a Deployment may be scaled by hand. */
+const RESTORE_SECTION = /\brestor/i;
 
 /** Which stacks a command's namespace addresses, or a problem. */
 function stacksFor(p: ParsedCommand, ctx: CheckContext): RenderedStack[] | string {
@@ -413,15 +420,39 @@ export function checkCommand(text: string, ctx: CheckContext): string[] {
                 const named = candidates(s, "Deployment").filter((o) => (ref.name ? o.name === ref.name : reqs ? selects(reqs, o.labels) : true));
                 return named.some((o) => targets.has(o.name!));
             });
-            if (managed) {
-                problems.push(`kubectl scale of an HPA-managed Deployment: the HPA undoes it; raise minReplicas in Pulumi.<stack>.yaml and run pulumi up`);
-            }
+            if (managed) problems.push(...scaleBackProblems(p, ref, stacks, ctx));
         }
         if (p.verb === "port-forward" && ref.kind === "Service" && ref.name && !isPlaceholder(ref.name)) {
             problems.push(...servicePortProblems(p, ref.name, stacks));
         }
     }
     return problems;
+}
+
+/**
+ * `kubectl scale` of an HPA-managed Deployment: refused, except to bring a workload back from zero after a live
+ * restore (an HPA does not scale a Deployment at 0 replicas), in a restore section, by name, and to exactly its HPA's
+ * minReplicas: a literal equal to it in every addressed stack, or read from that HPA with
+ * `$(kubectl -n <same namespace> get hpa <same name> -o jsonpath='{.spec.minReplicas}')`.
+ */
+function scaleBackProblems(p: ParsedCommand, ref: Reference, stacks: RenderedStack[], ctx: CheckContext): string[] {
+    const refused = "kubectl scale of an HPA-managed Deployment: the HPA undoes it; raise minReplicas in Pulumi.<stack>.yaml and run pulumi up";
+    if (!ctx.section || !RESTORE_SECTION.test(ctx.section) || !ref.name || isPlaceholder(ref.name)) return [refused];
+    const hpaOf = (s: RenderedStack) => s.objects.find((o) => o.kind === "HorizontalPodAutoscaler" && o.namespace === s.namespace
+        && o.body.spec?.scaleTargetRef?.kind === "Deployment" && o.body.spec.scaleTargetRef.name === ref.name);
+    const replicas = p.replicas ?? "";
+    const sub = /^\$\((kubectl\s[^]*)\)$/.exec(replicas);
+    if (sub) {
+        const inner = parseKubectl(sub[1]);
+        const names = inner.positionals.length === 1 ? inner.positionals[0].split("/") : inner.positionals;
+        const readsFloor = inner.verb === "get" && names.length === 2 && KINDS[names[0].toLowerCase()] === "HorizontalPodAutoscaler"
+            && stacks.every((s) => hpaOf(s)?.name === names[1]) && inner.namespace === p.namespace && inner.output === "jsonpath={.spec.minReplicas}";
+        return readsFloor ? [] : [`scaling back after a restore reads the floor from the Deployment's own HPA: ` +
+            `--replicas="$(kubectl -n ${p.namespace} get hpa ${ref.name} -o jsonpath='{.spec.minReplicas}')"`];
+    }
+    const wrong = stacks.filter((s) => String(hpaOf(s)?.body.spec?.minReplicas ?? 1) !== replicas);
+    return wrong.length === 0 ? [] : [`scaling back after a restore must set --replicas to the HPA's minReplicas: ` +
+        wrong.map((s) => `${hpaOf(s)?.body.spec?.minReplicas ?? 1} in ${s.namespace}`).join(", ") + ` (got ${replicas || "none"})`];
 }
 
 function jobPrefixKnown(prefix: string, stacks: RenderedStack[], ctx: CheckContext): boolean {
@@ -456,6 +487,26 @@ export function createdJobPrefixes(commands: DocCommand[]): string[] {
 export function checkDocument(file: string, markdown: string, stacks: RenderedStack[]): { commands: DocCommand[]; problems: string[] } {
     const commands = extractCommands(file, markdown);
     const ctx: CheckContext = { stacks, namespacePlaceholder: definesNamespacePlaceholder(markdown), createdJobPrefixes: createdJobPrefixes(commands) };
-    const problems = commands.flatMap((c) => checkCommand(c.text, ctx).map((pr) => `${c.file}:${c.line}: ${c.text}\n    ${pr}`));
+    const headings = sectionHeadings(markdown);
+    const problems = commands.flatMap((c) => checkCommand(c.text, { ...ctx, section: headings[c.line - 1] })
+        .map((pr) => `${c.file}:${c.line}: ${c.text}\n    ${pr}`));
     return { commands, problems };
+}
+
+/** For every line of a Markdown text, the heading of the section it is in (comments in code blocks are not headings). */
+export function sectionHeadings(markdown: string): (string | undefined)[] {
+    let fence: string | undefined;
+    let heading: string | undefined;
+    return markdown.split("\n").map((line) => {
+        const m = /^\s*(```+|~~~+)/.exec(line);
+        if (fence) {
+            if (m && m[1].startsWith(fence)) fence = undefined;
+        } else if (m) {
+            fence = m[1];
+        } else {
+            const h = /^#{1,6}\s+(.*)$/.exec(line);
+            if (h) heading = h[1].trim();
+        }
+        return heading;
+    });
 }

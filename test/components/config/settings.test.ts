@@ -256,7 +256,47 @@ const BAD: BadInput[] = [
     { key: "pulumiReadAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiReadAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiReadAccessToken/ },
     { key: "pagerdutyToken", stack: "production", change: (_, raw) => { delete raw.secrets.pagerdutyToken; }, shows: null, allowed: /pulumi config set --secret pagerdutyToken/ },
     { key: "pulumiRefreshAccessToken", stack: "production", change: (_, raw) => { delete raw.secrets.pulumiRefreshAccessToken; }, shows: null, allowed: /pulumi config set --secret pulumiRefreshAccessToken/ },
+    // backup.restoreTestServer: the restore test's own server, its TLS and credentials, never production's server
+    { key: "backup.restoreTestServer.host", change: (v, raw) => { withTestServer(v, raw, {}); }, shows: null, allowed: /is required/ },
+    { key: "backup.restoreTestServer.host", change: (v, raw) => { withTestServer(v, raw, { host: "restore_test.internal" }); }, shows: '"restore_test.internal"', allowed: /RFC 1123/ },
+    { key: "backup.restoreTestServer.host", change: (v, raw) => { withTestServer(v, raw, { host: v.database.host }); }, shows: '"fork-knife-staging.cluster', allowed: /must be another server than database\.host \(fork-knife-staging\.cluster-abc123\.eu-central-1\.rds\.amazonaws\.com:5432\)/ },
+    { key: "backup.restoreTestServer.host", change: (v, raw) => { withTestServer(v, raw, { host: v.database.host.toUpperCase() + "." }); }, shows: '"FORK-KNIFE-STAGING', allowed: /must be another server than database\.host/ },
+    { key: "backup.restoreTestServer.port", change: (v, raw) => { withTestServer(v, raw, { port: 65536 }); }, shows: "65536", allowed: /integer from 1 to 65535/ },
+    { key: "backup.restoreTestServer.user", change: (v, raw) => { withTestServer(v, raw, { user: "Restore-Test" }); }, shows: '"Restore-Test"', allowed: /PostgreSQL role name/ },
+    { key: "backup.restoreTestServer.sslMode", change: (v, raw) => { withTestServer(v, raw, { sslMode: "prefer" }); }, shows: '"prefer"', allowed: /one of require, verify-ca, verify-full \(never disable or prefer\)/ },
+    { key: "backup.restoreTestServer.sslMode", stack: "production", change: (v, raw) => { withTestServer(v, raw, { sslMode: "verify-ca" }); }, shows: '"verify-ca"', allowed: /must be verify-full in production, with backup\.restoreTestServer\.caBundle/ },
+    { key: "backup.restoreTestServer.caBundle", change: (v, raw) => { withTestServer(v, raw, { sslMode: "verify-ca", caBundle: undefined }); }, shows: null, allowed: /is required with backup\.restoreTestServer\.sslMode verify-ca: the PEM bundle/ },
+    { key: "backup.restoreTestServer.caBundle", change: (v, raw) => { withTestServer(v, raw, { caBundle: LEAF_CERTIFICATE }); }, shows: '"-----BEGIN CERTIFICATE', allowed: /is not a CA certificate/ },
+    { key: "backup.restoreTestServer.caBundle", change: (v, raw) => { withTestServer(v, raw, { caBundle: 42 }); }, shows: "42", allowed: /must be a string \(a PEM block/ },
+    { key: "backup.restoreTestServer.cidr", stack: "production", change: (v, raw) => { withTestServer(v, raw, { cidr: undefined }); }, shows: null, allowed: /is required in production: the CIDR block the restore-test server lives in/ },
+    { key: "backup.restoreTestServer.cidr", change: (v, raw) => { withTestServer(v, raw, { cidr: "10.30.16.5/20" }); }, shows: '"10.30.16.5/20"', allowed: /network address/ },
+    // database.cidr is 10.30.16.0/20 (10.30.16.0 to 10.30.31.255): its last /24 overlaps, and so does a block around it.
+    { key: "backup.restoreTestServer.cidr", change: (v, raw) => { withTestServer(v, raw, { cidr: "10.30.31.0/24" }); }, shows: '"10.30.31.0/24"', allowed: /must not overlap database\.cidr \(10\.30\.16\.0\/20\) on the same port 5432/ },
+    { key: "backup.restoreTestServer.cidr", change: (v, raw) => { withTestServer(v, raw, { cidr: "10.30.0.0/16" }); }, shows: '"10.30.0.0/16"', allowed: /must not overlap database\.cidr/ },
+    { key: "backup.restoreTestServer.tls", change: (v, raw) => { withTestServer(v, raw, { tls: true }); }, shows: null, allowed: /unknown key; allowed keys: host, port, user, sslMode, caBundle, cidr/ },
+    { key: "restoreTestServerPassword", change: (v, raw) => { withTestServer(v, raw, {}, { password: false }); v.backup.restoreTestServer.host = "restore-test.internal"; }, shows: null, allowed: /is required; set it with: pulumi config set --secret restoreTestServerPassword/ },
+    { key: "rotation.restoreTestServer.rotatedAt", change: (v, raw) => { withTestServer(v, raw, {}, { record: false }); v.backup.restoreTestServer.host = "restore-test.internal"; }, shows: null, allowed: /is required with backup\.restoreTestServer: the date restoreTestServerPassword was last changed/ },
+    { key: "rotation.restoreTestServer.rotatedAt", change: (v, raw) => { withTestServer(v, raw, { host: "restore-test.internal" }); v.rotation.restoreTestServer.rotatedAt = "2026-12-01"; }, shows: '"2026-12-01"', allowed: /must not be in the future/ },
+    { key: "rotation.restoreTestServer", change: (v) => { v.rotation.restoreTestServer = { rotatedAt: "2026-10-01" }; }, shows: null, allowed: /only allowed together with backup\.restoreTestServer/ },
+    { key: "backup.kubectlImage", change: (v) => { v.backup.kubectlImage = "registry.k8s.io/kubectl:latest"; }, shows: '"registry.k8s.io/kubectl:latest"', allowed: /kubectl image pinned to a release such as registry\.k8s\.io\/kubectl:v1\.31\.4/ },
+    { key: "backup.kubectlImage", change: (v) => { v.backup.kubectlImage = "bitnami/kubectl:1.31"; }, shows: '"bitnami/kubectl:1.31"', allowed: /pinned to a release/ },
+    { key: "backup.kubectlImage", change: (v) => { v.backup.kubectlImage = "registry.k8s.io/kubectl:v1.31.4@sha256:abc"; }, shows: '"registry.k8s.io/kubectl:v1.31.4@sha256:abc"', allowed: /optionally @sha256/ },
+    { key: "egress.kubernetesApiCidrs", stack: "production", change: (v) => { v.backup.restoreFrom = "latest"; v.backup.confirmRestore = "production"; delete v.egress.kubernetesApiCidrs; }, shows: null, allowed: /is required in production with backup\.restoreFrom: the CIDR blocks of the Kubernetes API server's endpoints/ },
+    { key: "egress.kubernetesApiCidrs", change: (v) => { v.egress = { kubernetesApiCidrs: [] }; }, shows: "[]", allowed: /1 to 10 CIDR blocks of the API server's endpoints/ },
+    { key: "egress.kubernetesApiCidrs[1]", change: (v) => { v.egress = { kubernetesApiCidrs: ["10.0.0.0/28", "10.0.0.1"] }; }, shows: '"10.0.0.1"', allowed: /CIDR block/ },
+    { key: "egress.kubernetesApiPort", change: (v) => { v.egress = { kubernetesApiPort: 0 }; }, shows: "0", allowed: /integer from 1 to 65535/ },
 ];
+
+/** Adds a restore-test server (a valid one, changed by `fields`; an undefined field is removed), its password and record. */
+function withTestServer(v: Values, raw: RawConfig, fields: Record<string, unknown>, with_: { password?: boolean; record?: boolean } = {}): void {
+    const base: Record<string, unknown> = Object.keys(fields).length === 0 ? {} : {
+        host: "restore-test.internal", cidr: raw.stack === "production" ? "10.40.48.0/24" : "10.30.48.0/24",
+        ...(raw.stack === "production" ? { caBundle: v.database.caBundle } : {}),
+    };
+    v.backup.restoreTestServer = Object.fromEntries(Object.entries({ ...base, ...fields }).filter(([, x]) => x !== undefined));
+    if (with_.record !== false) v.rotation.restoreTestServer = { rotatedAt: "2026-10-01" };
+    if (with_.password !== false) raw.secrets.restoreTestServerPassword = { value: "restore-test-password", isSecret: true };
+}
 
 describe("settings: bad inputs", () => {
     for (const bad of BAD) {
@@ -811,5 +851,75 @@ describe("settings: backup.skipPreMigrationBackup (break-glass for a rollback)",
         assert.deepStrictEqual(problems.map((p) => p.split(":").slice(0, 2).join(":")), ["fork-knife:backup.skipPreMigrationBackup.reason"], problems.join("\n"));
         assert.match(problems[0], /looks like a credential/);
         assert.ok(problems.every((p) => !p.includes("hunter2secret")), problems.join("\n"));
+    });
+});
+
+describe("settings: backup.restoreTestServer, backup.kubectlImage and the Kubernetes API egress", () => {
+    it("defaults: no restore-test server, kubectl pinned to a release, the API on 443 without blocks", () => {
+        for (const stack of ["staging", "production"] as const) {
+            const s = parse(stack);
+            assert.strictEqual(s.backup.restoreTestServer, undefined);
+            assert.strictEqual(s.rotation.restoreTestServer, undefined);
+            assert.strictEqual(s.secrets.restoreTestServerPassword, undefined);
+            assert.strictEqual(s.egress.kubernetesApiPort, 443);
+        }
+        assert.strictEqual(minimalDefaults("staging").backup.kubectlImage, "registry.k8s.io/kubectl:v1.31.4");
+        assert.strictEqual(parse("staging").egress.kubernetesApiCidrs, undefined);
+        assert.deepStrictEqual(parse("production").egress.kubernetesApiCidrs, ["10.40.0.0/28"]);
+    });
+
+    it("a restore-test server takes the database's TLS defaults per environment, port 5432 and its own login", () => {
+        const staging = parse("staging", (v, raw) => withTestServer(v, raw, { host: "restore-test.internal" }));
+        assert.deepStrictEqual(staging.backup.restoreTestServer, { host: "restore-test.internal", port: 5432, user: "fork_knife_restore_test",
+            sslMode: "require", cidr: "10.30.48.0/24" });
+        assert.ok(pulumi.Output.isInstance(staging.secrets.restoreTestServerPassword));
+        const production = parse("production", (v, raw) => withTestServer(v, raw, { host: "restore-test.internal" }));
+        assert.strictEqual(production.backup.restoreTestServer!.sslMode, "verify-full");
+        assert.deepStrictEqual(production.warnings, []);
+    });
+
+    it("the overlap check holds on both sides of database.cidr's edge, and another port is another server", () => {
+        // database.cidr 10.30.16.0/20 covers 10.30.16.0 to 10.30.31.255.
+        assert.strictEqual(parse("staging", (v, raw) => withTestServer(v, raw, { cidr: "10.30.32.0/24" })).backup.restoreTestServer!.cidr, "10.30.32.0/24");
+        assert.strictEqual(parse("staging", (v, raw) => withTestServer(v, raw, { cidr: "10.30.15.255/32" })).backup.restoreTestServer!.cidr, "10.30.15.255/32");
+        assert.throws(() => parse("staging", (v, raw) => withTestServer(v, raw, { cidr: "10.30.16.0/32" })), /must not overlap database\.cidr/);
+        // The same block (or host) on another port: the restore test's policy opens that port only.
+        const otherPort = parse("staging", (v, raw) => withTestServer(v, raw, { cidr: "10.30.16.0/20", port: 5433, host: v.database.host }));
+        assert.strictEqual(otherPort.backup.restoreTestServer!.port, 5433);
+    });
+
+    it("staging: a restore-test server without a cidr or with sslMode require warns; production refuses both", () => {
+        const s = parse("staging", (v, raw) => withTestServer(v, raw, { cidr: undefined }));
+        assert.deepStrictEqual(s.warnings, ["fork-knife:backup.restoreTestServer.sslMode = \"require\": allowed in staging, refused in production: " +
+            "the restore-test server's certificate is not checked against its host, so a machine in the path can pose as it",
+        "fork-knife:backup.restoreTestServer.cidr (not set): allowed in staging, refused in production: the restore test's egress on port 5432 is " +
+            "open to any address, production's database included when it listens there"]);
+        const raw = rawConfig("production");
+        withTestServer(raw.values, raw, { cidr: undefined, sslMode: "require" });
+        assert.deepStrictEqual(problemsOf(raw).map((p) => p.split(/ = |: /)[0]), ["fork-knife:backup.restoreTestServer.sslMode", "fork-knife:backup.restoreTestServer.cidr"]);
+    });
+
+    it("staging: a restore without egress.kubernetesApiCidrs warns; production without restoreFrom needs none", () => {
+        const s = parse("staging", (v) => { v.backup.restoreFrom = "latest"; });
+        assert.deepStrictEqual(s.warnings, ["fork-knife:egress.kubernetesApiCidrs (not set): allowed in staging, refused in production: " +
+            "the live restore's scale-down step may reach any address on port 443"]);
+        assert.deepStrictEqual(parse("production", (v) => { delete v.egress; }).warnings, []);
+    });
+
+    it("a restore test on its own server takes none of the database's connections: maxConnections 48 now holds", () => {
+        // Without it, staging needs 39 and 80 % of 48 is 38 (the budget test above); its own server frees the 2.
+        const s = parse("staging", (v, raw) => { withTestServer(v, raw, { host: "restore-test.internal" }); v.database.maxConnections = 48; });
+        assert.deepStrictEqual(connectionBudget(s), { needed: 37, allowed: 38, reserved: 7,
+            roles: { migration: 2, backup: 2, restore: 2, restoreTest: 0, maintenance: 1 } });
+    });
+
+    it("kubectl images: a release tag with or without a digest, from any registry", () => {
+        const digest = `sha256:${"a".repeat(64)}`;
+        for (const image of ["registry.k8s.io/kubectl:v1.31.4", `registry.k8s.io/kubectl:v1.30.10@${digest}`, "mirror.example:5000/k8s/kubectl:v1.32.0"]) {
+            assert.strictEqual(parse("staging", (v) => { v.backup.kubectlImage = image; }).backup.kubectlImage, image);
+        }
+        for (const image of ["registry.k8s.io/kubectl", "registry.k8s.io/kubectl:v1.31", "registry.k8s.io/kubectl:v2.0.0", "REGISTRY/kubectl:v1.31.4"]) {
+            assert.throws(() => parse("staging", (v) => { v.backup.kubectlImage = image; }), /backup\.kubectlImage/, image);
+        }
     });
 });

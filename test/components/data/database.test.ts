@@ -136,6 +136,18 @@ describe("Database (declared)", () => {
         assert.equal(secret.PGDATABASE, "postgres");
     });
 
+    it("declares no restore-test login when no connection is reserved for it (the restore test's own server)", async () => {
+        const run = await runProgram({ stack: "test", config: {}, secretKeys: [], program: () => {
+            const a = args(2);
+            new Database("database", { ...a, reserved: { ...a.reserved, restoreTest: 0 } });
+        } });
+        const roles = ofType(run, "postgresql:index/role:Role").map((r) => plain(r).name);
+        assert.ok(!roles.includes("fork_knife_restore_test"), roles.join(", "));
+        assert.ok(roles.includes("fork_knife_restore") && roles.includes("fork_knife_backup"));
+        assert.ok(!ofType(run, "kubernetes:core/v1:Secret").some((r) => (r.inputs.metadata as any).name === "fork-knife-db-restore-test"));
+        assert.equal((one(run, "fork-knife:data:Database").outputs.reservedByRole as any).restoreTest, 0);
+    });
+
     it("writes each connection string into its own annotated Secret, as Pulumi secrets", () => {
         for (const name of ["fork-knife-database", "fork-knife-migrator", "fork-knife-db-backup", "fork-knife-db-restore", "fork-knife-db-restore-test"]) {
             const raw = ofType(g2, "kubernetes:core/v1:Secret").find((r) => (r.inputs.metadata as any).name === name)!;

@@ -59,6 +59,52 @@ describe("policy workload-service-account-token", () => {
             "CronJob/backup: spec.jobTemplate.spec.template.spec.automountServiceAccountToken must be false, or unset with its ServiceAccount (default) declared alongside with automountServiceAccountToken: false",
         ]);
     });
+    describe("projected tokens: only the live restore Job's init containers, for at most an hour", () => {
+        const tokenVolume = (expirationSeconds: unknown = 600, extra: Record<string, unknown> = {}) => ({
+            name: "kube-api-access",
+            projected: { sources: [{ serviceAccountToken: { path: "token", ...(expirationSeconds === "unset" ? {} : { expirationSeconds }), ...extra } },
+                { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } }] },
+        });
+        /** A Job of `component` whose init container "scale-down" mounts the token, the pod keeping automount false. */
+        function withToken(component = "restore", kind: "Job" | "CronJob" = "Job", volume: any = tokenVolume()): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+            const j = kind === "Job" ? clone(job()) : clone(cronJob());
+            const template = kind === "Job" ? j.spec.template : j.spec.jobTemplate.spec.template;
+            template.metadata = { labels: { ...metadata("backend").labels, "app.kubernetes.io/component": component } };
+            template.spec.volumes.push(volume);
+            template.spec.initContainers = [{ ...clone(template.spec.containers[0]), name: "scale-down",
+                volumeMounts: [{ name: "kube-api-access", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true }] }];
+            return j;
+        }
+        it("passes the live restore Job's init container with a 10-minute token (and the 1-hour limit itself)", async () => {
+            assert.deepStrictEqual(await violations(POLICY, [res("Job", "restore", withToken())]), []);
+            assert.deepStrictEqual(await violations(POLICY, [res("Job", "restore", withToken("restore", "Job", tokenVolume(3600)))]), []);
+        });
+        it("flags a token in any other pod: another component, a CronJob, a Deployment", async () => {
+            const v = await violations(POLICY, [res("Job", "migrate", withToken("migration")), res("CronJob", "restore-test", withToken("restore", "CronJob"))]);
+            assert.deepStrictEqual(v, [
+                'Job/migrate-1: spec.template.spec.volumes ("kube-api-access") projects a ServiceAccount token: only the live restore Job (a Job labelled app.kubernetes.io/component=restore) may, for its scale-down step',
+                'CronJob/backup: spec.jobTemplate.spec.template.spec.volumes ("kube-api-access") projects a ServiceAccount token: only the live restore Job (a Job labelled app.kubernetes.io/component=restore) may, for its scale-down step',
+            ]);
+            const d = clone(deployment());
+            d.spec.template.spec.volumes.push(tokenVolume());
+            assert.strictEqual((await violations(POLICY, [res("Deployment", NAMES.resource, d)])).length, 1);
+        });
+        it("flags a token past an hour or without a lifetime, one for another audience, and one the main container mounts", async () => {
+            assert.deepStrictEqual(await violations(POLICY, [res("Job", "restore", withToken("restore", "Job", tokenVolume(3601)))]),
+                ['Job/migrate-1: spec.template.spec.volumes ("kube-api-access") serviceAccountToken.expirationSeconds must be set, at most 3600, got 3601']);
+            assert.match((await violations(POLICY, [res("Job", "restore", withToken("restore", "Job", tokenVolume("unset")))]))[0], /must be set, at most 3600, got undefined/);
+            assert.match((await violations(POLICY, [res("Job", "restore", withToken("restore", "Job", tokenVolume(600, { audience: "vault" })))]))[0], /audience must be unset/);
+            const main = withToken();
+            main.spec.template.spec.containers[0].volumeMounts = [{ name: "kube-api-access", mountPath: "/token" }];
+            assert.deepStrictEqual(await violations(POLICY, [res("Job", "restore", main)]),
+                ['Job/migrate-1: spec.template.spec.containers[0] mounts the ServiceAccount token volume "kube-api-access": only init containers may']);
+        });
+        it("still flags the restore Job when its pod automounts the token (that reaches every container)", async () => {
+            const j = withToken();
+            j.spec.template.spec.automountServiceAccountToken = true;
+            assert.match((await violations(POLICY, [res("Job", "restore", j)]))[0], /automountServiceAccountToken must be false, got true/);
+        });
+    });
     it("is relational: runs on plain manifests (`npm run policy` without --complete-stack)", async () => {
         const d = clone(deployment());
         delete d.spec.template.spec.automountServiceAccountToken;

@@ -26,7 +26,6 @@ import { connectionBudget, readSettings } from "./components/config/settings";
 const settings = readSettings();
 for (const warning of settings.warnings) pulumi.log.warn(warning);
 const env = settings.environment;
-for (const warning of settings.warnings) pulumi.log.warn(warning);
 // Who the pods may reach (components/lib/network-policy.ts): every destination by its peers, HTTPS marked.
 const egress = egressFromSettings(settings);
 const image = imageReference(settings.image);

@@ -322,12 +322,12 @@ verify_checksum() {
     if [ -d "$path" ]; then
         [ "$recorded" = "$name/SHA256SUMS" ] || { echo "checksum file does not name $name"; return 1; }
         # Explicit: callers run this under `||`, where errexit is off.
-        got=$(sha256_of "$path/SHA256SUMS") || { echo "cannot hash $name/SHA256SUMS"; return 1; }
+        got=$(sha256_of "$path/SHA256SUMS" 2>/dev/null) || { echo "cannot hash $name/SHA256SUMS with $SHA256_TOOL"; return 1; }
         [ "$got" = "$want" ] || { echo "checksum mismatch for $name/SHA256SUMS"; return 1; }
         (cd "$path" && sha256sum --quiet --strict -c SHA256SUMS >/dev/null 2>&1) || { echo "checksum mismatch inside $name"; return 1; }
     else
         [ "$recorded" = "$name" ] || { echo "checksum file does not name $name"; return 1; }
-        got=$(sha256_of "$path") || { echo "cannot hash $name"; return 1; }
+        got=$(sha256_of "$path" 2>/dev/null) || { echo "cannot hash $name with $SHA256_TOOL"; return 1; }
         [ "$got" = "$want" ] || { echo "checksum mismatch for $name (expected $want, got $got)"; return 1; }
     fi
 }

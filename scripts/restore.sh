@@ -47,10 +47,14 @@ is_s3 || [ -d "$BACKUP_DIR" ] || fail "backup directory $BACKUP_DIR does not exi
 
 started=$EPOCHREALTIME
 name=$(resolve_backup_name "$BACKUP_NAME")
-store_exists "$name" || fail "backup $name not found in $(store_label)"
-store_exists "$name.sha256" || fail "backup $name has no checksum file: refusing to restore what cannot be verified"
+# One listing for the three lookups: on S3 each store_exists is an rclone call of its own.
+listing=""
+if is_s3; then listing=$(store_list) || exit 1; fi
+in_store() { if is_s3; then has_line "$listing" "$1"; else store_exists "$1"; fi; }
+in_store "$name" || fail "backup $name not found in $(store_label)"
+in_store "$name.sha256" || fail "backup $name has no checksum file: refusing to restore what cannot be verified"
 source_db=""
-if store_exists "$MANIFEST"; then manifest=$(store_cat "$MANIFEST"); source_db=$(json_field "$manifest" database); fi
+if in_store "$MANIFEST"; then manifest=$(store_cat "$MANIFEST"); source_db=$(json_field "$manifest" database); fi
 live=${LIVE_DATABASE:-$source_db}
 
 is_live=0

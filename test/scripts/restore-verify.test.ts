@@ -27,9 +27,9 @@ describe("scripts: the backup's sha256, proven before or beside the restore", fu
 
     const env = (dir: string, extra: Record<string, string> = {}) => ({ PGDATABASE: source, BACKUP_DIR: dir, ...extra });
 
-    async function backup(): Promise<{ dir: string; file: string }> {
+    async function backup(extra: Record<string, string> = {}): Promise<{ dir: string; file: string }> {
         const dir = tempDir("rv");
-        const r = await runScript(pg, "backup.sh", env(dir));
+        const r = await runScript(pg, "backup.sh", env(dir, extra));
         assert.strictEqual(r.code, 0, r.stderr);
         return { dir, file: String(readManifest(dir).file) };
     }
@@ -164,7 +164,10 @@ exit "$status"
         it("without openssl, sha256sum gives the same verdicts: a good backup passes restore-test, a corrupted one fails with both digests", async function () {
             const noOpenssl = pathWithoutOpenssl();
             assert.strictEqual(spawnSync("bash", ["-c", "command -v openssl"], { env: { PATH: noOpenssl } }).status, 1, "openssl must be out of reach");
-            const { dir, file } = await backup();
+            const { dir, file } = await backup({ PATH: noOpenssl });
+            const manifest = readManifest(dir);
+            assert.strictEqual(manifest.sha256, sha256(path.join(dir, file)), "backup.sh's digest without openssl");
+            assert.strictEqual(fs.readFileSync(path.join(dir, `${file}.sha256`), "utf8"), `${manifest.sha256}  ${file}\n`);
             const ok = await runScript(pg, "restore-test.sh", env(dir, { PATH: noOpenssl, RESTORE_TEST_TABLES: "users,orders" }));
             assert.strictEqual(ok.code, 0, ok.stderr);
             assert.match(ok.stdout, new RegExp(`^restore-test: OK ${file.replace(/\./g, "\\.")} restored and checked in`, "m"));
@@ -176,6 +179,19 @@ exit "$status"
             assert.deepStrictEqual(failedLines(bad), [`restore-test: FAILED: restore of ${file} failed: corrupted backup, not restored: ` +
                 `checksum mismatch for ${file} (expected ${want}, got ${sha256(path.join(dir, file))})`]);
             assert.strictEqual(scratchLeft(), "0");
+        });
+
+        it("backup.sh: the digest written with openssl is the file's sha256; an openssl that fails fails the backup and publishes nothing", async function () {
+            const { dir, file } = await backup();
+            assert.strictEqual(readManifest(dir).sha256, sha256(path.join(dir, file)));
+            const manifest = fs.readFileSync(path.join(dir, "latest.json"), "utf8");
+            const broken = tempDir("path");
+            fs.writeFileSync(path.join(broken, "openssl"), "#!/bin/sh\ncat >/dev/null\necho 'openssl: out of memory' >&2\nexit 1\n", { mode: 0o755 });
+            const r = await runScript(pg, "backup.sh", env(dir, { PATH: `${broken}:${process.env.PATH}` }));
+            assert.strictEqual(r.code, 1, r.stderr);
+            assert.deepStrictEqual(failedLines(r), ["backup: FAILED: pg_dump failed: out of memory"]);
+            assert.strictEqual(fs.readFileSync(path.join(dir, "latest.json"), "utf8"), manifest);
+            assert.deepStrictEqual(fs.readdirSync(dir).filter((n) => n.endsWith(".dump")), [file], "no new dump, no .partial");
         });
 
         it("an openssl that fails is a refused restore naming the tool, never a pass", async function () {

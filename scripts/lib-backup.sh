@@ -180,8 +180,10 @@ interruptible() {
 
 # Seconds elapsed since START (an earlier $EPOCHREALTIME), to a tenth: "12.3". Bash's own clock, no `date` fork.
 # EPOCHREALTIME always has six decimals, so its digits alone are microseconds, whatever the locale's separator.
+# A wall clock stepped back (NTP) reads as 0.0, never as a negative time.
 seconds_since() {
     local tenths=$(( (${EPOCHREALTIME//[!0-9]/} - ${1//[!0-9]/} + 50000) / 100000 ))
+    if [ "$tenths" -lt 0 ]; then tenths=0; fi
     printf '%d.%d\n' $(( tenths / 10 )) $(( tenths % 10 ))
 }
 utc_stamp() { date -u -d "${BACKUP_NOW:-now}" +%Y%m%dT%H%M%SZ; }
@@ -288,8 +290,9 @@ store_fetch() {
 
 # ---- checksums ---------------------------------------------------------------------------------
 # OpenSSL's SHA-256 uses the CPU's SHA extensions: 0.05 s of CPU for an 82 MB dump where coreutils' sha256sum
-# takes 0.24 s, CPU that the pg_dump or pg_restore running beside the hash needs. The PostgreSQL image carries openssl (postgresql-common
-# depends on ssl-cert, which depends on openssl); without it, sha256sum gives the same digest, slower.
+# takes 0.24 s, CPU that the pg_dump or pg_restore running beside the hash needs. The PostgreSQL image carries
+# openssl (postgresql-common depends on ssl-cert, which depends on openssl); without it, sha256sum gives the same
+# digest, slower.
 if command -v openssl >/dev/null 2>&1; then SHA256_TOOL=openssl; else SHA256_TOOL=sha256sum; fi
 # The sha256 of standard input as 64 hex digits (the tool reads to the end: safe at the end of a pipeline);
 # returns 1 with a reason on stderr when it cannot hash.

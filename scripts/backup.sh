@@ -161,9 +161,9 @@ sweep_partials() {
 # which is all the custom format is restored with; parallel restores use the directory format.)
 dump_custom_hashed() {
     local path=$1 name=$2 sum
-    sum=$("$(pgbin pg_dump)" -Fc | tee -- "$path" | sha256sum) || return 1
+    sum=$("$(pgbin pg_dump)" -Fc | tee -- "$path" | sha256_stream) || return 1
     sync -- "$path" || return 1
-    echo "${sum%% *}  $name"
+    echo "$sum  $name"
 }
 
 server_version_num() {

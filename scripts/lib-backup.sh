@@ -178,6 +178,14 @@ interruptible() {
     return "$status"
 }
 
+# Seconds elapsed since START (an earlier $EPOCHREALTIME), to a tenth: "12.3". Bash's own clock, no `date` fork.
+# EPOCHREALTIME always has six decimals, so its digits alone are microseconds, whatever the locale's separator.
+# A wall clock stepped back (NTP) reads as 0.0, never as a negative time.
+seconds_since() {
+    local tenths=$(( (${EPOCHREALTIME//[!0-9]/} - ${1//[!0-9]/} + 50000) / 100000 ))
+    if [ "$tenths" -lt 0 ]; then tenths=0; fi
+    printf '%d.%d\n' $(( tenths / 10 )) $(( tenths % 10 ))
+}
 utc_stamp() { date -u -d "${BACKUP_NOW:-now}" +%Y%m%dT%H%M%SZ; }
 iso_now() { date -u -d "${BACKUP_NOW:-now}" +%Y-%m-%dT%H:%M:%SZ; }
 now_epoch() { date -u -d "${BACKUP_NOW:-now}" +%s; }
@@ -286,17 +294,34 @@ store_fetch() {
 }
 
 # ---- checksums ---------------------------------------------------------------------------------
+# OpenSSL's SHA-256 uses the CPU's SHA extensions: 0.05 s of CPU for an 82 MB dump where coreutils' sha256sum
+# takes 0.24 s, CPU that the pg_dump or pg_restore running beside the hash needs. The PostgreSQL image carries
+# openssl (postgresql-common depends on ssl-cert, which depends on openssl); without it, sha256sum gives the same
+# digest, slower.
+if command -v openssl >/dev/null 2>&1; then SHA256_TOOL=openssl; else SHA256_TOOL=sha256sum; fi
+# The sha256 of standard input as 64 hex digits (the tool reads to the end: safe at the end of a pipeline);
+# returns 1 with a reason on stderr when it cannot hash.
+sha256_stream() {
+    local out
+    if [ "$SHA256_TOOL" = openssl ]; then out=$(openssl dgst -sha256 -r) || return 1
+    else out=$(sha256sum) || return 1; fi
+    out=${out%% *}
+    [[ "$out" =~ ^[0-9a-f]{64}$ ]] || { echo "$SHA256_TOOL printed no sha256" >&2; return 1; }
+    printf '%s\n' "$out"
+}
+sha256_of() { sha256_stream <"$1"; }
+
 # A dump file is hashed whole; a directory dump carries SHA256SUMS and the sidecar hashes that list.
 write_checksums() {
     local path=$1 name=$2 sum
     if [ -d "$path" ]; then
         # shellcheck disable=SC2094  # find skips SHA256SUMS by name: the list never hashes itself
         (cd "$path" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort | xargs -r sha256sum -- >SHA256SUMS) || return 1
-        sum=$(sha256sum <"$path/SHA256SUMS") || return 1
-        echo "${sum%% *}  $name/SHA256SUMS"
+        sum=$(sha256_of "$path/SHA256SUMS") || return 1
+        echo "$sum  $name/SHA256SUMS"
     else
-        sum=$(sha256sum <"$path") || return 1
-        echo "${sum%% *}  $name"
+        sum=$(sha256_of "$path") || return 1
+        echo "$sum  $name"
     fi
 }
 
@@ -306,12 +331,13 @@ verify_checksum() {
     read -r want recorded rest <<<"$sidecar" || true
     if [ -d "$path" ]; then
         [ "$recorded" = "$name/SHA256SUMS" ] || { echo "checksum file does not name $name"; return 1; }
-        got=$(sha256sum <"$path/SHA256SUMS"); got=${got%% *}
+        # Explicit: callers run this under `||`, where errexit is off.
+        got=$(sha256_of "$path/SHA256SUMS" 2>/dev/null) || { echo "cannot hash $name/SHA256SUMS with $SHA256_TOOL"; return 1; }
         [ "$got" = "$want" ] || { echo "checksum mismatch for $name/SHA256SUMS"; return 1; }
         (cd "$path" && sha256sum --quiet --strict -c SHA256SUMS >/dev/null 2>&1) || { echo "checksum mismatch inside $name"; return 1; }
     else
         [ "$recorded" = "$name" ] || { echo "checksum file does not name $name"; return 1; }
-        got=$(sha256sum <"$path"); got=${got%% *}
+        got=$(sha256_of "$path" 2>/dev/null) || { echo "cannot hash $name with $SHA256_TOOL"; return 1; }
         [ "$got" = "$want" ] || { echo "checksum mismatch for $name (expected $want, got $got)"; return 1; }
     fi
 }

@@ -29,11 +29,14 @@ STARTED=0
 # Runs on every exit once the settings are valid: the result is recorded and the scratch database dropped whatever
 # happened. A run refused for bad settings leaves the previous record alone.
 cleanup() {
+    local dropping
     [ "$STARTED" = 1 ] || { rm -f "$ERR" "$OUT"; return 0; }
-    "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS \"$SCRATCH\" WITH (FORCE)" >/dev/null 2>&1 ||
-        log "WARNING: could not drop scratch database $SCRATCH"
+    # The drop and the record do not depend on each other: side by side, and both waited for.
+    "$(pgbin psql)" -X -q -d "$RESTORE_MAINTENANCE_DB" -c "DROP DATABASE IF EXISTS \"$SCRATCH\" WITH (FORCE)" >/dev/null 2>&1 &
+    dropping=$!
     # Quiet: a failure to record is this warning, not a second FAILED line (fail speaks on SCRIPT_STDERR).
     (SCRIPT_STDERR=2; record) >/dev/null 2>&1 || log "WARNING: could not record the result in $(store_label)"
+    wait "$dropping" || log "WARNING: could not drop scratch database $SCRATCH"
     rm -f "$ERR" "$OUT"
 }
 
@@ -57,16 +60,24 @@ EOF
 }
 
 flunk() { REASON=$*; fail "$*"; }
-# Sets SQL_OUT to one query's answer in the scratch database. Never call it inside $(...): a failure must end
-# the run here, in the main shell, with its own reason (a connection or permission error is not "no rows").
-scratch_sql() {
-    SQL_OUT=$("$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$SCRATCH" -c "$1" 2>"$ERR") ||
-        flunk "check failed: $(describe_error "$ERR")"
-}
-# Runs a yes/no query; flunks with the given reason unless the answer is t.
-scratch_check() {
-    scratch_sql "$1"
-    [ "$SQL_OUT" = t ] || flunk "$2"
+# The sanity checks: yes/no queries, each with the reason it fails with. They run in one psql session, one -c
+# each, in order (run_checks), not one connection per query.
+CHECK_SQL=()
+CHECK_REASON=()
+add_check() { CHECK_SQL+=(-c "$1"); CHECK_REASON+=("$2"); }
+# psql prints one answer a query and stops at the first query that errors (ON_ERROR_STOP), so the first answer
+# that is not t names the failed check, and a missing answer is a query that failed for another reason (a
+# connection or permission error is not "no rows"). Never inside $(...): a failure ends the run in the main shell.
+run_checks() {
+    local answers="" status=0 i
+    local -a got=()
+    answers=$("$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$SCRATCH" "${CHECK_SQL[@]}" 2>"$ERR") || status=$?
+    if [ -n "$answers" ]; then mapfile -t got <<<"$answers"; fi
+    for i in "${!CHECK_REASON[@]}"; do
+        [ "$i" -lt "${#got[@]}" ] || flunk "check failed: $(describe_error "$ERR")"
+        [ "${got[$i]}" = t ] || flunk "${CHECK_REASON[$i]}"
+    done
+    [ "$status" = 0 ] || flunk "check failed: $(describe_error "$ERR")"
 }
 # The reason on the last FAILED line a child script wrote to FILE; empty when there is none (never fails).
 last_failure() {
@@ -86,7 +97,7 @@ drop_stale_scratch() {
     names=$("$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$RESTORE_MAINTENANCE_DB" \
         -c "SELECT datname FROM pg_database WHERE datname ~ '^restore_test_[0-9]{14}_[0-9]+\$'" 2>"$ERR") ||
         { log "WARNING: could not list old scratch databases: $(describe_error "$ERR")"; return 0; }
-    cutoff=$(( $(date -u +%s) - 86400 ))
+    cutoff=$(( EPOCHSECONDS - 86400 ))
     while IFS= read -r name; do
         [ -n "$name" ] || continue
         stamp=${name#restore_test_}; stamp=${stamp%%_*}
@@ -105,24 +116,26 @@ mkdir -p "$WORK_DIR"
 drop_stale_scratch
 NAME=$(resolve_backup_name "$BACKUP_NAME") || { REASON="no backup to test"; exit 1; }
 
-started=$(date +%s.%N)
+started=$EPOCHREALTIME
 # In the background (interruptible), never in $(...): a SIGTERM must stop the restore, not wait for it.
 if ! BACKUP_NAME="$NAME" RESTORE_DATABASE="$SCRATCH" LIVE_DATABASE="" RESTORE_CONFIRM="" RESTORE_VERIFY=overlap interruptible bash "$HERE/restore.sh" >"$OUT" 2>&1; then
     flunk "restore of $NAME failed: $(last_failure "$OUT")"
 fi
-SECONDS_TAKEN=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+SECONDS_TAKEN=$(seconds_since "$started")
 
 # Prisma's bookkeeping proves the schema came back; the listed tables prove the data did.
-scratch_check "SELECT to_regclass('public._prisma_migrations') IS NOT NULL" "restored $NAME has no _prisma_migrations table"
-scratch_check "SELECT EXISTS (SELECT 1 FROM public._prisma_migrations)" "restored $NAME has an empty _prisma_migrations table"
+add_check "SELECT to_regclass('public._prisma_migrations') IS NOT NULL" "restored $NAME has no _prisma_migrations table"
+add_check "SELECT EXISTS (SELECT 1 FROM public._prisma_migrations)" "restored $NAME has an empty _prisma_migrations table"
 for table in ${RESTORE_TEST_TABLES//,/ }; do
     [[ "$table" =~ ^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$ ]] || flunk "not a table name: $table"
-    scratch_check "SELECT to_regclass('$(quote_table "$table")') IS NOT NULL" "restored $NAME has no table $table"
-    scratch_check "SELECT EXISTS (SELECT 1 FROM $(quote_table "$table"))" "restored $NAME: table $table has no rows"
+    add_check "SELECT to_regclass('$(quote_table "$table")') IS NOT NULL" "restored $NAME has no table $table"
+    add_check "SELECT EXISTS (SELECT 1 FROM $(quote_table "$table"))" "restored $NAME: table $table has no rows"
 done
+run_checks
 
 # The RTO as a check: a backup that restores, but slower than the budget, fails the test (and its alert fires).
-awk -v t="$SECONDS_TAKEN" -v b="$RTO_BUDGET_SECONDS" 'BEGIN { exit !(t <= b) }' ||
+# SECONDS_TAKEN has one decimal: compared in tenths, whole numbers only.
+(( 10#${SECONDS_TAKEN/./} <= RTO_BUDGET_SECONDS * 10 )) ||
     flunk "restore of $NAME took ${SECONDS_TAKEN}s, over the RTO budget of ${RTO_BUDGET_SECONDS}s"
 
 RESULT=passed

@@ -45,12 +45,16 @@ sql() { "$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$RESTORE_MAINTENANCE_
 mkdir -p "$WORK_DIR"
 is_s3 || [ -d "$BACKUP_DIR" ] || fail "backup directory $BACKUP_DIR does not exist (is the volume mounted?)"
 
-started=$(date +%s.%N)
+started=$EPOCHREALTIME
 name=$(resolve_backup_name "$BACKUP_NAME")
-store_exists "$name" || fail "backup $name not found in $(store_label)"
-store_exists "$name.sha256" || fail "backup $name has no checksum file: refusing to restore what cannot be verified"
+# One listing for the three lookups: on S3 each store_exists is an rclone call of its own.
+listing=""
+if is_s3; then listing=$(store_list) || exit 1; fi
+in_store() { if is_s3; then has_line "$listing" "$1"; else store_exists "$1"; fi; }
+in_store "$name" || fail "backup $name not found in $(store_label)"
+in_store "$name.sha256" || fail "backup $name has no checksum file: refusing to restore what cannot be verified"
 source_db=""
-if store_exists "$MANIFEST"; then manifest=$(store_cat "$MANIFEST"); source_db=$(json_field "$manifest" database); fi
+if in_store "$MANIFEST"; then manifest=$(store_cat "$MANIFEST"); source_db=$(json_field "$manifest" database); fi
 live=${LIVE_DATABASE:-$source_db}
 
 is_live=0
@@ -75,13 +79,24 @@ else
 fi
 interruptible "$(pgbin pg_restore)" --list "$path" >/dev/null 2>"$ERR" || fail "unreadable backup $name: $(describe_error "$ERR")"
 
-exists=$(sql "SELECT count(*) FROM pg_database WHERE datname = $(quote_literal "$RESTORE_DATABASE")")
-if [ "$exists" = 0 ]; then
-    sql "CREATE DATABASE $(quote_ident "$RESTORE_DATABASE")"
-    CREATED=1
-elif [ "$is_live" = 0 ]; then
-    fail "database $RESTORE_DATABASE already exists; restore into a new name or drop it first"
-fi
+# A new database is created straight away (one connection, not a lookup first); only when that fails is its
+# existence looked up, to tell "already exists" from any other reason.
+database_exists() {
+    local count
+    # `|| exit`: callers test this in a condition, where errexit is off (sql's fail already printed the reason).
+    count=$(sql "SELECT count(*) FROM pg_database WHERE datname = $(quote_literal "$RESTORE_DATABASE")") || exit 1
+    [ "$count" != 0 ]
+}
+create_database() {
+    if "$(pgbin psql)" -X -A -t -q -v ON_ERROR_STOP=1 -d "$RESTORE_MAINTENANCE_DB" -c "CREATE DATABASE $(quote_ident "$RESTORE_DATABASE")" \
+        >/dev/null 2>"$ERR"; then CREATED=1; return 0; fi
+    local reason
+    reason=$(describe_error "$ERR")
+    if database_exists; then fail "database $RESTORE_DATABASE already exists; restore into a new name or drop it first"; fi
+    fail "$reason"
+}
+if [ "$is_live" = 0 ]; then create_database
+elif ! database_exists; then create_database; fi
 
 args=(--exit-on-error -d "$RESTORE_DATABASE")
 [ "$RESTORE_OWNERSHIP" = skip ] && args+=(--no-owner --no-privileges)
@@ -96,5 +111,5 @@ if [ -n "$VERIFYING" ]; then
 fi
 [ "$restored" = 0 ] || fail "pg_restore into $RESTORE_DATABASE failed: $(describe_error "$ERR")"
 CREATED=0
-seconds=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+seconds=$(seconds_since "$started")
 echo "$SCRIPT_NAME: OK restored $name into $RESTORE_DATABASE in ${seconds}s"

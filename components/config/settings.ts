@@ -104,7 +104,7 @@ export function parseSettings(raw: RawConfig): Settings {
     }
     const environment: Environment = ENVIRONMENTS.includes(env as Environment) ? (env as Environment) : "production";
     const schema = settingsSchema(environment, raw.stack, raw.now);
-    const result = schema.safeParse(values, { errorMap: defaultMessages });
+    const result = schema.safeParse(values, { error: defaultMessages });
     const hidden = new Set(raw.secureValueKeys ?? []);
     // A credential pasted into plain configuration is reported once, by key only: it is already committed, and
     // printing it again would copy it into CI logs.
@@ -432,16 +432,16 @@ export function connectionBudget(s: Pick<ParsedSettings, "backend" | "worker" | 
     return { needed: pools + reserved, allowed: Math.floor(s.database.maxConnections * 0.8), reserved, roles };
 }
 
-/** zod's own texts ("Required", "Expected string, received number") say neither the key nor what is allowed. */
-const defaultMessages: z.ZodErrorMap = (issue, ctx) => {
-    // A contextual map runs after the schema's own: keep a message the schema chose (required_error, …).
-    const zodDefault = ctx.defaultError === "Required" || ctx.defaultError.startsWith("Expected ");
-    if (issue.code === z.ZodIssueCode.invalid_type && zodDefault) {
+/** zod's own texts ("Invalid input: expected string, received undefined") say neither the key nor what is allowed. */
+const defaultMessages = (issue: z.core.$ZodRawIssue): string | undefined => {
+    // zod 4 asks a parse's map only about issues the schema left without a message (its own `error` answered
+    // undefined), so a message the schema chose is kept; undefined here falls back to zod's own text.
+    if (issue.code === "invalid_type") {
         const article = /^[aeiou]/.test(issue.expected) ? "an" : "a";
-        return { message: issue.received === "undefined" ? "is required" : `must be ${article} ${issue.expected}` +
-            (issue.expected === "string" && ["number", "boolean"].includes(issue.received) ? " (quote it in YAML)" : "") };
+        return issue.input === undefined ? "is required" : `must be ${article} ${issue.expected}` +
+            (issue.expected === "string" && ["number", "boolean"].includes(typeof issue.input) ? " (quote it in YAML)" : "");
     }
-    return { message: ctx.defaultError };
+    return undefined;
 };
 
 /** Paths of plain string values that look like credentials (policies/lib/credentials.ts: by shape, not by name). */
@@ -456,13 +456,13 @@ function credentialLookalikes(value: unknown, path: (string | number)[] = []): (
 }
 
 /** `backup.restoreTestTables[1]`: the path syntax of `pulumi config set --path`. */
-function keyOf(path: (string | number)[]): string {
-    return `${PROJECT}:` + path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+function keyOf(path: readonly PropertyKey[]): string {
+    return `${PROJECT}:` + path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
-function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue, secure: boolean): string[] {
+function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.core.$ZodIssue, secure: boolean): string[] {
     const key = keyOf(issue.path);
-    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    if (issue.code === "unrecognized_keys") {
         const allowed = allowedKeys(schema, issue.path);
         return issue.keys.map((k) => {
             const full = keyOf([...issue.path, k]);
@@ -477,7 +477,7 @@ function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue,
     }
     const value = valueAt(values, issue.path);
     let message = issue.message;
-    if (issue.code === z.ZodIssueCode.invalid_type && issue.expected === "object") {
+    if (issue.code === "invalid_type" && issue.expected === "object") {
         const keys = `with the keys ${allowedKeys(schema, issue.path).join(", ")}`;
         message = value === undefined ? `is required: an object ${keys}` : `${message} ${keys}`;
     }
@@ -485,23 +485,23 @@ function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue,
     return [`${key} = ${secure ? "[secure value, not shown]" : show(value)}: ${message}`];
 }
 
-function valueAt(values: unknown, path: (string | number)[]): unknown {
+function valueAt(values: unknown, path: readonly PropertyKey[]): unknown {
     let v: unknown = values;
     for (const p of path) {
         if (v === null || typeof v !== "object") return undefined;
-        v = (v as Record<string, unknown>)[p as string];
+        v = (v as Record<PropertyKey, unknown>)[p];
     }
     return v;
 }
 
 function unwrap(t: z.ZodTypeAny): z.ZodTypeAny {
-    while (t instanceof z.ZodDefault || t instanceof z.ZodOptional || t instanceof z.ZodEffects) {
-        t = t instanceof z.ZodEffects ? t.innerType() : (t as z.ZodDefault<z.ZodTypeAny>)._def.innerType;
+    while (t instanceof z.ZodDefault || t instanceof z.ZodPrefault || t instanceof z.ZodOptional || t instanceof z.ZodPipe) {
+        t = (t instanceof z.ZodPipe ? t.in : t.unwrap()) as z.ZodTypeAny;
     }
     return t;
 }
 
-function allowedKeys(schema: z.ZodTypeAny, path: (string | number)[]): string[] {
+function allowedKeys(schema: z.ZodTypeAny, path: readonly PropertyKey[]): string[] {
     let t = unwrap(schema);
     for (const p of path) {
         if (!(t instanceof z.ZodObject)) return [];

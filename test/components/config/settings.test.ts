@@ -513,14 +513,14 @@ describe("settings: inputs that cannot hurt", () => {
 /** Dotted paths of free-text leaves; `[]` for an array's items, `{}` for a label map's values. */
 function freeTextPaths(t: z.ZodTypeAny, prefix = ""): string[] {
     let inner = t;
-    while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodEffects) {
-        inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault || inner instanceof z.ZodOptional) {
+        inner = inner.unwrap() as z.ZodTypeAny;
     }
     const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
     if (inner instanceof z.ZodObject) return Object.entries<z.ZodTypeAny>(inner.shape).flatMap(([k, v]) => freeTextPaths(v, at(k)));
-    if (inner instanceof z.ZodArray) return freeTextPaths(inner.element, at("[]"));
+    if (inner instanceof z.ZodArray) return freeTextPaths(inner.element as z.ZodTypeAny, at("[]"));
     if (inner instanceof z.ZodRecord) return [at("{}")];
-    if (inner instanceof z.ZodString || inner instanceof z.ZodPipeline) return [prefix];
+    if (inner instanceof z.ZodString || inner instanceof z.ZodPipe) return [prefix];
     return [];
 }
 

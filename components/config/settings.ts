@@ -118,8 +118,14 @@ export function parseSettings(raw: RawConfig): Settings {
             `pass credentials as secure values (pulumi config set --secret)`);
     }
     if (!result.success) {
+        // zod 4 still runs length checks (an array's .min/.max) on a value that failed the array's type check when
+        // that value has a length (a string): the type's line already says what is allowed, so it stays the only one.
+        const mistyped = new Set<string>();
         for (const issue of result.error.issues) {
             if (issue.path[0] === "environment") continue; // reported above, once
+            const at = keyOf(issue.path);
+            if (mistyped.has(at)) continue;
+            if (issue.code === "invalid_type") mistyped.add(at);
             const lines = describeIssue(schema, values, issue, hidden.has(String(issue.path[0])));
             problems.push(...lines.filter((l) => !aboutLeak(l)));
         }
@@ -437,8 +443,10 @@ const defaultMessages = (issue: z.core.$ZodRawIssue): string | undefined => {
     // zod 4 asks a parse's map only about issues the schema left without a message (its own `error` answered
     // undefined), so a message the schema chose is kept; undefined here falls back to zod's own text.
     if (issue.code === "invalid_type") {
-        const article = /^[aeiou]/.test(issue.expected) ? "an" : "a";
-        return issue.input === undefined ? "is required" : `must be ${article} ${issue.expected}` +
+        // A label map is a zod record; to the person writing YAML it is an object (a mapping).
+        const expected = issue.expected === "record" ? "object" : issue.expected;
+        const article = /^[aeiou]/.test(expected) ? "an" : "a";
+        return issue.input === undefined ? "is required" : `must be ${article} ${expected}` +
             (issue.expected === "string" && ["number", "boolean"].includes(typeof issue.input) ? " (quote it in YAML)" : "");
     }
     return undefined;

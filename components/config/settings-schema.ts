@@ -42,8 +42,17 @@ export const MAX_AGE_DAYS = {
 /** Connections that are not pods' pools: one migration (Prisma opens two) and one pg_dump (plus its jobs). */
 export const MIGRATION_CONNECTIONS = 2;
 
+/** What a schema says when its value is missing (`required`) or of the wrong type (`invalid`); a message left out
+ *  falls through to settings.ts's defaultMessages ("is required", "must be a string"). zod 4's `error` option is
+ *  one function for every issue of the schema, so it answers the type issue only: checks keep their own messages. */
+interface TypeMessages { required?: string; invalid?: string }
+const typeError = (messages: TypeMessages) => ({
+    error: (issue: z.core.$ZodRawIssue) =>
+        issue.code !== "invalid_type" ? undefined : issue.input === undefined ? messages.required : messages.invalid,
+});
+
 const int = (min: number, max: number) =>
-    z.number({ invalid_type_error: `must be an integer from ${min} to ${max}` })
+    z.number(typeError({ invalid: `must be an integer from ${min} to ${max}` }))
         .int(`must be an integer from ${min} to ${max}`)
         .min(min, `must be an integer from ${min} to ${max}`)
         .max(max, `must be an integer from ${min} to ${max}`);
@@ -56,10 +65,10 @@ export function durationSeconds(text: string): number | undefined {
 
 const duration = (min: string, max: string) => {
     const allowed = `must be a duration from ${min} to ${max}, written as a number and one unit (s, m or h) such as 30s, 5m, 4h`;
-    return z.string({ invalid_type_error: allowed }).superRefine((v, ctx) => {
+    return z.string(typeError({ invalid: allowed })).superRefine((v, ctx) => {
         const seconds = durationSeconds(v);
         if (seconds === undefined || seconds < durationSeconds(min)! || seconds > durationSeconds(max)!) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: allowed });
+            ctx.addIssue({ code: "custom", message: allowed });
         }
     });
 };
@@ -73,28 +82,28 @@ export const SEVERITIES = ["critical", "warning"] as const;
 /** PagerDuty object IDs (users): a capital P and upper-case letters or digits, as the web UI shows them in URLs. */
 const pagerdutyUsers = (what: string) => z.array(
     z.string().regex(/^P[A-Z0-9]{5,13}$/, "must be PagerDuty user IDs such as PXPGF42 (from the user's profile URL)"),
-    { required_error: `is required with pagerduty: the PagerDuty user IDs of the ${what}` },
+    typeError({ required: `is required with pagerduty: the PagerDuty user IDs of the ${what}` }),
 ).min(1, `must name at least one PagerDuty user (the ${what})`).max(50, "must name at most 50 users");
 
 /**
  * Free text with a bound, checked before the format: nothing renders an object Kubernetes would refuse (a label
  * value over 63 characters, an annotation past its size), and no megabyte of text is matched or echoed back.
  */
-const bounded = <T extends z.ZodTypeAny>(max: number, inner: T, params?: { required_error?: string; invalid_type_error?: string }) =>
-    z.string(params).max(max, `must be at most ${max} characters`).pipe(inner);
+const bounded = <T extends z.ZodType<unknown, string>>(max: number, inner: T, messages: TypeMessages = {}) =>
+    z.string(typeError(messages)).max(max, `must be at most ${max} characters`).pipe(inner);
 
 const checked = (problem: (v: string) => string | undefined, max = 256) =>
     bounded(max, z.string().superRefine((v, ctx) => {
         const p = problem(v);
-        if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
-    }), { invalid_type_error: "must be a string" });
+        if (p) ctx.addIssue({ code: "custom", message: `must be ${p}` });
+    }), { invalid: "must be a string" });
 
 const isoDateNotInFuture = (now: Date) =>
-    z.string({ invalid_type_error: "must be an ISO 8601 date string such as 2026-10-01" }).superRefine((v, ctx) => {
+    z.string(typeError({ invalid: "must be an ISO 8601 date string such as 2026-10-01" })).superRefine((v, ctx) => {
         const parsed = parseIsoDate(v);
-        if (typeof parsed === "string") ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${parsed}` });
+        if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `must be ${parsed}` });
         else if (parsed.getTime() > now.getTime()) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must not be in the future (today is ${now.toISOString().slice(0, 10)})` });
+            ctx.addIssue({ code: "custom", message: `must not be in the future (today is ${now.toISOString().slice(0, 10)})` });
         }
     });
 
@@ -111,12 +120,12 @@ const resources = (d: { cpu: string; memory: string; memoryLimit: string }) => z
 
 const credentials = (defaults: Credential[]) => ({
     /** The credentials this workload's pods receive; a Secret key not listed never reaches them. */
-    credentials: z.array(z.enum(CREDENTIALS, { errorMap: () => ({ message: `must be credential names: ${CREDENTIALS.join(", ")}` }) }))
+    credentials: z.array(z.enum(CREDENTIALS, { error: `must be credential names: ${CREDENTIALS.join(", ")}` }))
         .min(1, "must list at least one credential")
         .refine((l) => new Set(l).size === l.length, "must not list a credential twice")
         .default(defaults),
     /** env: secretKeyRef variables; file: files under /var/run/secrets/fork-knife/credentials and <NAME>_FILE variables. */
-    credentialsAs: z.enum(["env", "file"], { errorMap: () => ({ message: "must be env or file" }) }).default("env"),
+    credentialsAs: z.enum(["env", "file"], { error: "must be env or file" }).default("env"),
 });
 
 const scaling = (d: { minReplicas: number; maxReplicas: number }) => ({
@@ -128,16 +137,16 @@ const scaling = (d: { minReplicas: number; maxReplicas: number }) => ({
 
 /** A container command: a short argv list that never runs a migration (that is the MigrationJob's). */
 const appCommand = (d: string[]) => z.array(
-    z.string({ invalid_type_error: "must be a string" })
+    z.string(typeError({ invalid: "must be a string" }))
         .min(1, `must be a non-empty string of at most ${COMMAND_MAX_ARG_LENGTH} characters`)
         .max(COMMAND_MAX_ARG_LENGTH, `must be a non-empty string of at most ${COMMAND_MAX_ARG_LENGTH} characters`),
-    { invalid_type_error: `must be a list of strings such as [${d.join(", ")}]` },
+    typeError({ invalid: `must be a list of strings such as [${d.join(", ")}]` }),
 ).min(1, `must name the command, e.g. [${d.join(", ")}]`)
     .max(COMMAND_MAX_ARGS, `must be at most ${COMMAND_MAX_ARGS} strings`)
     .superRefine((argv, ctx) => {
         const migration = migrationInCommand(argv);
         if (migration) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must not run a database migration (found "${migration}"): ` +
+            ctx.addIssue({ code: "custom", message: `must not run a database migration (found "${migration}"): ` +
                 "migrations run in the MigrationJob, once per release, before the rollout" });
         }
     })
@@ -161,17 +170,17 @@ export function publicUrlProblem(value: string): string | undefined {
     return undefined;
 }
 
-const publicUrl = z.string({ required_error: "is required in production: the https:// URL users reach, which the outside health check probes",
-    invalid_type_error: "must be a string" }).superRefine((v, ctx) => {
+const publicUrl = z.string(typeError({ required: "is required in production: the https:// URL users reach, which the outside health check probes",
+    invalid: "must be a string" })).superRefine((v, ctx) => {
     const p = publicUrlProblem(v);
-    if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
+    if (p) ctx.addIssue({ code: "custom", message: `must be ${p}` });
 });
 
-const proberUrl = z.string({ invalid_type_error: "must be a string" }).superRefine((v, ctx) => {
+const proberUrl = z.string(typeError({ invalid: "must be a string" })).superRefine((v, ctx) => {
     let url: URL | undefined;
     try { url = new URL(v); } catch { /* reported below */ }
     if (!url || !["http:", "https:"].includes(url.protocol) || url.username || url.password || url.search || url.hash || !url.hostname) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom,
+        ctx.addIssue({ code: "custom",
             message: "must be the blackbox exporter's http:// or https:// URL (host, port, optional path; no credentials, query or fragment)" });
     }
 });
@@ -192,25 +201,25 @@ function labelKeyProblem(key: string): string | undefined {
 const labelMap = (what: string) => z.record(z.string(), z.string()).superRefine((m, ctx) => {
     const entries = Object.entries(m);
     if (entries.length === 0 || entries.length > 10) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be 1 to 10 labels that select the ${what}` });
+        ctx.addIssue({ code: "custom", message: `must be 1 to 10 labels that select the ${what}` });
     }
     for (const [k, v] of entries) {
         const p = labelKeyProblem(k) ?? (v === "" || LABEL_NAME.test(v) ? undefined : `label values must be at most 63 letters, digits, '-', '_', '.' (${JSON.stringify(k)})`);
-        if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be Kubernetes labels that select the ${what}: ${p}` });
+        if (p) ctx.addIssue({ code: "custom", message: `must be Kubernetes labels that select the ${what}: ${p}` });
     }
 });
 
 export function settingsSchema(environment: Environment, stack: string, now: Date) {
     const prod = environment === "production";
     return z.object({
-        environment: z.enum(ENVIRONMENTS, { errorMap: () => ({ message: "must be one of staging, production" }) }),
+        environment: z.enum(ENVIRONMENTS, { error: "must be one of staging, production" }),
         namespace: checked(dnsLabelProblem).default(`fork-knife-${stack}`),
         image: z.object({
             repository: bounded(255, z.string().regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*$/, "must be an image repository such as ghcr.io/fork-knife/backend")),
             tag: bounded(128, z.string()
                 .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a Docker tag: letters, digits, '_', '.', '-', up to 128")
                 .refine((t) => t !== "latest", "must be a pinned release tag, not latest (a moving tag makes rollouts and rollbacks unrepeatable)"),
-            { required_error: "is required (a release tag, never latest)" }),
+            { required: "is required (a release tag, never latest)" }),
             digest: bounded(71, z.string().regex(/^sha256:[a-f0-9]{64}$/, "must be sha256: followed by 64 hex digits")).optional(),
             resolveDigest: z.boolean().default(false),
         }).strict(),
@@ -224,30 +233,28 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             metricsNamespaceLabels: labelMap("monitoring namespace").default({ "kubernetes.io/metadata.name": "monitoring" }),
             healthPath: bounded(256, z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be an absolute URL path such as /health")).default("/health"),
             command: appCommand(DEFAULT_BACKEND_COMMAND),
-            resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).default({}),
-        }).strict().default({}),
+            resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).prefault({}),
+        }).strict().prefault({}),
         worker: z.object({
             ...scaling(prod ? { minReplicas: 2, maxReplicas: 6 } : { minReplicas: 1, maxReplicas: 2 }),
             command: appCommand(DEFAULT_WORKER_COMMAND),
             ...credentials(WORKER_CREDENTIALS),
-            resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).default({}),
-        }).strict().default({}),
+            resources: resources({ cpu: "250m", memory: "256Mi", memoryLimit: "512Mi" }).prefault({}),
+        }).strict().prefault({}),
         database: z.object({
-            host: z.string({ required_error: "is required (the PostgreSQL host name)" }).superRefine((v, ctx) => {
+            host: z.string(typeError({ required: "is required (the PostgreSQL host name)" })).superRefine((v, ctx) => {
                 const p = hostProblem(v);
-                if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
+                if (p) ctx.addIssue({ code: "custom", message: `must be ${p}` });
             }),
             port: int(1, 65535).default(5432),
             name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier: lower-case letters, digits, '_'").default("forkknife"),
             adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL role name").default("postgres"),
             // Production verifies who answers (verify-full); staging may settle for encryption, with a warning.
-            sslMode: z.enum(SSL_MODES, {
-                errorMap: () => ({ message: "must be one of require, verify-ca, verify-full (never disable or prefer)" }),
-            }).default(prod ? "verify-full" : "require"),
+            sslMode: z.enum(SSL_MODES, { error: "must be one of require, verify-ca, verify-full (never disable or prefer)" }).default(prod ? "verify-full" : "require"),
             /** PEM bundle of the CA that signed the server's certificate: required with verify-ca / verify-full. */
-            caBundle: z.string({ invalid_type_error: "must be a string (a PEM block, e.g. a YAML | block)" }).superRefine((v, ctx) => {
+            caBundle: z.string(typeError({ invalid: "must be a string (a PEM block, e.g. a YAML | block)" })).superRefine((v, ctx) => {
                 const p = caBundleProblem(v, now);
-                if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
+                if (p) ctx.addIssue({ code: "custom", message: `must be ${p}` });
             }).optional(),
             maxConnections: int(10, 100000).default(100),
             poolSizePerPod: int(1, 100).default(5),
@@ -286,7 +293,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             /** Where the object store lives; required in production when s3Endpoint is not on port 443. */
             s3Cidr: checked(cidrProblem).optional(),
             s3Region: bounded(64, z.string().regex(/^[a-z0-9-]+$/, "must be a region name such as eu-central-1")).default("us-east-1"),
-            format: z.enum(["custom", "directory"], { errorMap: () => ({ message: "must be custom or directory" }) }).default("custom"),
+            format: z.enum(["custom", "directory"], { error: "must be custom or directory" }).default("custom"),
             parallelJobs: int(1, 16).default(1),
             postgresImage: bounded(512, z.string().regex(/^[a-z0-9./_-]+:[0-9]+[A-Za-z0-9._-]*(@sha256:[a-f0-9]{64})?$/,
                 "must be a PostgreSQL image pinned to its major version, such as postgres:15-bookworm")).default("postgres:15-bookworm"),
@@ -310,16 +317,16 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             /** Break-glass: this release migrates without a fresh pre-migration dump (a rollback to an image whose
              *  migrations already ran). Recorded in the migration Job's annotation and the stack's audit output. */
             skipPreMigrationBackup: z.object({
-                reason: z.string({ required_error: "is required: why this release may migrate without a fresh dump (10 to 500 characters)",
-                    invalid_type_error: "must be a string of 10 to 500 characters" })
+                reason: z.string(typeError({ required: "is required: why this release may migrate without a fresh dump (10 to 500 characters)",
+                    invalid: "must be a string of 10 to 500 characters" }))
                     .max(500, "must be 10 to 500 characters saying why this release may migrate without a fresh dump")
                     .pipe(z.string().trim().min(10, "must be 10 to 500 characters saying why this release may migrate without a fresh dump")),
                 /** Last day the waiver holds; after it the stack refuses to deploy until the key is removed. */
-                until: z.string({ invalid_type_error: "must be an ISO 8601 date string such as 2026-10-01" }).superRefine((v, ctx) => {
+                until: z.string(typeError({ invalid: "must be an ISO 8601 date string such as 2026-10-01" })).superRefine((v, ctx) => {
                     const parsed = parseIsoDate(v);
-                    if (typeof parsed === "string") ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${parsed}` });
+                    if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `must be ${parsed}` });
                     else if (parsed.getTime() + 86_400_000 <= now.getTime()) {
-                        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `has passed (today is ${now.toISOString().slice(0, 10)}): ` +
+                        ctx.addIssue({ code: "custom", message: `has passed (today is ${now.toISOString().slice(0, 10)}): ` +
                             "remove backup.skipPreMigrationBackup so the next migration is preceded by a backup again" });
                     }
                 }).optional(),
@@ -337,7 +344,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
                 /** PEM bundle of the CA that signed that server's certificate; required with verify-ca / verify-full. */
                 caBundle: z.string({ message: "must be a string (a PEM block, e.g. a YAML | block)" }).superRefine((v, ctx) => {
                     const p = caBundleProblem(v, now);
-                    if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${p}` });
+                    if (p) ctx.addIssue({ code: "custom", message: `must be ${p}` });
                 }).optional(),
                 /** Where that server lives: the restore test's egress goes to this block only (required in production). */
                 cidr: checked(cidrProblem).optional(),
@@ -346,7 +353,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
              *  within one minor version of the cluster's API server; production adds @sha256:…. */
             kubectlImage: bounded(512, z.string().regex(KUBECTL_IMAGE,
                 "must be a kubectl image pinned to a release such as registry.k8s.io/kubectl:v1.31.4, optionally @sha256:…")).default(DEFAULT_KUBECTL_IMAGE),
-        }).strict().default({}),
+        }).strict().prefault({}),
         alerts: z.object({
             enabled: z.boolean().default(true),
             healthCheckFailures: int(1, 100).default(3),
@@ -362,27 +369,27 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             // At 100 % Redis already evicts keys or refuses writes (noeviction): an alert there comes too late.
             redisMemoryPercent: int(1, 99).default(80),
             team: bounded(63, z.string().regex(/^[a-z0-9-]+$/, "must be a team label such as backend")).default("backend"),
-        }).strict().default({}),
+        }).strict().prefault({}),
         github: z.object({
             owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "must be a GitHub user or organisation name"),
             repository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a GitHub repository name"),
             requiredApprovals: int(1, 6).default(1),
             // GitHub allows 1 to 6 required reviewers on an environment; production must have some.
             productionReviewers: z.array(bounded(140, z.string().regex(/^[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$/, "must be user names or org/team slugs")),
-                { required_error: "is required with github: 1 to 6 user names or org/team slugs who approve production deployments" })
+                typeError({ required: "is required with github: 1 to 6 user names or org/team slugs who approve production deployments" }))
                 .min(1, "must name 1 to 6 reviewers (user names or org/team slugs)").max(6, "must name 1 to 6 reviewers (user names or org/team slugs)"),
         }).strict().optional(),
         alerting: z.object({
             /** Which receiver each severity reaches. Staging reaches the team only. */
             severities: z.object({
-                critical: z.enum(RECEIVERS, { errorMap: () => ({ message: "must be pager or team" }) }).default(prod ? "pager" : "team"),
-                warning: z.enum(RECEIVERS, { errorMap: () => ({ message: "must be pager or team" }) }).default("team"),
-            }).strict().default({}),
+                critical: z.enum(RECEIVERS, { error: "must be pager or team" }).default(prod ? "pager" : "team"),
+                warning: z.enum(RECEIVERS, { error: "must be pager or team" }).default("team"),
+            }).strict().prefault({}),
             groupWait: duration("5s", "5m").default("30s"),
             groupInterval: duration("1m", "1h").default("5m"),
             repeatInterval: duration("1h", "24h").default("4h"),
             slackChannel: z.string().regex(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "must be a Slack channel name such as #fork-knife-alerts").optional(),
-        }).strict().default({}),
+        }).strict().prefault({}),
         pagerduty: z.object({
             serviceName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,254}$/, "must be a PagerDuty service name").default(`fork-knife ${stack}`),
             timeZone: checked(timeZoneProblem).default("Etc/UTC"),
@@ -391,7 +398,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             /** Second level: the senior developers' rotation. */
             seniorDevelopers: pagerdutyUsers("senior developers"),
             /** Third level: the CTO. */
-            cto: z.string({ required_error: "is required with pagerduty: the CTO's PagerDuty user ID" })
+            cto: z.string(typeError({ required: "is required with pagerduty: the CTO's PagerDuty user ID" }))
                 .regex(/^P[A-Z0-9]{5,13}$/, "must be a PagerDuty user ID such as PXPGF42"),
             rotationDays: int(1, 28).default(7),
             handoffTime: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be a time of day HH:MM such as 09:00").default("09:00"),
@@ -400,7 +407,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
                 onCallDeveloper: int(5, 60).default(15),
                 seniorDeveloper: int(5, 60).default(15),
                 cto: int(5, 120).default(30),
-            }).strict().default({}),
+            }).strict().prefault({}),
             /** How often the whole chain repeats when nobody acknowledges. */
             repeats: int(0, 9).default(2),
         }).strict().optional(),
@@ -412,7 +419,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             proberUrl: proberUrl.default(DEFAULT_PROBER_URL),
             /** Its module that checks for a 2xx answer over TLS. */
             module: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a blackbox exporter module name such as http_2xx").default("http_2xx"),
-        }).strict().default({}),
+        }).strict().prefault({}),
         // The guide's quarterly database maintenance (components/data/maintenance.ts), in backup.timeZone.
         maintenance: z.object({
             enabled: z.boolean().default(true),
@@ -424,19 +431,19 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             minIndexSizeMb: int(0, 1_000_000).default(1),
             /** The Job is stopped after this long (activeDeadlineSeconds). */
             deadlineMinutes: int(5, 720).default(120),
-        }).strict().default({}),
+        }).strict().prefault({}),
         // The watched rollout after every deploy (tools/rollout.ts): the guide's "monitor metrics for 30 minutes".
         release: z.object({
             /** Critical paths, besides the health endpoint, that must answer 2xx right after a rollout. */
-            smokePaths: z.array(z.string().regex(/^\/[A-Za-z0-9._~\/?=&%-]*$/, "must be absolute URL paths such as /api/menu"), {
-                invalid_type_error: "must be a list of absolute URL paths such as /api/menu",
-            }).max(20, "must list at most 20 paths (each is requested on every deploy)")
+            smokePaths: z.array(z.string().regex(/^\/[A-Za-z0-9._~\/?=&%-]*$/, "must be absolute URL paths such as /api/menu"), typeError({
+                invalid: "must be a list of absolute URL paths such as /api/menu",
+            })).max(20, "must list at most 20 paths (each is requested on every deploy)")
                 .refine((paths) => new Set(paths).size === paths.length, "must not list a path twice").default([]),
             /** How long health and alerts are watched after the smoke checks; 0 skips the watch. */
             watchMinutes: int(0, 180).default(30),
             /** How often the watch polls. */
             pollSeconds: int(5, 300).default(30),
-        }).strict().default({}),
+        }).strict().prefault({}),
         /** The queue (BullMQ) both workloads use: REDIS_URL is built from these and the secure redisPassword. */
         redis: z.object({
             host: checked(hostProblem),
@@ -462,8 +469,8 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
                 .max(10, "must list 1 to 10 CIDR blocks of the API server's endpoints").optional(),
             /** The API server endpoints' port: 443 on most managed clusters, 6443 on kubeadm's. */
             kubernetesApiPort: int(1, 65535).default(443),
-        }).strict().default({}),
-        logLevel: z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(", ")}` }) }).default("info"),
+        }).strict().prefault({}),
+        logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
     }).strict();
 }
 

@@ -115,7 +115,7 @@ export function parseSettings(raw: RawConfig): Settings {
     }
     const environment: Environment = ENVIRONMENTS.includes(env as Environment) ? (env as Environment) : "production";
     const schema = settingsSchema(environment, raw.stack, raw.now);
-    const result = schema.safeParse(values, { errorMap: defaultMessages });
+    const result = schema.safeParse(values, { error: defaultMessages });
     const hidden = new Set(raw.secureValueKeys ?? []);
     // A credential pasted into plain configuration is reported once, by key only: it is already committed, and
     // printing it again would copy it into CI logs.
@@ -129,8 +129,14 @@ export function parseSettings(raw: RawConfig): Settings {
             `pass credentials as secure values (pulumi config set --secret)`);
     }
     if (!result.success) {
+        // zod 4 still runs length checks (an array's .min/.max) on a value that failed the array's type check when
+        // that value has a length (a string): the type's line already says what is allowed, so it stays the only one.
+        const mistyped = new Set<string>();
         for (const issue of result.error.issues) {
             if (issue.path[0] === "environment") continue; // reported above, once
+            const at = keyOf(issue.path);
+            if (mistyped.has(at)) continue;
+            if (issue.code === "invalid_type") mistyped.add(at);
             const lines = describeIssue(schema, values, issue, hidden.has(String(issue.path[0])));
             problems.push(...lines.filter((l) => !aboutLeak(l)));
         }
@@ -515,16 +521,18 @@ export function connectionBudget(s: Pick<ParsedSettings, "backend" | "worker" | 
     return { needed: pools + reserved, allowed: Math.floor(s.database.maxConnections * 0.8), reserved, roles };
 }
 
-/** zod's own texts ("Required", "Expected string, received number") say neither the key nor what is allowed. */
-const defaultMessages: z.ZodErrorMap = (issue, ctx) => {
-    // A contextual map runs after the schema's own: keep a message the schema chose (required_error, …).
-    const zodDefault = ctx.defaultError === "Required" || ctx.defaultError.startsWith("Expected ");
-    if (issue.code === z.ZodIssueCode.invalid_type && zodDefault) {
-        const article = /^[aeiou]/.test(issue.expected) ? "an" : "a";
-        return { message: issue.received === "undefined" ? "is required" : `must be ${article} ${issue.expected}` +
-            (issue.expected === "string" && ["number", "boolean"].includes(issue.received) ? " (quote it in YAML)" : "") };
+/** zod's own texts ("Invalid input: expected string, received undefined") say neither the key nor what is allowed. */
+const defaultMessages = (issue: z.core.$ZodRawIssue): string | undefined => {
+    // zod 4 asks a parse's map only about issues the schema left without a message (its own `error` answered
+    // undefined), so a message the schema chose is kept; undefined here falls back to zod's own text.
+    if (issue.code === "invalid_type") {
+        // A label map is a zod record; to the person writing YAML it is an object (a mapping).
+        const expected = issue.expected === "record" ? "object" : issue.expected;
+        const article = /^[aeiou]/.test(expected) ? "an" : "a";
+        return issue.input === undefined ? "is required" : `must be ${article} ${expected}` +
+            (issue.expected === "string" && ["number", "boolean"].includes(typeof issue.input) ? " (quote it in YAML)" : "");
     }
-    return { message: ctx.defaultError };
+    return undefined;
 };
 
 /** Paths of plain string values that look like credentials (policies/lib/credentials.ts: by shape, not by name). */
@@ -539,13 +547,13 @@ function credentialLookalikes(value: unknown, path: (string | number)[] = []): (
 }
 
 /** `backup.restoreTestTables[1]`: the path syntax of `pulumi config set --path`. */
-function keyOf(path: (string | number)[]): string {
-    return `${PROJECT}:` + path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+function keyOf(path: readonly PropertyKey[]): string {
+    return `${PROJECT}:` + path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
-function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue, secure: boolean): string[] {
+function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.core.$ZodIssue, secure: boolean): string[] {
     const key = keyOf(issue.path);
-    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    if (issue.code === "unrecognized_keys") {
         const allowed = allowedKeys(schema, issue.path);
         return issue.keys.map((k) => {
             const full = keyOf([...issue.path, k]);
@@ -560,7 +568,7 @@ function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue,
     }
     const value = valueAt(values, issue.path);
     let message = issue.message;
-    if (issue.code === z.ZodIssueCode.invalid_type && issue.expected === "object") {
+    if (issue.code === "invalid_type" && issue.expected === "object") {
         const keys = `with the keys ${allowedKeys(schema, issue.path).join(", ")}`;
         message = value === undefined ? `is required: an object ${keys}` : `${message} ${keys}`;
     }
@@ -568,23 +576,23 @@ function describeIssue(schema: z.ZodTypeAny, values: unknown, issue: z.ZodIssue,
     return [`${key} = ${secure ? "[secure value, not shown]" : show(value)}: ${message}`];
 }
 
-function valueAt(values: unknown, path: (string | number)[]): unknown {
+function valueAt(values: unknown, path: readonly PropertyKey[]): unknown {
     let v: unknown = values;
     for (const p of path) {
         if (v === null || typeof v !== "object") return undefined;
-        v = (v as Record<string, unknown>)[p as string];
+        v = (v as Record<PropertyKey, unknown>)[p];
     }
     return v;
 }
 
 function unwrap(t: z.ZodTypeAny): z.ZodTypeAny {
-    while (t instanceof z.ZodDefault || t instanceof z.ZodOptional || t instanceof z.ZodEffects) {
-        t = t instanceof z.ZodEffects ? t.innerType() : (t as z.ZodDefault<z.ZodTypeAny>)._def.innerType;
+    while (t instanceof z.ZodDefault || t instanceof z.ZodPrefault || t instanceof z.ZodOptional || t instanceof z.ZodPipe) {
+        t = (t instanceof z.ZodPipe ? t.in : t.unwrap()) as z.ZodTypeAny;
     }
     return t;
 }
 
-function allowedKeys(schema: z.ZodTypeAny, path: (string | number)[]): string[] {
+function allowedKeys(schema: z.ZodTypeAny, path: readonly PropertyKey[]): string[] {
     let t = unwrap(schema);
     for (const p of path) {
         if (!(t instanceof z.ZodObject)) return [];

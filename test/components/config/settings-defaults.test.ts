@@ -13,8 +13,8 @@ const project = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), 
 const projectConfig: Record<string, any> = project.config ?? {};
 
 function unwrap(t: z.ZodTypeAny): z.ZodTypeAny {
-    while (t instanceof z.ZodDefault || t instanceof z.ZodOptional || t instanceof z.ZodEffects) {
-        t = t instanceof z.ZodEffects ? t.innerType() : t._def.innerType;
+    while (t instanceof z.ZodDefault || t instanceof z.ZodPrefault || t instanceof z.ZodOptional || t instanceof z.ZodPipe) {
+        t = (t instanceof z.ZodPipe ? t.in : t.unwrap()) as z.ZodTypeAny;
     }
     return t;
 }

@@ -97,6 +97,9 @@ const BAD: BadInput[] = [
     { key: "backend.command", change: (v) => { v.backend = { command: Array(33).fill("x") }; }, shows: '["x",', allowed: /must be at most 32 strings/ },
     { key: "backend.command[1]", change: (v) => { v.backend = { command: ["node", "x".repeat(1025)] }; }, shows: '"xxx', allowed: /non-empty string of at most 1024 characters/ },
     { key: "worker.command[0]", change: (v) => { v.worker = { command: [""] }; }, shows: '""', allowed: /non-empty string of at most 1024 characters/ },
+    // A string where a list belongs: the type's line only (zod 4 would also measure the string against .min/.max).
+    { key: "worker.command", change: (v) => { v.worker = { command: "" }; }, shows: '""', allowed: /must be a list of strings such as \[npm, run, worker\]/ },
+    { key: "release.smokePaths", change: (v) => { v.release = { smokePaths: "/api/menu,/api/orders" }; }, shows: '"/api/menu,/api/orders"', allowed: /must be a list of absolute URL paths such as \/api\/menu$/ },
     { key: "worker.port", change: (v) => { v.worker = { port: 3000 }; }, shows: null, allowed: /unknown key; allowed keys: minReplicas, maxReplicas, targetCpuPercent/ },
     { key: "database", change: (v) => { delete v.database; }, shows: null, allowed: /is required: an object with the keys host, port, name/ },
     { key: "database.host", change: (v) => { delete v.database.host; }, shows: null, allowed: /is required \(the PostgreSQL host name\)/ },
@@ -189,6 +192,7 @@ const BAD: BadInput[] = [
     { key: "egress.httpsCidrs[0]", change: (v) => { v.egress = { httpsCidrs: ["0.0.0.0/-1"] }; }, shows: '"0.0.0.0/-1"', allowed: /CIDR block/ },
     { key: "egress.httpsCidrs", change: (v) => { v.egress = { httpsCidrs: [] }; }, shows: "[]", allowed: /1 to 50 CIDR blocks \(leave it out for any address\)/ },
     { key: "egress.dnsPodLabels", change: (v) => { v.egress = { dnsPodLabels: {} }; }, shows: "{}", allowed: /1 to 10 labels that select the DNS pod/ },
+    { key: "egress.dnsPodLabels", change: (v) => { v.egress = { dnsPodLabels: "k8s-app=kube-dns" }; }, shows: '"k8s-app=kube-dns"', allowed: /: must be an object$/ },
     { key: "egress.dnsNamespaceLabels", change: (v) => { v.egress = { dnsNamespaceLabels: { "bad key!": "x" } }; }, shows: '{"bad key!":"x"}', allowed: /label key must be/ },
     { key: "backend.metricsPort", change: (v) => { v.backend = { metricsPort: 70000 }; }, shows: "70000", allowed: /integer from 1 to 65535/ },
     { key: "backup.s3Cidr", stack: "production", change: (v) => { v.backup.s3Endpoint = "http://minio.backup.svc:9000"; }, shows: null, allowed: /required in production with an s3Endpoint on port 9000/ },
@@ -202,6 +206,9 @@ const BAD: BadInput[] = [
     { key: "database.caBundle", change: (_, raw) => { raw.now = new Date("2037-01-01T00:00:00Z"); }, shows: '"-----BEGIN', allowed: /certificate 1 \(CN=fork-knife example database CA\) expired on Nov 27 .* 2036 GMT/ },
     { key: "worker.credentials[1]", change: (v) => { v.worker = { credentials: ["DATABASE_URL", "AWS_KEY"] }; }, shows: '"AWS_KEY"', allowed: /credential names: DATABASE_URL, REDIS_URL, JWT_SECRET/ },
     { key: "backend.credentials", change: (v) => { v.backend = { credentials: [] }; }, shows: "[]", allowed: /at least one credential/ },
+    { key: "backend.credentials", change: (v) => { v.backend = { credentials: "" }; }, shows: '""', allowed: /: must be an array$/ },
+    // Not an integer and below the minimum: one line, not one per failed check.
+    { key: "maintenance.deadlineMinutes", change: (v) => { v.maintenance = { deadlineMinutes: 2.5 }; }, shows: "2.5", allowed: /integer from 5 to 720/ },
     { key: "backend.credentials", change: (v) => { v.backend = { credentials: ["REDIS_URL", "REDIS_URL"] }; }, shows: '["REDIS_URL","REDIS_URL"]', allowed: /must not list a credential twice/ },
     { key: "worker.credentialsAs", change: (v) => { v.worker = { credentialsAs: "volume" }; }, shows: '"volume"', allowed: /must be env or file/ },
     { key: "twilioAuthToken", change: (_, raw) => { delete raw.secrets.twilioAuthToken; }, shows: null, allowed: /is required; set it with: pulumi config set --secret twilioAuthToken <value>/ },
@@ -582,14 +589,14 @@ describe("settings: inputs that cannot hurt", () => {
 /** Dotted paths of free-text leaves; `[]` for an array's items, `{}` for a label map's values. */
 function freeTextPaths(t: z.ZodTypeAny, prefix = ""): string[] {
     let inner = t;
-    while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodEffects) {
-        inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault || inner instanceof z.ZodOptional) {
+        inner = inner.unwrap() as z.ZodTypeAny;
     }
     const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
     if (inner instanceof z.ZodObject) return Object.entries<z.ZodTypeAny>(inner.shape).flatMap(([k, v]) => freeTextPaths(v, at(k)));
-    if (inner instanceof z.ZodArray) return freeTextPaths(inner.element, at("[]"));
+    if (inner instanceof z.ZodArray) return freeTextPaths(inner.element as z.ZodTypeAny, at("[]"));
     if (inner instanceof z.ZodRecord) return [at("{}")];
-    if (inner instanceof z.ZodString || inner instanceof z.ZodPipeline) return [prefix];
+    if (inner instanceof z.ZodString || inner instanceof z.ZodPipe) return [prefix];
     return [];
 }
 

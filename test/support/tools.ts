@@ -5,10 +5,15 @@ import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../../tools/lib/stack-config";
 
-/** `npm run <tool>` without npm: tools/<script> under ts-node, from the repository root. */
+/** node's arguments for tools/<script> as package.json's scripts run it: the SDK parts it never calls deferred, the
+ *  compile cache instead of ts-node (no TypeScript compiler loaded per process). */
+export function toolArgv(script: string, args: string[] = []): string[] {
+    return ["-r", path.join(REPO_ROOT, "tools", "lazy-pulumi.js"), "-r", path.join(REPO_ROOT, "tools", "ts-cache.js"), path.join(REPO_ROOT, "tools", script), ...args];
+}
+
+/** `npm run <tool>` without npm: tools/<script> as package.json runs it, from the repository root. */
 export function runTool(script: string, args: string[]): SpawnSyncReturns<string> {
-    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", script), ...args],
-        { cwd: REPO_ROOT, encoding: "utf8" });
+    return spawnSync(process.execPath, toolArgv(script, args), { cwd: REPO_ROOT, encoding: "utf8" });
 }
 
 /** A maker of temporary directories for one test file; they are removed when its suites end. */

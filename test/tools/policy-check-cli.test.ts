@@ -6,7 +6,7 @@ import * as path from "path";
 import { packSettings } from "../../policies/lib/policy";
 import { MAX_OBJECTS, policyCommand } from "../../tools/policy-check";
 import { REPO_ROOT } from "../../tools/lib/stack-config";
-import { runTool, scratchDirs } from "../support/tools";
+import { runTool, scratchDirs, toolArgv } from "../support/tools";
 
 const tmp = scratchDirs("policy-cli");
 
@@ -128,7 +128,7 @@ describe("npm run policy: output through a pipe", () => {
         for (let i = 0; i < 1500; i++) docs.push(`apiVersion: v1\nkind: Pod\nmetadata: { name: p${i} }\nspec: { containers: [{ name: c, image: "x:latest", securityContext: { privileged: true } }] }`);
         const file = write("many.yaml", docs.join("\n---\n"));
         const out = path.join(tmp(), "out.txt");
-        const command = [process.execPath, require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", "policy-check.ts"), file];
+        const command = [process.execPath, ...toolArgv("policy-check.ts", [file])];
         const quoted = command.map((a) => `'${a}'`).join(" ");
         const r = spawnSync("bash", ["-c", `set -o pipefail; ${quoted} | { sleep 2; cat > '${out}'; }`], { cwd: REPO_ROOT, encoding: "utf8" });
         assert.equal(r.status, 1, r.stderr);

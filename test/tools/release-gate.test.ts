@@ -4,10 +4,10 @@ import * as assert from "assert";
 import { spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
-import * as path from "path";
 import { STAGING_VERIFIED_CONTEXT } from "../../components/release/release-checks";
 import { DEPLOY_WORKFLOW, newestStatus, runIdOf, runProblem, STATUS_CREATOR, WorkflowRun } from "../../tools/lib/release-gate";
 import { REPO_ROOT } from "../../tools/lib/stack-config";
+import { toolArgv } from "../support/tools";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const OTHER = "fedcba9876543210fedcba9876543210fedcba98";
@@ -79,7 +79,7 @@ describe("release gate: the command line against a fake GitHub API", function ()
 
     function gate(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
         return new Promise((resolve) => {
-            const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", "release-gate.ts"), ...args], {
+            const child = spawn(process.execPath, toolArgv("release-gate.ts", args), {
                 cwd: REPO_ROOT, env: { PATH: process.env.PATH, GITHUB_API_URL: api, GITHUB_REPOSITORY: "fork-knife/backend", GITHUB_TOKEN: "gh-token-for-test", ...env },
             });
             let stdout = ""; let stderr = "";

@@ -10,7 +10,7 @@ import {
     firingAlerts, HEALTH_FAILURES_TO_FAIL, kubectl, ReleaseInfo, releaseFromAuditOutput, rollbackCommands, SMOKE_ATTEMPTS, watchRollout,
 } from "../../tools/lib/rollout";
 import { REPO_ROOT } from "../../tools/lib/stack-config";
-import { scratchDirs } from "../support/tools";
+import { scratchDirs, toolArgv } from "../support/tools";
 
 const scratch = scratchDirs("rollout");
 const NS = "fork-knife-staging";
@@ -219,10 +219,10 @@ describe("rollout: watch against a loopback app and a fake Prometheus", function
     });
 
     describe("the command line (npm run rollout)", () => {
-        /** The CLI under ts-node, asynchronously: the fake servers live in this process. */
+        /** The CLI as package.json runs it, asynchronously: the fake servers live in this process. */
         function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
             return new Promise((resolve) => {
-                const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", "rollout.ts"), ...args],
+                const child = spawn(process.execPath, toolArgv("rollout.ts", args),
                     { cwd: REPO_ROOT, env: { PATH: process.env.PATH, KUBECTL: kube.binary, ...env } });
                 let stdout = ""; let stderr = "";
                 child.stdout.on("data", (d) => { stdout += d; });

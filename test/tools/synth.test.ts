@@ -22,9 +22,7 @@ function readManifests(dir: string): any[] {
 const cli = (args: string[]) => runTool("synth.ts", args);
 
 /** `npm run <tool>` as package.json runs it: node with the compile cache, no ts-node. */
-function cached(script: string, args: string[]) {
-    return spawnSync(process.execPath, ["-r", "./tools/lazy-pulumi.js", "-r", "./tools/ts-cache.js", path.join("tools", script), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
-}
+const cached = runTool;
 
 describe("npm run synth", () => {
     const results = {} as Record<"staging" | "production", SynthResult>;

@@ -1,5 +1,5 @@
 // Root hooks: one throwaway PostgreSQL per test process, started before its first file and stopped when the
-// process ends. `npm test` runs the files in two mocha workers (--parallel): each worker has its own server, so a
+// process ends. `npm test` runs the files in three mocha workers (--parallel): each worker has its own server, so a
 // script in one worker (restore-test.sh sweeping stale scratch databases) never meets databases another worker's
 // test planted. A serial run (`npx mocha file…`) is one process with one server, as before.
 import type { Context } from "mocha";

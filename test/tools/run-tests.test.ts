@@ -15,10 +15,14 @@ function checkout(): string {
     fs.copyFileSync(path.join(REPO_ROOT, "tools", "run-tests.sh"), path.join(dir, "tools", "run-tests.sh"));
     const fake = (name: string, body: string) => fs.writeFileSync(path.join(dir, "node_modules", ".bin", name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
     fake("tsc", 'exit "${TSC_STATUS:-0}"');
-    // The stress run is the one that names stress.test.ts without --ignore; its args are logged for the assertions.
+    for (const f of ["test/b/c.test.ts", "test/a.test.ts", "test/scripts/stress.test.ts", "test/scripts/s3.test.ts", "test/support/helper.ts"]) {
+        fs.mkdirSync(path.join(dir, path.dirname(f)), { recursive: true });
+        fs.writeFileSync(path.join(dir, f), "");
+    }
+    // The stress run is the one that names only stress.test.ts; every run's args are logged for the assertions.
     fake("mocha", [
         'echo "$*" >>"$ARGS_LOG"',
-        'if [[ "$*" == *--ignore* ]]; then out=${MOCHA_SUITES-}; rc=${MOCHA_SUITES_RC:-0}; else out=${MOCHA_STRESS-}; rc=${MOCHA_STRESS_RC:-0}; fi',
+        'if [[ "$*" != test/scripts/stress.test.ts ]]; then out=${MOCHA_SUITES-}; rc=${MOCHA_SUITES_RC:-0}; else out=${MOCHA_STRESS-}; rc=${MOCHA_STRESS_RC:-0}; fi',
         'echo "  ✔ a test"; [[ -z "$out" ]] || printf "\\n%s\\n" "$out"; exit "$rc"',
     ].join("\n"));
     return dir;
@@ -37,18 +41,18 @@ function run(env: Record<string, string>) {
 }
 
 describe("npm test's driver (tools/run-tests.sh)", () => {
-    it("by default runs the suites in 2 workers without the stress suite, and ends with their count", () => {
+    it("by default runs every test file once in 3 workers, a slow one first, without the stress suite, and ends with their count", () => {
         const r = run({ MOCHA_SUITES: "12 passed, 0 failed" });
         assert.equal(r.status, 0, r.stderr);
         assert.equal(r.last, "12 passed, 0 failed");
         assert.equal(r.runs.length, 1);
-        assert.match(r.runs[0], /--ignore test\/scripts\/stress\.test\.ts --parallel --jobs 2$/);
+        assert.equal(r.runs[0], "test/scripts/s3.test.ts test/a.test.ts test/b/c.test.ts --parallel --jobs 3");
         assert.match(r.stdout, /^suites: 12 passed, 0 failed$/m, "the run's own line is labelled, so only the total is plain");
         assert.equal(r.stdout.match(/^\d+ passed, \d+ failed/gm)!.length, 1);
     });
 
     it("FORK_KNIFE_TEST_JOBS=1 runs one process; 0, 100 and words are refused with exit 2 before anything runs", () => {
-        assert.doesNotMatch(run({ FORK_KNIFE_TEST_JOBS: "1", MOCHA_SUITES: "3 passed, 0 failed" }).runs[0], /--parallel/);
+        assert.equal(run({ FORK_KNIFE_TEST_JOBS: "1", MOCHA_SUITES: "3 passed, 0 failed" }).runs[0], "test/scripts/s3.test.ts test/a.test.ts test/b/c.test.ts");
         assert.match(run({ FORK_KNIFE_TEST_JOBS: "99", MOCHA_SUITES: "3 passed, 0 failed" }).runs[0], /--jobs 99$/);
         for (const bad of ["0", "100", "two", "2 "]) {
             const r = run({ FORK_KNIFE_TEST_JOBS: bad });
@@ -77,6 +81,13 @@ describe("npm test's driver (tools/run-tests.sh)", () => {
         assert.equal(late.status, 1);
         assert.equal(late.last, "5 passed, 1 failed");
         assert.match(late.stdout, /suites: mocha exited 3 after reporting no failure/);
+    });
+
+    it("the files it starts first are this repository's test files (a renamed one would silently lose its head start)", () => {
+        const script = fs.readFileSync(path.join(REPO_ROOT, "tools", "run-tests.sh"), "utf8");
+        const list = /SLOWEST_FIRST=\(([^)]*)\)/.exec(script)![1].trim().split(/\s+/);
+        assert.ok(list.length >= 3, list.join(" "));
+        for (const f of list) assert.ok(f.endsWith(".test.ts") && fs.existsSync(path.join(REPO_ROOT, f)), f);
     });
 
     it("a type error ends with 0 passed, 1 failed and runs no suite", () => {

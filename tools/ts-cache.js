@@ -1,5 +1,7 @@
-// Runs the TypeScript sources as JavaScript compiled once and cached, so `npm run synth|policy|audit` start
-// without loading the TypeScript compiler: `node -r ./tools/ts-cache.js tools/synth.ts`. Each .ts file is
+// Runs the TypeScript sources as JavaScript compiled once and cached, so the npm scripts' tools and the mocha
+// workers (.mocharc.json) start without loading the TypeScript compiler: `node -r ./tools/ts-cache.js
+// tools/synth.ts`. Stack traces show the compiled positions; FORK_KNIFE_SOURCE_MAPS=1 maps them back to the .ts
+// lines (off by default: Pulumi formats a stack trace for each of its promises, and mapping each costs). Each .ts file is
 // transpiled (no type check: `npm test` runs tsc) the first time it is loaded, or after it changed, and the
 // result is kept in bin/ts-cache/ (git-ignored, inside the checkout) under a hash of the source, its path, the
 // compiler version, tsconfig.json and this file. `npm ci` fills the cache ahead (the `prepare` script runs `--warm`).
@@ -80,6 +82,7 @@ function warm() {
     walk(path.join(ROOT, "components"));
     walk(path.join(ROOT, "policies"));
     walk(path.join(ROOT, "tools"));
+    walk(path.join(ROOT, "test"));
     compiled(path.join(ROOT, "index.ts"), fs.readFileSync(path.join(ROOT, "index.ts"), "utf8"));
     console.log(`ts-cache: ${count + 1} sources compiled into ${path.relative(ROOT, CACHE)}/`);
 }

@@ -281,7 +281,7 @@ describe("npm run synth", () => {
 });
 
 describe("the compile cache the tools start through (tools/ts-cache.js)", () => {
-    // Loading it installs its .ts hook; the suite keeps ts-node's, so put that back.
+    // Loading it installs its .ts hook again (the suite runs through it too, .mocharc.json); keep the one in place.
     const tsNode = require.extensions[".ts"]; // eslint-disable-line n/no-deprecated-api
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const cache = require("../../tools/ts-cache.js") as { compiled(filename: string, source: string): string; CACHE: string };

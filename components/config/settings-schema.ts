@@ -29,7 +29,7 @@ export const RETENTION_MODES = ["script", "lifecycle", "prune-identity"] as cons
 
 /** kubectl as the Kubernetes project publishes it: a release tag (vMAJOR.MINOR.PATCH), optionally a digest. */
 export const KUBECTL_IMAGE = /^[a-z0-9]+([._\/:-][a-z0-9]+)*:v1\.[0-9]{1,2}\.[0-9]{1,3}(@sha256:[a-f0-9]{64})?$/;
-export const DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.31.4";
+export const DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.32.4";
 
 /** The guide's rotation limits, in days. The guide names no limit for the backups' object-storage keys: they
  *  guard a copy of the whole database, so they rotate like the database password. The alerting credentials
@@ -352,7 +352,7 @@ export function settingsSchema(environment: Environment, stack: string, now: Dat
             /** The image of the live restore's scale-down step (kubectl scale, kubectl wait): pinned to a release,
              *  within one minor version of the cluster's API server; production adds @sha256:…. */
             kubectlImage: bounded(512, z.string().regex(KUBECTL_IMAGE,
-                "must be a kubectl image pinned to a release such as registry.k8s.io/kubectl:v1.31.4, optionally @sha256:…")).default(DEFAULT_KUBECTL_IMAGE),
+                "must be a kubectl image pinned to a release such as registry.k8s.io/kubectl:v1.32.4, optionally @sha256:…")).default(DEFAULT_KUBECTL_IMAGE),
         }).strict().prefault({}),
         alerts: z.object({
             enabled: z.boolean().default(true),

@@ -129,8 +129,10 @@ export class LiveRestoreScaleDown extends pulumi.ComponentResource {
             // Until each Deployment's controller has seen the scale and every ReplicaSet is at zero (no pod left that
             // is not terminating): a pod a ReplicaSet was still creating cannot slip past the wait below.
             ...SCALED_DOWN_WORKLOADS.map((d) => kubectl(`scaled-${d.replace(/^fork-knife-/, "")}`, ["rollout", "status", `deployment/${d}`, timeout])),
-            // Then until the terminating pods are gone (their requests and jobs finished): at once when none is left;
-            // a pod that outlives the timeout fails the Job, and so the restore, before the database is touched.
+            // Then until the terminating pods are gone (their requests and jobs finished): at once when none is left
+            // (kubectl 1.32 exits 0 when the selector matches nothing for --for=delete; checked against a stub API
+            // server, as older clients failed with "no matching resources found"); a pod that outlives the timeout
+            // fails the Job, and so the restore, before the database is touched.
             kubectl("wait-for-pods-gone", ["wait", "--for=delete", "pod", `--selector=${SCALED_DOWN_POD_SELECTOR}`, timeout]),
         ];
         this.registerOutputs({ role: this.role.metadata.name, roleBinding: this.roleBinding.metadata.name });

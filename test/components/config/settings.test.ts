@@ -870,7 +870,7 @@ describe("settings: backup.restoreTestServer, backup.kubectlImage and the Kubern
             assert.strictEqual(s.secrets.restoreTestServerPassword, undefined);
             assert.strictEqual(s.egress.kubernetesApiPort, 443);
         }
-        assert.strictEqual(minimalDefaults("staging").backup.kubectlImage, "registry.k8s.io/kubectl:v1.31.4");
+        assert.strictEqual(minimalDefaults("staging").backup.kubectlImage, "registry.k8s.io/kubectl:v1.32.4");
         assert.strictEqual(parse("staging").egress.kubernetesApiCidrs, undefined);
         assert.deepStrictEqual(parse("production").egress.kubernetesApiCidrs, ["10.40.0.0/28"]);
     });

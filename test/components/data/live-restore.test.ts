@@ -61,7 +61,7 @@ describe("LiveRestoreScaleDown (the live restore Job's first steps)", () => {
         const images = (r: ProgramRun) => restoreJob(r).job.spec.template.spec.initContainers.slice(0, 4).map((c: any) => c.image);
         assert.deepEqual(images(staging), Array(4).fill("registry.k8s.io/kubectl:v1.32.4"));
         const pinned = JSON.parse(stackConfig("production").config["fork-knife:backup"]).kubectlImage;
-        assert.match(pinned, /^registry\.k8s\.io\/kubectl:v1\.31\.4@sha256:[0-9a-f]{64}$/);
+        assert.match(pinned, /^registry\.k8s\.io\/kubectl:v1\.32\.4@sha256:[0-9a-f]{64}$/);
         assert.deepEqual(images(production), Array(4).fill(pinned));
     });
 

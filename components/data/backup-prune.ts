@@ -6,13 +6,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Environment, ParsedSettings } from "../config/settings-schema";
-import { parseQuantity } from "../config/validators";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
 import { standardLabels } from "../lib/labels";
 import { EgressArgs, jobNetworkPolicy } from "../lib/network-policy";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { jobServiceAccount } from "../lib/service-account";
-import { RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
+import { ephemeralStorage, RCLONE_CREDENTIAL_KEYS, RCLONE_TOOLS_SIZE, rcloneEnv, rcloneInitContainer } from "./backup-storage";
 import { BACKUP_STARTING_DEADLINE_SECONDS } from "./recovery-objectives";
 
 /** Fixed names operators type (`kubectl create job --from=cronjob/backup-prune …`) and the runbook uses. */
@@ -20,12 +19,9 @@ export const PRUNE_CRONJOB_NAME = "backup-prune";
 export const PRUNE_SECRET_NAME = "backup-prune-s3-credentials";
 /** Listing and deleting a few hundred objects takes seconds; an hour means the store is unreachable or stuck. */
 export const PRUNE_DEADLINE_SECONDS = 3600;
-/** The rclone binary (copied from its image) and the scripts' scratch files: no dump is ever staged here. */
-const TOOLS_SIZE = "128Mi";
+/** The scripts' scratch files: no dump is ever staged here. */
 const WORK_SIZE = "64Mi";
-/** The emptyDirs' limits plus 256Mi of logs (as BackupSchedule's ephemeralStorage): requested, so the pod is placed
- *  where they fit, and limited, so a runaway pod is evicted rather than its neighbours. */
-const EPHEMERAL = `${[TMP_VOLUME.emptyDir.sizeLimit, WORK_SIZE, TOOLS_SIZE].reduce((mi, q) => mi + parseQuantity(q)! / 2 ** 20, 256)}Mi`;
+const EPHEMERAL = ephemeralStorage([TMP_VOLUME.emptyDir.sizeLimit, WORK_SIZE, RCLONE_TOOLS_SIZE]);
 
 export interface BackupPruneArgs {
     /** Namespace every resource goes in. */
@@ -95,15 +91,7 @@ export class BackupPrune extends pulumi.ComponentResource {
                                 serviceAccountName: account.metadata.name,
                                 automountServiceAccountToken: false,
                                 securityContext: restrictedPodSecurityContext(),
-                                initContainers: [{
-                                    name: "rclone", image: b.rcloneImage, command: ["cp", "/usr/local/bin/rclone", "/tools/rclone"],
-                                    securityContext: restrictedContainerSecurityContext(),
-                                    resources: {
-                                        requests: { cpu: "10m", memory: "32Mi", "ephemeral-storage": "192Mi" },
-                                        limits: { memory: "64Mi", "ephemeral-storage": "192Mi" },
-                                    },
-                                    volumeMounts: [{ name: "tools", mountPath: "/tools" }],
-                                }],
+                                initContainers: [rcloneInitContainer(b.rcloneImage)],
                                 containers: [{
                                     name: "backup-prune", image: b.postgresImage, command: ["bash", "/scripts/backup.sh", "prune"],
                                     envFrom: [{ secretRef: { name: secret.metadata.name } }],
@@ -121,7 +109,7 @@ export class BackupPrune extends pulumi.ComponentResource {
                                     TMP_VOLUME,
                                     { name: "scripts", configMap: { name: args.scriptsConfigMap, defaultMode: 0o555 } },
                                     { name: "work", emptyDir: { sizeLimit: WORK_SIZE } },
-                                    { name: "tools", emptyDir: { sizeLimit: TOOLS_SIZE } },
+                                    { name: "tools", emptyDir: { sizeLimit: RCLONE_TOOLS_SIZE } },
                                 ],
                             },
                         },

@@ -9,8 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ANNOTATION, ComponentName, standardLabels } from "../lib/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { Environment, ParsedSettings } from "../config/settings-schema";
-import { parseQuantity } from "../config/validators";
-import { isS3Target, RCLONE_CREDENTIAL_KEYS, rcloneEnv } from "./backup-storage";
+import { ephemeralStorage, isS3Target, RCLONE_CREDENTIAL_KEYS, RCLONE_TOOLS_SIZE, rcloneEnv, rcloneInitContainer } from "./backup-storage";
 import { bucketDocuments, BucketDocuments } from "./bucket-policy";
 import { BackupPrune } from "./backup-prune";
 import { credentialSecret, RotationRecord, rotationRecord } from "../app/rotation";
@@ -25,18 +24,6 @@ export { BACKUP_DEADLINE_SECONDS } from "./recovery-objectives";
 import { BACKUP_DEADLINE_SECONDS, BACKUP_STARTING_DEADLINE_SECONDS } from "./recovery-objectives";
 /** Pulumi waits 10 minutes for a Job by default; a production dump may take hours, and the release waits for it. */
 const JOB_TIMEOUTS = { create: "6h30m", update: "6h30m" };
-
-const TOOLS_SIZE = "128Mi";
-/** The rclone copy: the binary in the tools volume, and its logs. */
-const TOOLS_EPHEMERAL = "192Mi";
-/** Container logs and the writable layer's leftovers, on top of the emptyDirs. */
-const LOG_ALLOWANCE_MI = 256;
-
-/** The emptyDirs' size limits plus room for logs, in Mi: the pod's ephemeral-storage request and limit. */
-export function ephemeralStorage(sizeLimits: string[]): string {
-    const bytes = sizeLimits.reduce((sum, q) => sum + parseQuantity(q)!, 0);
-    return `${Math.ceil(bytes / 2 ** 20) + LOG_ALLOWANCE_MI}Mi`;
-}
 
 /** The TCP port of the object-storage endpoint: explicit, else by scheme (AWS S3 when unset: HTTPS). */
 export function objectStoragePort(endpoint: string | undefined): number {
@@ -142,12 +129,12 @@ export class BackupSchedule extends pulumi.ComponentResource {
                 RETENTION_MODE: b.retentionMode,
                 ...(s3 ? { RCLONE: "/tools/rclone" } : {}),
             };
-            const ephemeral = ephemeralStorage([TMP_VOLUME.emptyDir.sizeLimit, workSize, ...(s3 ? [TOOLS_SIZE] : [])]);
+            const ephemeral = ephemeralStorage([TMP_VOLUME.emptyDir.sizeLimit, workSize, ...(s3 ? [RCLONE_TOOLS_SIZE] : [])]);
             const volumes: k8s.types.input.core.v1.Volume[] = [
                 TMP_VOLUME,
                 { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o555 } },
                 { name: "work", emptyDir: { sizeLimit: workSize } },
-                s3 ? { name: "tools", emptyDir: { sizeLimit: TOOLS_SIZE } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
+                s3 ? { name: "tools", emptyDir: { sizeLimit: RCLONE_TOOLS_SIZE } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
                 ...(caFor(component) ? [caFor(component)!.volume] : []),
             ];
             const mounts = [TMP_MOUNT, { name: "scripts", mountPath: "/scripts", readOnly: true }, { name: "work", mountPath: "/work" },
@@ -163,16 +150,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
                     serviceAccountName: accountFor(component),
                     automountServiceAccountToken: false,
                     securityContext: restrictedPodSecurityContext(),
-                    // The rclone image ships a static binary; copying it lets the scripts run in the PostgreSQL image.
-                    initContainers: s3 ? [{
-                        name: "rclone", image: args.backup.rcloneImage, command: ["cp", "/usr/local/bin/rclone", "/tools/rclone"],
-                        securityContext: restrictedContainerSecurityContext(),
-                        resources: {
-                            requests: { cpu: "10m", memory: "32Mi", "ephemeral-storage": TOOLS_EPHEMERAL },
-                            limits: { memory: "64Mi", "ephemeral-storage": TOOLS_EPHEMERAL },
-                        },
-                        volumeMounts: [{ name: "tools", mountPath: "/tools" }],
-                    }] : [],
+                    initContainers: s3 ? [rcloneInitContainer(args.backup.rcloneImage)] : [],
                     containers: [{
                         name: component, image: b.postgresImage, command: ["bash", `/scripts/${script}`],
                         envFrom: [{ secretRef: { name: credentials } }, ...(s3Secret ? [{ secretRef: { name: s3Secret.metadata.name } }] : [])],

@@ -1,6 +1,6 @@
-// Defers the parts of @pulumi/pulumi that `npm run synth|policy|audit` never call: `require("@pulumi/pulumi")`
-// loads the Automation API and the closure serializer eagerly, and with them npm's arborist, pacote and sigstore
-// (about half of the SDK's start-up). Preloaded by package.json's scripts: `node -r ./tools/lazy-pulumi.js …`.
+// Defers the parts of @pulumi/pulumi that `npm run synth|policy|audit` never call (and, below, a cost of its runtime
+// whose result nobody reads): `require("@pulumi/pulumi")` loads the Automation API and the closure serializer
+// eagerly, and with them npm's arborist, pacote and sigstore (about half of the SDK's start-up). Preloaded by package.json's scripts: `node -r ./tools/lazy-pulumi.js …`.
 // Each deferred module is a stand-in in require.cache that loads the real one on first use, so a tool that does
 // use it still works, only without the saving. test/tools/lazy-pulumi.test.ts checks the stand-ins against the
 // SDK installed (an upgrade that renames an export fails there) and that synth's output is the same without them.
@@ -75,5 +75,29 @@ function defer(entry) {
 }
 
 DEFERRED.forEach(defer);
+
+// The runtime wraps each of its promises (a few per resource) in debuggablePromise, which formats a full stack
+// trace onto it, a fifth of a synth's time; the trace is printed only when PULUMI_DEBUG_PROMISE_LEAKS is set.
+// Without that variable the wrapper runs with no stack frames to capture. Everything else it does stays, the
+// leak detector that fails a program leaving a promise pending included.
+const DEBUGGABLE = resolve("@pulumi/pulumi/runtime/debuggable.js");
+if (DEBUGGABLE && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    const loadJs = Module._extensions[".js"];
+    Module._extensions[".js"] = function loadJavaScript(module, filename) {
+        loadJs(module, filename);
+        if (filename === DEBUGGABLE && typeof module.exports.debuggablePromise === "function") {
+            const debuggablePromise = module.exports.debuggablePromise;
+            module.exports.debuggablePromise = function withoutStackTrace(p, ctx) {
+                const limit = Error.stackTraceLimit;
+                Error.stackTraceLimit = 0;
+                try {
+                    return debuggablePromise(p, ctx);
+                } finally {
+                    Error.stackTraceLimit = limit;
+                }
+            };
+        }
+    };
+}
 
 module.exports = { DEFERRED, loadedForReal };

@@ -69,6 +69,72 @@ Module._extensions[".ts"] = function loadTypeScript(module, filename) {
     module._compile(compiled(filename, fs.readFileSync(filename, "utf8")), filename);
 };
 
+// V8's code cache for every CommonJS module the process compiles (the SDKs' and ours): parsing and compiling
+// JavaScript is most of a tool's start-up, and node 20 keeps no cache of it (node 22's module.enableCompileCache()
+// does the same). Each module's cache is stored under a hash of its path and its text, written when the process
+// exits (so it holds the functions that ran, not only the top level) and read by the next process. V8 itself refuses
+// a cache from another V8 or other flags; the module then compiles as usual and the cache is rewritten.
+const CODE_CACHE_SETTING = process.env.FORK_KNIFE_CODE_CACHE;
+if (CODE_CACHE_SETTING !== undefined && CODE_CACHE_SETTING !== "0" && CODE_CACHE_SETTING !== "1") {
+    process.stderr.write(`FORK_KNIFE_CODE_CACHE=${CODE_CACHE_SETTING}: must be 0 (off) or 1 (on, the default)\n`);
+    process.exit(2);
+}
+const CODE_CACHE = path.join(CACHE, "v8", `${process.version}-${process.arch}`);
+/** Scripts compiled without a usable cache: their cache is written at exit. */
+const toWrite = [];
+const codeCacheStats = { used: 0, written: 0, skipped: 0 };
+
+// Off when stack traces are mapped to the .ts sources: node maps only modules it compiled itself.
+if (CODE_CACHE_SETTING !== "0" && process.env.FORK_KNIFE_SOURCE_MAPS !== "1") {
+    const vm = require("vm");
+    const compileUncached = Module.prototype._compile;
+    Module.prototype._compile = function compileWithCodeCache(content, filename) {
+        // node 20 drops a script's dynamic-import callback when V8 restores it from a cache (the next import()
+        // fails with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): a module that imports ES modules compiles as usual.
+        if (content.includes("import(")) {
+            codeCacheStats.skipped++;
+            return compileUncached.call(this, content, filename);
+        }
+        const key = crypto.createHash("sha1").update(filename).update("\0").update(content).digest("hex");
+        const file = path.join(CODE_CACHE, key.slice(0, 2), key);
+        let cachedData;
+        try { cachedData = fs.readFileSync(file); } catch { /* first run of this text */ }
+        // Module.wrap keeps every line where it was (the wrapper shares the first); a shebang line is emptied.
+        const source = Module.wrap(content.startsWith("#!") ? content.replace(/^#!.*/, "") : content);
+        const script = new vm.Script(source, { filename, cachedData });
+        if (cachedData && !script.cachedDataRejected) codeCacheStats.used++;
+        else toWrite.push({ script, file });
+        const wrapper = script.runInThisContext({ displayErrors: true });
+        return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
+    };
+    process.once("exit", writeCodeCache);
+}
+
+/** What node hands each module as `require` (its internal makeRequireFunction is not exported). */
+function requireFor(mod) {
+    const require = (id) => mod.require(id);
+    require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+    require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+    require.main = process.mainModule;
+    require.extensions = Module._extensions;
+    require.cache = Module._cache;
+    return require;
+}
+
+function writeCodeCache() {
+    for (const { script, file } of toWrite.splice(0)) {
+        try {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            const tmp = `${file}.${process.pid}.tmp`;
+            fs.writeFileSync(tmp, script.createCachedData());
+            fs.renameSync(tmp, file);
+            codeCacheStats.written++;
+        } catch {
+            return; // a read-only checkout: run without the cache
+        }
+    }
+}
+
 /** `node tools/ts-cache.js --warm`: compile every source the tools load, so the first run is fast too. */
 function warm() {
     let count = 0;
@@ -87,6 +153,12 @@ function warm() {
     console.log(`ts-cache: ${count + 1} sources compiled into ${path.relative(ROOT, CACHE)}/`);
 }
 
-if (require.main === module && process.argv.includes("--warm")) warm();
+if (require.main === module && process.argv.includes("--warm")) {
+    // A new install: the code caches of the modules it replaced are stale, and the compiler this run loaded is
+    // not one the tools load.
+    fs.rmSync(path.join(CACHE, "v8"), { recursive: true, force: true });
+    warm();
+    toWrite.length = 0;
+}
 
-module.exports = { compiled, CACHE };
+module.exports = { compiled, CACHE, CODE_CACHE, codeCacheStats };

@@ -18,10 +18,17 @@ export interface Window { start: Date; end: Date }
 
 /** Every run of a schedule in the horizon, as the window it may occupy. */
 export function runWindows(schedule: string, timeZone: string, durationMs: number, from = HORIZON.from, to = HORIZON.to): Window[] {
-    const it = CronExpressionParser.parse(schedule, { tz: cronZone(timeZone), currentDate: new Date(from.getTime() - durationMs), endDate: to });
+    const it = CronExpressionParser.parse(schedule, { tz: cronZone(timeZone), currentDate: new Date(from.getTime() - durationMs) });
     const out: Window[] = [];
-    while (it.hasNext()) {
-        const start = it.next().toDate();
+    // next() past the horizon rather than hasNext(), which computes every run twice.
+    for (;;) {
+        let start: Date;
+        try {
+            start = it.next().toDate();
+        } catch {
+            break; // a schedule that never runs (30 February)
+        }
+        if (start > to) break;
         out.push({ start, end: new Date(start.getTime() + durationMs) });
     }
     return out;
@@ -33,9 +40,11 @@ export interface Overlap { maintenance: Window; other: Window }
  *  Only the other schedule's runs near each maintenance run are generated: a daily backup over two years would be
  *  730 cron steps per settings check. */
 export function firstOverlap(maintenance: Window[], otherSchedule: string, timeZone: string, otherMs: number): Overlap | undefined {
+    // One parsed expression, moved with reset(): parsing (the zone's rules included) costs far more than a step.
+    const it = CronExpressionParser.parse(otherSchedule, { tz: cronZone(timeZone) });
     for (const m of maintenance) {
         // A run that started more than otherMs before this window ended before it.
-        const it = CronExpressionParser.parse(otherSchedule, { tz: cronZone(timeZone), currentDate: new Date(m.start.getTime() - otherMs) });
+        it.reset(new Date(m.start.getTime() - otherMs));
         for (;;) {
             const start = it.next().toDate();
             if (start >= m.end) break;

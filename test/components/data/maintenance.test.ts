@@ -7,7 +7,7 @@ import { BACKUP_DEADLINE_SECONDS } from "../../../components/data/backup-schedul
 import { Database, MAINTENANCE_ROLE, maintenanceOwnerRole } from "../../../components/data/database";
 import { ROLE_NAMES } from "../../../components/data/database-grants";
 import { Maintenance, MAINTENANCE_SQL, postgresMajorVersion } from "../../../components/data/maintenance";
-import { BACKUP_RUN_HOURS, maintenanceWindowProblems, MAINTENANCE_STARTING_DEADLINE_SECONDS } from "../../../components/data/maintenance-window";
+import { BACKUP_RUN_HOURS, maintenanceWindowProblems, MAINTENANCE_STARTING_DEADLINE_SECONDS, runWindows } from "../../../components/data/maintenance-window";
 import { readSettings } from "../../../components/config/settings";
 import { ProgramRun, runProgram } from "../../../tools/lib/program";
 import { psql, testPostgres } from "../../support/postgres";
@@ -121,6 +121,26 @@ describe("Maintenance: its window never meets a backup or a restore test", () =>
         // The backup's window ends 10:00 (03:00 + 1 h + 6 h).
         assert.deepEqual(maintenanceWindowProblems({ ...WINDOW, schedule: "0 10 15 */3 *", deadlineMinutes: 120 }), []);
         assert.match(maintenanceWindowProblems({ ...WINDOW, schedule: "59 9 15 */3 *", deadlineMinutes: 120 })[0], /^must not overlap the backup window/);
+    });
+
+    it("finds a clash with a later run as well as with the first (one parsed schedule moved from window to window)", () => {
+        // A yearly restore test on 15 March 11:00 (until 18:00) meets only the third monthly run, clear of the backup.
+        const windows = { ...WINDOW, restoreTestSchedule: "0 11 15 3 *", deadlineMinutes: 30 };
+        const [p, ...more] = maintenanceWindowProblems({ ...windows, schedule: "0 12 15 * *" });
+        assert.deepEqual(more, []);
+        assert.match(p, /^must not overlap the restore test window: the run at 2026-03-15 12:00 UTC .* the restore test starting 2026-03-15 11:00 UTC may run until 2026-03-15 18:00 UTC/);
+        assert.deepEqual(maintenanceWindowProblems({ ...windows, schedule: "0 18 15 * *" }), [], "starting when the restore test's window ends is clear");
+    });
+
+    it("takes every run up to the horizon's end, a run exactly at its end included and none after it", () => {
+        const from = new Date("2026-01-01T00:00:00Z");
+        const hour = 3_600_000;
+        const runs = (to: string) => runWindows("0 0 1 * *", "Etc/UTC", hour, from, new Date(to)).map((w) => w.start.toISOString());
+        assert.deepEqual(runs("2026-03-01T00:00:00Z"), ["2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"]);
+        assert.deepEqual(runs("2026-02-28T23:59:59.999Z"), ["2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z"]);
+        // A run that started up to one duration before the horizon still occupies it; one that ended before does not.
+        assert.deepEqual(runWindows("0 23 31 12 *", "Etc/UTC", hour, from, new Date("2026-01-02T00:00:00Z")).map((w) => w.end.toISOString()), []);
+        assert.deepEqual(runWindows("30 23 31 12 *", "Etc/UTC", hour, from, new Date("2026-01-02T00:00:00Z")).map((w) => w.end.toISOString()), ["2026-01-01T00:30:00.000Z"]);
     });
 
     it("reads both schedules in the same time zone, across DST", () => {

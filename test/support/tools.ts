@@ -11,9 +11,20 @@ export function toolArgv(script: string, args: string[] = []): string[] {
     return ["-r", path.join(REPO_ROOT, "tools", "lazy-pulumi.js"), "-r", path.join(REPO_ROOT, "tools", "ts-cache.js"), path.join(REPO_ROOT, "tools", script), ...args];
 }
 
-/** `npm run <tool>` without npm: tools/<script> as package.json runs it, from the repository root. */
+/** How long a tool may run before runTool gives up on it: far beyond any tool's time on a busy machine. */
+export const TOOL_TIMEOUT_MS = 180_000;
+
+/**
+ * `npm run <tool>` without npm: tools/<script> as package.json runs it, from the repository root. A tool that does
+ * not exit (a handle left open) fails the test with that reason instead of holding the suite: mocha's own timeout
+ * cannot interrupt a synchronous spawn.
+ */
 export function runTool(script: string, args: string[]): SpawnSyncReturns<string> {
-    return spawnSync(process.execPath, toolArgv(script, args), { cwd: REPO_ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, toolArgv(script, args), { cwd: REPO_ROOT, encoding: "utf8", timeout: TOOL_TIMEOUT_MS });
+    if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
+        throw new Error(`tools/${script} ${args.join(" ")} did not exit within ${TOOL_TIMEOUT_MS / 1000} s (stdout: ${r.stdout.slice(-500)}; stderr: ${r.stderr.slice(-500)})`);
+    }
+    return r;
 }
 
 /** A maker of temporary directories for one test file; they are removed when its suites end. */

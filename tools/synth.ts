@@ -4,12 +4,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import * as YAML from "yaml";
 import { SettingsError } from "../components/config/settings";
 import { parseIsoDate } from "../components/config/validators";
 import { evaluatePolicies, OfflineResource, PolicyOutcome } from "../policies/offline";
 import { ProgramRun, RecordedResource, redactSecrets, runProgram } from "./lib/program";
-import { isKubernetesObject, Manifest, SchemaProblem, toManifest, validateManifest } from "./lib/render";
+import { isKubernetesObject, Manifest, toManifest } from "./lib/render";
+import { SchemaProblem } from "./lib/schema";
+import { manifestWorker } from "./lib/manifest-worker";
 import { renderReport } from "./lib/synth-report";
 import { loadStackConfig, REPO_ROOT, StackConfigError } from "./lib/stack-config";
 import { toStackExport } from "./lib/stack-export";
@@ -42,19 +43,23 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     if (typeof parsedNow === "string") throw new StackConfigError(`--now ${now}: must be ${parsedNow}`);
     const outDir = path.resolve(options.outDir ?? path.join(REPO_ROOT, "out", config.stack));
     assertWritableDir(outDir);
-    const run = await runProgram({ stack: config.stack, config: config.config, secretKeys: config.secretKeys, now });
+    // The schemas load in a worker while the program runs (each kind as soon as the program registers one), and
+    // the manifests are validated and rendered there while this thread runs the policies.
+    const worker = manifestWorker().start();
+    const run = await runProgram({ stack: config.stack, config: config.config, secretKeys: config.secretKeys, now, onRegister: (type) => worker.prefetch(type) });
     const environment = (run.outputs.audit as any)?.environment as "staging" | "production";
 
     const manifests = run.resources.filter(isKubernetesObject).map(toManifest);
-    const schemaProblems = (await Promise.all(manifests.map(validateManifest))).flat();
+    const rendering = worker.render(manifests);
     const policies = await evaluatePolicies(run.resources.map(toOfflineResource), { environment, now: new Date(now) });
+    const { problems: schemaProblems, yaml } = await rendering;
 
     // Only what synth itself writes is replaced: --out may name a directory that holds other files.
     for (const own of ["manifests", "report.md", "stack-export.json", "bucket-policies"]) fs.rmSync(path.join(outDir, own), { recursive: true, force: true });
     fs.mkdirSync(path.join(outDir, "manifests"), { recursive: true });
     manifests.forEach((m, i) => {
         const file = `${String(i + 1).padStart(3, "0")}-${m.kind.toLowerCase()}-${m.name}.yaml`;
-        fs.writeFileSync(path.join(outDir, "manifests", file), YAML.stringify(m.body, { lineWidth: 0 }));
+        fs.writeFileSync(path.join(outDir, "manifests", file), yaml[i]);
     });
     // The object-storage side the program cannot apply itself: each identity's policy and the bucket's retention.
     for (const r of run.resources.filter((x) => x.type === "fork-knife:backup:BackupSchedule")) {

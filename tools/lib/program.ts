@@ -58,6 +58,8 @@ export interface ProgramOptions {
     now?: string;
     /** Program: a file (index.ts of this repository by default) or a function that declares resources. */
     program?: string | (() => unknown);
+    /** Told the type of each registration as the program makes it (synth starts loading that kind's schema). */
+    onRegister?: (type: string) => void;
 }
 
 export function isSecretValue(v: unknown): v is { value: unknown } {
@@ -129,6 +131,7 @@ async function runOnce(options: ProgramOptions): Promise<ProgramRun> {
         const type: string = req.getType();
         const name: string = req.getName();
         pending.set(`${type}::${name}`, { aso: req.getAdditionalsecretoutputsList() });
+        options.onRegister?.(type);
         return register(req, (err: unknown, res: any) => {
             if (!err && res) {
                 const urn: string = res.getUrn();

@@ -1,5 +1,4 @@
-// Turns recorded Kubernetes registrations into plain manifests (secrets redacted) and validates each one
-// against the Kubernetes (and Prometheus Operator) OpenAPI schemas shipped by kubernetes-models.
+// Turns recorded Kubernetes registrations into plain manifests (secrets redacted); schema.ts validates them.
 import { RecordedResource, redactSecrets } from "./program";
 
 export const REDACTED = "[secret]";
@@ -12,13 +11,6 @@ export interface Manifest {
     name: string;
     namespace?: string;
     body: Record<string, any>;
-}
-
-export interface SchemaProblem {
-    urn: string;
-    kind: string;
-    name: string;
-    message: string;
 }
 
 /** The Kubernetes object as it would reach the API server, with every secret value replaced. */
@@ -43,31 +35,4 @@ export function toManifest(r: RecordedResource): Manifest {
 
 export function isKubernetesObject(r: RecordedResource): boolean {
     return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm") && !r.type.includes(":providers:");
-}
-
-// kubernetes-models is ESM-only; under `module: commonjs` TypeScript would turn import() into require().
-const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
-
-function modelModule(apiVersion: string, kind: string): string {
-    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-    if (group === "monitoring.coreos.com") return `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`;
-    return group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
-}
-
-/** Validates one manifest; returns the schema problems (none when valid). */
-export async function validateManifest(m: Manifest): Promise<SchemaProblem[]> {
-    const problem = (message: string) => [{ urn: m.urn, kind: m.kind, name: m.name, message }];
-    let model: any;
-    try {
-        model = (await importEsm(modelModule(m.apiVersion, m.kind)))[m.kind];
-    } catch {
-        return problem(`no schema for ${m.apiVersion} ${m.kind}: cannot validate`);
-    }
-    if (typeof model !== "function") return problem(`no schema for ${m.apiVersion} ${m.kind}: cannot validate`);
-    try {
-        new model(m.body).validate();
-        return [];
-    } catch (e) {
-        return problem((e as Error).message.split("\n").slice(0, 5).join("; "));
-    }
 }

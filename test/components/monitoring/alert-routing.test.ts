@@ -10,7 +10,8 @@ import {
 import { settingsSchema } from "../../../components/config/settings-schema";
 import { ANNOTATION, LABEL } from "../../../components/lib/labels";
 import { isSecretValue, MOCK_SECRET_MARKER, ProgramRun, RecordedResource, redactSecrets, revealSecrets, runProgram } from "../../../tools/lib/program";
-import { toManifest, validateManifest } from "../../../tools/lib/render";
+import { toManifest } from "../../../tools/lib/render";
+import { validateManifest } from "../../../tools/lib/schema";
 import { loadStackConfig } from "../../../tools/lib/stack-config";
 import { runStack } from "../../support/stacks";
 

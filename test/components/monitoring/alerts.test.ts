@@ -10,7 +10,8 @@ import { AppService } from "../../../components/app/app-service";
 import { standardLabels } from "../../../components/lib/labels";
 import { readSettings, settingsSchema } from "../../../components/config/settings";
 import { ProgramRun, RecordedResource, revealSecrets, runProgram } from "../../../tools/lib/program";
-import { toManifest, validateManifest } from "../../../tools/lib/render";
+import { toManifest } from "../../../tools/lib/render";
+import { validateManifest } from "../../../tools/lib/schema";
 import { stackConfig, TODAY } from "../../support/stacks";
 
 const CR = "kubernetes:monitoring.coreos.com/v1:";

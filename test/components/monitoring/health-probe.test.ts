@@ -7,7 +7,8 @@ import { DEFAULT_PROMETHEUS_SELECTOR } from "../../../components/monitoring/aler
 import { standardLabels } from "../../../components/lib/labels";
 import { settingsSchema } from "../../../components/config/settings-schema";
 import { ProgramRun, RecordedResource, revealSecrets, runProgram } from "../../../tools/lib/program";
-import { toManifest, validateManifest } from "../../../tools/lib/render";
+import { toManifest } from "../../../tools/lib/render";
+import { validateManifest } from "../../../tools/lib/schema";
 import { runStack, stackConfig, TODAY } from "../../support/stacks";
 
 const PROBE = "kubernetes:monitoring.coreos.com/v1:Probe";

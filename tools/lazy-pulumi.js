@@ -1,6 +1,7 @@
 // Defers the parts of @pulumi/pulumi that `npm run synth|policy|audit` never call (and, below, a cost of its runtime
 // whose result nobody reads): `require("@pulumi/pulumi")` loads the Automation API and the closure serializer
-// eagerly, and with them npm's arborist, pacote and sigstore (about half of the SDK's start-up). Preloaded by package.json's scripts: `node -r ./tools/lazy-pulumi.js …`.
+// eagerly, and with them npm's arborist, pacote and sigstore (about half of the SDK's start-up). Preloaded by
+// package.json's scripts: `node -r ./tools/lazy-pulumi.js …`.
 // Each deferred module is a stand-in in require.cache that loads the real one on first use, so a tool that does
 // use it still works, only without the saving. test/tools/lazy-pulumi.test.ts checks the stand-ins against the
 // SDK installed (an upgrade that renames an export fails there) and that synth's output is the same without them.
@@ -11,13 +12,18 @@ const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..");
 
-/** Deferred modules: a namespace object, or the named functions a parent module copies while it loads. */
+/** Deferred modules: a namespace object, the named functions a parent module copies while it loads, or getters. */
 const DEFERRED = [
     // index.js: `exports.automation = __importStar(require("./automation"))`; __esModule keeps it from enumerating.
     { module: "@pulumi/pulumi/automation/index.js", namespace: true },
     // runtime/index.js copies these functions at load time, so they are stand-in functions, not a namespace.
     { module: "@pulumi/pulumi/runtime/closure/serializeClosure.js", functions: ["serializeFunction", "serializeFunctionAsync"] },
     { module: "@pulumi/pulumi/runtime/closure/codePaths.js", functions: ["computeCodePaths", "findWorkspaceRoot"] },
+    // @pulumi/kubernetes's YAML, Helm v3 and Kustomize v1 components, which load glob, minimatch and every API
+    // group's module; re-exported by `__exportStar`, which copies a getter as it is, so each export is a getter.
+    { module: "@pulumi/kubernetes/yaml/yaml.js", getters: ["CollectionComponentResource", "ConfigFile", "ConfigGroup", "getChildOpts", "getInvokeOpts", "parse", "skipAwait"] },
+    { module: "@pulumi/kubernetes/helm/v3/helm.js", getters: ["Chart"] },
+    { module: "@pulumi/kubernetes/kustomize/kustomize.js", getters: ["Directory"] },
 ];
 
 /** Files loaded for real after all (a tool used them). */
@@ -63,6 +69,12 @@ function defer(entry) {
                 return d && { ...d, configurable: true };
             },
         }));
+    } else if (entry.getters) {
+        const exportsObject = { __esModule: true };
+        for (const name of entry.getters) {
+            Object.defineProperty(exportsObject, name, { enumerable: true, get: () => load()[name] });
+        }
+        standIn(file, exportsObject);
     } else {
         const exportsObject = { __esModule: true };
         for (const name of entry.functions) {

@@ -121,6 +121,7 @@ function requireFor(mod) {
     return require;
 }
 
+/** Writes the code cache of what this thread compiled without one. A worker thread calls it: its exit event does not run when the process ends. */
 function writeCodeCache() {
     for (const { script, file } of toWrite.splice(0)) {
         try {
@@ -161,4 +162,4 @@ if (require.main === module && process.argv.includes("--warm")) {
     toWrite.length = 0;
 }
 
-module.exports = { compiled, CACHE, CODE_CACHE, codeCacheStats };
+module.exports = { compiled, CACHE, CODE_CACHE, codeCacheStats, writeCodeCache };

@@ -82,7 +82,8 @@ if (CODE_CACHE_SETTING !== undefined && CODE_CACHE_SETTING !== "0" && CODE_CACHE
 const CODE_CACHE = path.join(CACHE, "v8", `${process.version}-${process.arch}`);
 /** Scripts compiled without a usable cache: their cache is written at exit. */
 const toWrite = [];
-const codeCacheStats = { used: 0, written: 0, skipped: 0 };
+/** The files compiled from the cache, those whose cache was written, and those compiled without it (import()). */
+const codeCacheStats = { used: [], written: [], skipped: [] };
 
 // Off when stack traces are mapped to the .ts sources: node maps only modules it compiled itself.
 if (CODE_CACHE_SETTING !== "0" && process.env.FORK_KNIFE_SOURCE_MAPS !== "1") {
@@ -92,7 +93,7 @@ if (CODE_CACHE_SETTING !== "0" && process.env.FORK_KNIFE_SOURCE_MAPS !== "1") {
         // node 20 drops a script's dynamic-import callback when V8 restores it from a cache (the next import()
         // fails with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): a module that imports ES modules compiles as usual.
         if (content.includes("import(")) {
-            codeCacheStats.skipped++;
+            codeCacheStats.skipped.push(filename);
             return compileUncached.call(this, content, filename);
         }
         const key = crypto.createHash("sha1").update(filename).update("\0").update(content).digest("hex");
@@ -102,8 +103,8 @@ if (CODE_CACHE_SETTING !== "0" && process.env.FORK_KNIFE_SOURCE_MAPS !== "1") {
         // Module.wrap keeps every line where it was (the wrapper shares the first); a shebang line is emptied.
         const source = Module.wrap(content.startsWith("#!") ? content.replace(/^#!.*/, "") : content);
         const script = new vm.Script(source, { filename, cachedData });
-        if (cachedData && !script.cachedDataRejected) codeCacheStats.used++;
-        else toWrite.push({ script, file });
+        if (cachedData && !script.cachedDataRejected) codeCacheStats.used.push(filename);
+        else toWrite.push({ script, file, filename });
         const wrapper = script.runInThisContext({ displayErrors: true });
         return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
     };
@@ -123,13 +124,13 @@ function requireFor(mod) {
 
 /** Writes the code cache of what this thread compiled without one. A worker thread calls it: its exit event does not run when the process ends. */
 function writeCodeCache() {
-    for (const { script, file } of toWrite.splice(0)) {
+    for (const { script, file, filename } of toWrite.splice(0)) {
         try {
             fs.mkdirSync(path.dirname(file), { recursive: true });
             const tmp = `${file}.${process.pid}.tmp`;
             fs.writeFileSync(tmp, script.createCachedData());
             fs.renameSync(tmp, file);
-            codeCacheStats.written++;
+            codeCacheStats.written.push(filename);
         } catch {
             return; // a read-only checkout: run without the cache
         }

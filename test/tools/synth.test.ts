@@ -2,7 +2,6 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { spawnSync } from "child_process";
 import { MOCK_SECRET_MARKER } from "../../tools/lib/program";
 import { REPO_ROOT } from "../../tools/lib/stack-config";
 import * as k8s from "@pulumi/kubernetes";
@@ -276,51 +275,4 @@ describe("npm run synth", () => {
             assert.ok(!fs.existsSync(out), "nothing written");
         });
     }
-});
-
-describe("the compile cache the tools start through (tools/ts-cache.js)", () => {
-    // Loading it installs its .ts hook again (the suite runs through it too, .mocharc.json); keep the one in place.
-    const tsNode = require.extensions[".ts"]; // eslint-disable-line n/no-deprecated-api
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const cache = require("../../tools/ts-cache.js") as { compiled(filename: string, source: string): string; CACHE: string };
-    require.extensions[".ts"] = tsNode; // eslint-disable-line n/no-deprecated-api
-
-    it("package.json runs synth, policy and audit through it, and npm ci's prepare fills it", () => {
-        const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
-        for (const [name, file] of [["synth", "synth"], ["policy", "policy-check"], ["audit", "audit"]]) {
-            assert.equal(scripts[name], `node -r ./tools/lazy-pulumi.js -r ./tools/ts-cache.js tools/${file}.ts`, name);
-        }
-        assert.equal(scripts.prepare, "node tools/ts-cache.js --warm");
-    });
-
-    it("serves a changed source freshly compiled, and an unchanged one from the cache", () => {
-        const file = path.join(REPO_ROOT, "tools", "cache-probe-does-not-exist.ts");
-        const one = cache.compiled(file, "export const answer: number = 41;\n");
-        const two = cache.compiled(file, "export const answer: number = 42;\n");
-        assert.match(one, /exports\.answer = 41/);
-        assert.match(two, /exports\.answer = 42/, "the new source, not the cached old one");
-        assert.doesNotMatch(two, /: number/, "types are gone");
-        assert.equal(cache.compiled(file, "export const answer: number = 41;\n"), one);
-    });
-
-    it("a start from a warm cache loads no TypeScript compiler", () => {
-        const probe = "require('./tools/policy-check.ts'); console.log(Object.keys(require.cache).filter((k) => k.includes('/node_modules/typescript/')).length)";
-        spawnSync(process.execPath, ["-r", "./tools/ts-cache.js", "-e", probe], { cwd: REPO_ROOT, encoding: "utf8" }); // warms what it loads
-        const r = spawnSync(process.execPath, ["-r", "./tools/ts-cache.js", "-e", probe], { cwd: REPO_ROOT, encoding: "utf8" });
-        assert.equal(r.status, 0, r.stderr);
-        assert.equal(r.stdout.trim(), "0");
-    });
-
-    it("the commands run from it: policy judges a file, audit refuses a bad date, synth refuses a bad flag", () => {
-        const dir = tmp();
-        const file = path.join(dir, "cm.yaml");
-        fs.writeFileSync(file, "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\ndata: { PASSWORD: hunter2hunter2 }\n");
-        const policy = runTool("policy-check.ts", [file]);
-        assert.equal(policy.status, 1, policy.stderr);
-        assert.match(policy.stdout, /ConfigMap\/a: secret-no-credentials-in-configmap: data\.PASSWORD looks like a credential/);
-        const audit = runTool("audit.ts", ["--now", "2026-02-30", file]);
-        assert.equal(audit.status, 2);
-        assert.match(audit.stderr, /--now 2026-02-30: must be .*not a calendar date/);
-        assert.equal(runTool("synth.ts", ["--bogus"]).status, 2);
-    });
 });

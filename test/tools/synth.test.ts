@@ -276,3 +276,19 @@ describe("npm run synth", () => {
         });
     }
 });
+
+describe("runProgram's onRegister (what starts synth's schema loading)", () => {
+    it("is told the type of every registration, in the order the program makes them", async () => {
+        const seen: string[] = [];
+        const run = await runProgram({
+            stack: "test", config: {}, secretKeys: [], onRegister: (type) => seen.push(type),
+            program: () => {
+                const ns = new k8s.core.v1.Namespace("ns", { metadata: { name: "a" } });
+                new k8s.apps.v1.Deployment("d", { metadata: { namespace: ns.metadata.name },
+                    spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } } } });
+            },
+        });
+        assert.deepEqual(seen, run.resources.map((r) => r.type));
+        assert.deepEqual(seen.filter((t) => t.startsWith("kubernetes:")), ["kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment"]);
+    });
+});

@@ -80,7 +80,7 @@ export class ManifestWorker {
             this.pending.clear();
         };
         worker.on("error", (e) => fail(new Error(`manifest worker stopped: ${e.message}`)));
-        worker.on("exit", (code) => fail(new Error(`manifest worker exited with code ${code}`)));
+        worker.on("exit", (code) => fail(new Error(`manifest worker stopped (exit code ${code}) before answering`)));
         // After the listeners: adding a message listener refs the worker again.
         worker.unref();
         return worker;

@@ -89,12 +89,13 @@ const codeCacheStats = { used: [], written: [], skipped: [] };
 if (CODE_CACHE_SETTING !== "0" && process.env.FORK_KNIFE_SOURCE_MAPS !== "1") {
     const vm = require("vm");
     const compileUncached = Module.prototype._compile;
-    Module.prototype._compile = function compileWithCodeCache(content, filename) {
-        // node 20 drops a script's dynamic-import callback when V8 restores it from a cache (the next import()
-        // fails with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): a module that imports ES modules compiles as usual.
-        if (content.includes("import(")) {
+    Module.prototype._compile = function compileWithCodeCache(content, filename, format) {
+        // An ES module that require() loads (node passes its format) is node's to compile. And node 20 drops a
+        // script's dynamic-import callback when V8 restores it from a cache (the next import() fails with
+        // ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): a module that imports ES modules compiles as usual too.
+        if ((format !== undefined && format !== "commonjs") || content.includes("import(")) {
             codeCacheStats.skipped.push(filename);
-            return compileUncached.call(this, content, filename);
+            return compileUncached.apply(this, arguments);
         }
         const key = crypto.createHash("sha1").update(filename).update("\0").update(content).digest("hex");
         const file = path.join(CODE_CACHE, key.slice(0, 2), key);
@@ -102,7 +103,15 @@ if (CODE_CACHE_SETTING !== "0" && process.env.FORK_KNIFE_SOURCE_MAPS !== "1") {
         try { cachedData = fs.readFileSync(file); } catch { /* first run of this text */ }
         // Module.wrap keeps every line where it was (the wrapper shares the first); a shebang line is emptied.
         const source = Module.wrap(content.startsWith("#!") ? content.replace(/^#!.*/, "") : content);
-        const script = new vm.Script(source, { filename, cachedData });
+        let script;
+        try {
+            script = new vm.Script(source, { filename, cachedData });
+        } catch (e) {
+            // ES module syntax in a .js file node reads as either: node's own loader tells which (or reports it).
+            if (!(e instanceof SyntaxError)) throw e;
+            codeCacheStats.skipped.push(filename);
+            return compileUncached.apply(this, arguments);
+        }
         if (cachedData && !script.cachedDataRejected) codeCacheStats.used.push(filename);
         else toWrite.push({ script, file, filename });
         const wrapper = script.runInThisContext({ displayErrors: true });

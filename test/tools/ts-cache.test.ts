@@ -124,6 +124,20 @@ describe("V8's code cache under the compile cache (tools/ts-cache.js)", () => {
         }
     });
 
+    it("an ES module that require() loads (a package of type module, as mocha's index.js) is left to node", () => {
+        const file = moduleFile("requires-esm.js", `// NONCE\nconsole.log(require("./esm-package/answer.js").answer);\n`);
+        const pkg = path.join(path.dirname(file), "esm-package");
+        fs.mkdirSync(pkg);
+        fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ type: "module" }));
+        fs.writeFileSync(path.join(pkg, "answer.js"), "export const answer = 42;\n");
+        for (const pass of [1, 2]) {
+            const r = run(file);
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(r.output, ["42"], `pass ${pass}`);
+        }
+        assert.deepEqual(run(file).stats, { used: 1, written: 0, skipped: 0 }, "the CommonJS requirer itself is cached");
+    });
+
     it("a cached module gets node's own require, module and file names, and reports errors at their lines", () => {
         const file = moduleFile("probe.js", [
             "#!/usr/bin/env node",

@@ -43,10 +43,10 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     if (typeof parsedNow === "string") throw new StackConfigError(`--now ${now}: must be ${parsedNow}`);
     const outDir = path.resolve(options.outDir ?? path.join(REPO_ROOT, "out", config.stack));
     assertWritableDir(outDir);
-    // The schemas load in a worker while the program runs (each kind as soon as the program registers one), and
+    // The schemas load in a worker while the program runs (each kind as soon as the program constructs one), and
     // the manifests are validated and rendered there while this thread runs the policies.
     const worker = manifestWorker().start();
-    const run = await runProgram({ stack: config.stack, config: config.config, secretKeys: config.secretKeys, now, onRegister: (type) => worker.prefetch(type) });
+    const run = await runProgram({ stack: config.stack, config: config.config, secretKeys: config.secretKeys, now, onResource: (type) => worker.prefetch(type) });
     const environment = (run.outputs.audit as any)?.environment as "staging" | "production";
 
     const manifests = run.resources.filter(isKubernetesObject).map(toManifest);

@@ -277,18 +277,22 @@ describe("npm run synth", () => {
     }
 });
 
-describe("runProgram's onRegister (what starts synth's schema loading)", () => {
-    it("is told the type of every registration, in the order the program makes them", async () => {
+describe("runProgram's onResource (what starts synth's schema loading)", () => {
+    it("is told the type of every resource as the program constructs it, before any is registered", async () => {
         const seen: string[] = [];
+        let registeredWhenConstructed = -1;
         const run = await runProgram({
-            stack: "test", config: {}, secretKeys: [], onRegister: (type) => seen.push(type),
+            stack: "test", config: {}, secretKeys: [], onResource: (type) => seen.push(type),
             program: () => {
                 const ns = new k8s.core.v1.Namespace("ns", { metadata: { name: "a" } });
                 new k8s.apps.v1.Deployment("d", { metadata: { namespace: ns.metadata.name },
                     spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } } } });
+                registeredWhenConstructed = seen.length;
             },
         });
-        assert.deepEqual(seen, run.resources.map((r) => r.type));
         assert.deepEqual(seen.filter((t) => t.startsWith("kubernetes:")), ["kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment"]);
+        assert.equal(registeredWhenConstructed, seen.length, "told synchronously, in the constructors");
+        assert.deepEqual([...seen].sort(), run.resources.map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack").sort(), "every resource but the stack itself");
+        assert.deepEqual(run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs.kind), ["Namespace", "Deployment"], "resources unchanged");
     });
 });

@@ -1,6 +1,6 @@
 // The manifests' schema validation and YAML rendering, in a worker thread: loading the schemas (about 300 ES
 // modules) and rendering took a quarter of a synth on the main thread, and here they overlap the program's run and
-// the policies on another core. synth announces each type the program registers (the worker loads that kind's
+// the policies on another core. synth announces each type the program constructs (the worker loads that kind's
 // schema while the program goes on), then hands over the manifests. One worker per process, started on first use;
 // it keeps the process alive only while a request is open.
 import * as path from "path";
@@ -40,7 +40,7 @@ export class ManifestWorker {
         return this;
     }
 
-    /** Starts loading the schema of a registered Pulumi type; a no-op for a type asked before or not an API object. */
+    /** Starts loading the schema of a Pulumi type; a no-op for a type asked before or not an API object. */
     prefetch(type: string): void {
         const kind = kindOfType(type);
         if (!kind || this.requested.has(type)) return;

@@ -58,8 +58,11 @@ export interface ProgramOptions {
     now?: string;
     /** Program: a file (index.ts of this repository by default) or a function that declares resources. */
     program?: string | (() => unknown);
-    /** Told the type of each registration as the program makes it (synth starts loading that kind's schema). */
-    onRegister?: (type: string) => void;
+    /**
+     * Told the type of each resource as the program constructs it, before the runtime registers it (which it does
+     * once the resource's inputs resolve, mostly near the program's end): synth starts loading that kind's schema.
+     */
+    onResource?: (type: string) => void;
 }
 
 export function isSecretValue(v: unknown): v is { value: unknown } {
@@ -131,7 +134,6 @@ async function runOnce(options: ProgramOptions): Promise<ProgramRun> {
         const type: string = req.getType();
         const name: string = req.getName();
         pending.set(`${type}::${name}`, { aso: req.getAdditionalsecretoutputsList() });
-        options.onRegister?.(type);
         return register(req, (err: unknown, res: any) => {
             if (!err && res) {
                 const urn: string = res.getUrn();
@@ -165,6 +167,9 @@ async function runOnce(options: ProgramOptions): Promise<ProgramRun> {
     if (options.now) process.env.FORK_KNIFE_NOW = options.now;
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
+            const onResource = options.onResource;
+            // A stack transformation runs in every resource's constructor; this one only looks (undefined: no change).
+            if (onResource) pulumi.runtime.registerStackTransformation((args) => { onResource(args.type); return undefined; });
             if (typeof program === "function") return program();
             delete require.cache[require.resolve(program)];
             return require(program);

@@ -295,4 +295,13 @@ describe("runProgram's onResource (what starts synth's schema loading)", () => {
         assert.deepEqual([...seen].sort(), run.resources.map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack").sort(), "every resource but the stack itself");
         assert.deepEqual(run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs.kind), ["Namespace", "Deployment"], "resources unchanged");
     });
+
+    it("leaves what production registers exactly as it is without it", async () => {
+        const c = stackConfig("production");
+        const options = { stack: "production", config: c.config, secretKeys: c.secretKeys, now: TODAY };
+        const told: string[] = [];
+        const [watched, plainRun] = [await runProgram({ ...options, onResource: (t) => told.push(t) }), await runProgram(options)];
+        assert.ok(told.length > 100, `${told.length} resources told`);
+        assert.deepEqual(watched, plainRun);
+    });
 });

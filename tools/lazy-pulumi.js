@@ -89,7 +89,7 @@ function defer(entry) {
 DEFERRED.forEach(defer);
 
 // The runtime wraps each of its promises (a few per resource) in debuggablePromise, which formats a full stack
-// trace onto it, a fifth of a synth's time; the trace is printed only when PULUMI_DEBUG_PROMISE_LEAKS is set.
+// trace onto it, a tenth of a synth's time; the trace is printed only when PULUMI_DEBUG_PROMISE_LEAKS is set.
 // Without that variable the wrapper runs with no stack frames to capture. Everything else it does stays, the
 // leak detector that fails a program leaving a promise pending included.
 const DEBUGGABLE = resolve("@pulumi/pulumi/runtime/debuggable.js");

@@ -5,6 +5,7 @@
 // transpiled (no type check: `npm test` runs tsc) the first time it is loaded, or after it changed, and the
 // result is kept in bin/ts-cache/ (git-ignored, inside the checkout) under a hash of the source, its path, the
 // compiler version, tsconfig.json and this file. `npm ci` fills the cache ahead (the `prepare` script runs `--warm`).
+// Beside it, V8's code cache of every CommonJS module the process compiles (bin/ts-cache/v8/, below).
 // Plain JavaScript on purpose: this file is what makes the rest fast, so it cannot need compiling itself.
 "use strict";
 const crypto = require("crypto");
@@ -131,12 +132,16 @@ function requireFor(mod) {
     return require;
 }
 
-/** Writes the code cache of what this thread compiled without one. A worker thread calls it: its exit event does not run when the process ends. */
+/**
+ * Writes the code cache of what this thread compiled without one. A worker thread calls it itself: its exit event
+ * does not run when the process ends.
+ */
 function writeCodeCache() {
     for (const { script, file, filename } of toWrite.splice(0)) {
         try {
             fs.mkdirSync(path.dirname(file), { recursive: true });
-            const tmp = `${file}.${process.pid}.tmp`;
+            // Per thread: synth's worker and main thread may write the same module's cache at once.
+            const tmp = `${file}.${process.pid}-${require("worker_threads").threadId}.tmp`;
             fs.writeFileSync(tmp, script.createCachedData());
             fs.renameSync(tmp, file);
             codeCacheStats.written.push(filename);

@@ -26,7 +26,7 @@ export function runWindows(schedule: string, timeZone: string, durationMs: numbe
         try {
             start = it.next().toDate();
         } catch {
-            break; // a schedule that never runs (30 February)
+            break; // no further run that cron-parser can find
         }
         if (start > to) break;
         out.push({ start, end: new Date(start.getTime() + durationMs) });

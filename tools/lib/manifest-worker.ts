@@ -34,7 +34,7 @@ export class ManifestWorker {
     private readonly requested = new Set<string>();
     private nextId = 0;
 
-    /** Starts the worker now, so that it is up by the time the program registers its first object. */
+    /** Starts the worker now, so that it is up by the time the program constructs its first object. */
     start(): this {
         this.worker ??= this.spawn();
         return this;

@@ -1,5 +1,5 @@
 // Validates manifests against the Kubernetes (and Prometheus Operator) OpenAPI schemas shipped by kubernetes-models.
-// Free of the Pulumi SDK on purpose: synth runs it in a worker thread (schema-worker.ts) beside the program.
+// Free of the Pulumi SDK on purpose: synth runs it in a worker thread (manifest-worker.ts) beside the program.
 import type { Manifest } from "./render";
 
 export interface SchemaProblem {

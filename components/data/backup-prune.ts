@@ -11,7 +11,7 @@ import { standardLabels } from "../lib/labels";
 import { EgressArgs, jobNetworkPolicy } from "../lib/network-policy";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../lib/pod-security";
 import { jobServiceAccount } from "../lib/service-account";
-import { ephemeralStorage, RCLONE_CREDENTIAL_KEYS, RCLONE_TOOLS_SIZE, rcloneEnv, rcloneInitContainer } from "./backup-storage";
+import { ephemeralStorage, isS3Target, RCLONE_CREDENTIAL_KEYS, RCLONE_TOOLS_SIZE, rcloneEnv, rcloneInitContainer } from "./backup-storage";
 import { BACKUP_STARTING_DEADLINE_SECONDS } from "./recovery-objectives";
 
 /** Fixed names operators type (`kubectl create job --from=cronjob/backup-prune …`) and the runbook uses. */
@@ -46,7 +46,7 @@ export class BackupPrune extends pulumi.ComponentResource {
     constructor(name: string, args: BackupPruneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fork-knife:backup:BackupPrune", name, {}, opts);
         const b = args.backup;
-        if (!b.target.startsWith("s3://")) throw new Error(`fork-knife:backup.retentionMode = "prune-identity": needs an s3:// backup.target (target is ${b.target})`);
+        if (!isS3Target(b.target)) throw new Error(`fork-knife:backup.retentionMode = "prune-identity": needs an s3:// backup.target (target is ${b.target})`);
         const labels = standardLabels("backup-prune", args.environment);
 
         // Its own Secret and rotation record: the backup pods never mount it, and its age is policed like any key's.
@@ -61,7 +61,7 @@ export class BackupPrune extends pulumi.ComponentResource {
         const account = jobServiceAccount(`${name}-account`, { namespace: args.namespace, environment: args.environment, component: "backup-prune" }, { parent: this });
         jobNetworkPolicy(name, {
             namespace: args.namespace, environment: args.environment, components: ["backup-prune"],
-            egress: { dns: args.egress.dns, https: args.egress.https, others: args.egress.others },
+            egress: args.egress,
         }, { parent: this });
 
         const env = {

@@ -129,17 +129,18 @@ export class BackupSchedule extends pulumi.ComponentResource {
                 RETENTION_MODE: b.retentionMode,
                 ...(s3 ? { RCLONE: "/tools/rclone" } : {}),
             };
+            const ca = caFor(component);
             const ephemeral = ephemeralStorage([TMP_VOLUME.emptyDir.sizeLimit, workSize, ...(s3 ? [RCLONE_TOOLS_SIZE] : [])]);
             const volumes: k8s.types.input.core.v1.Volume[] = [
                 TMP_VOLUME,
                 { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o555 } },
                 { name: "work", emptyDir: { sizeLimit: workSize } },
                 s3 ? { name: "tools", emptyDir: { sizeLimit: RCLONE_TOOLS_SIZE } } : { name: "backups", persistentVolumeClaim: { claimName: storage!.metadata.name } },
-                ...(caFor(component) ? [caFor(component)!.volume] : []),
+                ...(ca ? [ca.volume] : []),
             ];
             const mounts = [TMP_MOUNT, { name: "scripts", mountPath: "/scripts", readOnly: true }, { name: "work", mountPath: "/work" },
                 s3 ? { name: "tools", mountPath: "/tools", readOnly: true } : { name: "backups", mountPath: "/backups" },
-                ...(caFor(component) ? [caFor(component)!.mount] : [])];
+                ...(ca ? [ca.mount] : [])];
             return {
                 metadata: { labels: standardLabels(component, args.environment) },
                 spec: {

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { componentOf, k8sObjects } from "../lib/graph";
-import { containersOf, podTemplate } from "../lib/k8s";
+import { containersOf, podTemplate, PodTemplate } from "../lib/k8s";
 import { packSettings, stackPolicy } from "../lib/policy";
 
 /** Components whose pods run backup.sh with the backup key (BackupSchedule). */
@@ -8,14 +8,14 @@ const BACKUP_COMPONENTS = ["backup", "pre-migration-backup"];
 const PRUNE_COMPONENT = "backup-prune";
 const WORKLOADS = ["CronJob", "Job", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"];
 
-/** Every Secret a pod spec names: envFrom, secretKeyRef variables, secret and projected volumes. */
-function secretsOf(spec: any): string[] {
+/** Every Secret a pod names: envFrom, secretKeyRef variables, secret and projected volumes. */
+function secretsOf(pod: PodTemplate): string[] {
     const names: string[] = [];
-    for (const c of containersOf({ spec, metadata: {}, path: "" })) {
+    for (const c of containersOf(pod)) {
         for (const f of c.container.envFrom ?? []) if (f.secretRef?.name) names.push(f.secretRef.name);
         for (const e of c.container.env ?? []) if (e.valueFrom?.secretKeyRef?.name) names.push(e.valueFrom.secretKeyRef.name);
     }
-    for (const v of spec.volumes ?? []) {
+    for (const v of pod.spec.volumes ?? []) {
         if (v.secret?.secretName) names.push(v.secret.secretName);
         for (const s of v.projected?.sources ?? []) if (s.secret?.name) names.push(s.secret.name);
     }
@@ -47,9 +47,9 @@ export const pruneIdentity = stackPolicy({
             }
         }
         const prunes = workloads.filter((w) => w.component === PRUNE_COMPONENT);
-        const pruneSecrets = new Set(prunes.flatMap((p) => secretsOf(p.pod.spec)));
+        const pruneSecrets = new Set(prunes.flatMap((p) => secretsOf(p.pod)));
         for (const { o, pod, component } of workloads.filter((w) => w.component !== PRUNE_COMPONENT)) {
-            for (const secret of new Set(secretsOf(pod.spec).filter((s) => pruneSecrets.has(s)))) {
+            for (const secret of new Set(secretsOf(pod).filter((s) => pruneSecrets.has(s)))) {
                 report(`${o.kind}/${o.name}: references Secret ${secret}, the backup-prune key: only the backup-prune pods may hold it ` +
                     `(component ${component || "unlabelled"})`, o.resource.urn);
             }

@@ -10,12 +10,8 @@ import type { Manifest } from "./render";
 import { kindOfType, loadSchema, SchemaProblem, validateManifest } from "./schema";
 
 const ROLE = "fork-knife-manifest-worker";
-
-/** tools/ts-cache.js's writer (absent when the process runs without that preload). */
-function writeCodeCache(): void {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require.cache[path.join(__dirname, "..", "ts-cache.js")]?.exports as { writeCodeCache?: () => void } | undefined)?.writeCodeCache?.();
-}
+/** The compile cache the worker boots through (its TypeScript and its code cache). */
+const TS_CACHE = path.join(__dirname, "..", "ts-cache.js");
 
 /** What the worker makes of a list of manifests. */
 export interface RenderedManifests {
@@ -63,7 +59,7 @@ export class ManifestWorker {
 
     private spawn(): Worker {
         // The worker compiles TypeScript through the same cache as this process (tools/ts-cache.js).
-        const boot = `require(${JSON.stringify(path.join(__dirname, "..", "ts-cache.js"))}); require(${JSON.stringify(__filename)});`;
+        const boot = `require(${JSON.stringify(TS_CACHE)}); require(${JSON.stringify(__filename)});`;
         const worker = new Worker(boot, { eval: true, workerData: { role: ROLE } });
         worker.on("message", (reply: Reply) => {
             const waiting = this.pending.get(reply.id);
@@ -101,6 +97,9 @@ async function renderManifests(manifests: Manifest[]): Promise<RenderedManifests
 
 if (!isMainThread && parentPort && workerData?.role === ROLE) {
     const port = parentPort;
+    // Loaded already by the boot line; its exit handler does not run in a worker, so the worker writes its own.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { writeCodeCache } = require(TS_CACHE) as { writeCodeCache(): void };
     port.on("message", (request: Request) => {
         if ("load" in request) {
             void loadSchema(request.load.apiVersion, request.load.kind);
